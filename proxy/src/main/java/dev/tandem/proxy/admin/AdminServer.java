@@ -1,0 +1,71 @@
+package dev.tandem.proxy.admin;
+
+import dev.tandem.proxy.config.AdminConfig;
+import dev.tandem.proxy.health.Readiness;
+import dev.tandem.proxy.route.RouteTable;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.micrometer.PrometheusScrapingHandler;
+
+/**
+ * The admin listener: health probes and metrics without a token, the {@code /admin/*} API behind {@link BearerAuth}.
+ */
+public final class AdminServer {
+
+  private final Vertx vertx;
+  private final AdminConfig config;
+  private final Router router;
+  private HttpServer server;
+
+  public AdminServer(Vertx vertx, AdminConfig config, RouteTable routes, Readiness readiness,
+                     PrometheusMeterRegistry registry) {
+    this.vertx = vertx;
+    this.config = config;
+    this.router = Router.router(vertx);
+    router.get("/health/live").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "UP")));
+    router.get("/health/ready").handler(ctx -> readiness.check().onComplete(ar -> {
+      if (ar.failed()) {
+        json(ctx, 503, new JsonObject().put("status", "DOWN").put("error", String.valueOf(ar.cause().getMessage())));
+      } else {
+        json(ctx, "UP".equals(ar.result().getString("status")) ? 200 : 503, ar.result());
+      }
+    }));
+    router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
+    router.route("/admin/*").handler(new BearerAuth(config.tokens()));
+    router.get("/admin/routes").handler(ctx -> json(ctx, 200, RoutesView.routes(routes.routes())));
+    router.errorHandler(404, ctx -> json(ctx, 404, new JsonObject().put("error", "not_found")
+        .put("message", "no endpoint " + ctx.request().method() + " " + ctx.request().path())));
+    router.errorHandler(405, ctx -> json(ctx, 405, new JsonObject().put("error", "method_not_allowed")
+        .put("message", ctx.request().method() + " is not allowed on " + ctx.request().path())));
+  }
+
+  /** The router, for later features to add their endpoints to before {@link #start()}. */
+  public Router router() {
+    return router;
+  }
+
+  public Future<HttpServer> start() {
+    server = vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.port()))
+        .requestHandler(router);
+    return server.listen();
+  }
+
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  public Future<Void> close() {
+    return server == null ? Future.succeededFuture() : server.close();
+  }
+
+  static void json(RoutingContext ctx, int status, JsonObject body) {
+    ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json")
+        .end(body.encodePrettily() + "\n");
+  }
+}

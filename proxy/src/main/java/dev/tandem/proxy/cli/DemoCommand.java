@@ -1,0 +1,117 @@
+package dev.tandem.proxy.cli;
+
+import dev.tandem.proxy.Tandem;
+import dev.tandem.proxy.config.ConfigLoader;
+import dev.tandem.proxy.config.TandemConfig;
+import dev.tandem.proxy.demo.DemoTraffic;
+import dev.tandem.proxy.demo.OrdersApi;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * {@code tandem demo}: a legacy orders service, its candidate rewrite, and Tandem in front, all in this process,
+ * with a burst of traffic to show what happens, then serving until Ctrl-C so that a newcomer can try it with curl.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+    description = "Start a legacy and a candidate demo service with Tandem in front, send traffic, and keep serving.")
+final class DemoCommand implements Callable<Integer> {
+
+  static final String DEMO_TOKEN = "demo-admin-token";
+
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--port", defaultValue = "8080", description = "Proxy port (default: ${DEFAULT-VALUE}).")
+  int port;
+
+  @Option(names = "--admin-port", defaultValue = "8081", description = "Admin port (default: ${DEFAULT-VALUE}).")
+  int adminPort;
+
+  @Option(names = "--requests", defaultValue = "60", description = "Requests in the opening burst.")
+  int requests;
+
+  @Option(names = "--duration", converter = DurationConverter.class, paramLabel = "DURATION",
+      description = "Stop by itself after this long (e.g. 30s, 5m); by default serve until Ctrl-C.")
+  Duration duration;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    CliRuntime runtime = CliRuntime.create();
+    var vertx = runtime.vertx();
+    OrdersApi legacy = Blocking.await(OrdersApi.start(vertx, OrdersApi.Flavour.LEGACY, 0));
+    OrdersApi candidate = Blocking.await(OrdersApi.start(vertx, OrdersApi.Flavour.CANDIDATE, 0));
+    TandemConfig config = new ConfigLoader().parse(demoConfig(legacy.port(), candidate.port()), "demo").config();
+    Tandem tandem;
+    try {
+      tandem = Blocking.await(Tandem.start(vertx, runtime.registry(), config));
+    } catch (Exception e) {
+      spec.commandLine().getErr().println("tandem demo: cannot start the proxy: " + Console.describe(e)
+          + " (is something else on port " + port + " or " + adminPort + "? try --port and --admin-port)");
+      Blocking.await(vertx.close());
+      return Console.EXIT_FAILED;
+    }
+    out.println("Tandem demo " + Version.current());
+    out.printf("  legacy     orders service   http://127.0.0.1:%d%n", legacy.port());
+    out.printf("  candidate  orders rewrite   http://127.0.0.1:%d%n", candidate.port());
+    out.printf("  proxy                       http://127.0.0.1:%d   route 'orders' -> legacy%n", tandem.port());
+    out.printf("  admin                       http://127.0.0.1:%d   token: %s%n", tandem.adminPort(), DEMO_TOKEN);
+    out.flush();
+
+    DemoTraffic.Summary s = Blocking.await(new DemoTraffic(vertx, tandem.port(), 42).burst(requests));
+    String mix = s.statuses().entrySet().stream().map(e -> e.getKey() + "x" + e.getValue())
+        .collect(Collectors.joining(" "));
+    out.printf("%nSent %d requests through the proxy in %d ms: %s%s; p50 %.1f ms, p99 %.1f ms.%n",
+        s.sent(), s.elapsedMillis(), mix, s.failures() > 0 ? ", " + s.failures() + " failed" : "",
+        s.p50Millis(), s.p99Millis());
+    out.printf("The legacy service answered %d of them; the candidate received %d (canary weight 0).%n",
+        legacy.received(), candidate.received());
+    out.printf("%nTry it:%n");
+    out.printf("  curl -s http://127.0.0.1:%d/orders/7%n", tandem.port());
+    out.printf("  curl -s -X POST -H 'Content-Type: application/json' -d '{\"customer\":\"you\",\"items\":"
+        + "[{\"sku\":\"SKU-100\",\"quantity\":1,\"unitPrice\":9.5}]}' http://127.0.0.1:%d/orders%n", tandem.port());
+    out.printf("  curl -s -H 'Authorization: Bearer %s' http://127.0.0.1:%d/admin/routes%n", DEMO_TOKEN,
+        tandem.adminPort());
+    out.printf("  curl -s http://127.0.0.1:%d/metrics | grep tandem_requests_total%n", tandem.adminPort());
+    out.println(duration == null ? "\nServing until Ctrl-C." : "\nServing for " + dev.tandem.proxy.config.Durations.format(duration)
+        + ", or until Ctrl-C.");
+    out.flush();
+
+    CountDownLatch stop = new CountDownLatch(1);
+    Thread hook = new Thread(stop::countDown, "tandem-demo-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
+    if (duration == null) {
+      stop.await();
+    } else {
+      stop.await(duration.toMillis(), TimeUnit.MILLISECONDS);
+    }
+    Blocking.await(tandem.close().eventually(() -> vertx.close()));
+    out.println("Demo stopped.");
+    out.flush();
+    return Console.EXIT_OK;
+  }
+
+  private String demoConfig(int legacyPort, int candidatePort) {
+    return """
+        server: { host: 127.0.0.1, port: %d }
+        admin: { host: 127.0.0.1, port: %d, token: %s }
+        backends:
+          legacy: http://127.0.0.1:%d
+          candidate: http://127.0.0.1:%d
+        routes:
+          - name: orders
+            match: { pathPrefix: / }
+            primary: legacy
+            canary: { backend: candidate, weight: 0 }
+        """.formatted(port, adminPort, DEMO_TOKEN, legacyPort, candidatePort);
+  }
+}

@@ -1,0 +1,38 @@
+package dev.tandem.proxy.config;
+
+import java.time.Duration;
+
+/**
+ * One upstream service.
+ *
+ * @param basePath        prefix put before every forwarded path ("" for none)
+ * @param connectTimeout  to obtain a connection (pool wait plus TCP connect); exceeded → 504
+ * @param timeout         longest silence while waiting for or reading the answer; exceeded → 504
+ * @param maxConnections  pooled keep-alive connections per event loop
+ * @param hostHeader      {@code preserve} (the client's Host), {@code rewrite} (the backend's host:port), or a
+ *                        fixed value
+ */
+public record BackendConfig(
+    String name,
+    String url,
+    String host,
+    int port,
+    boolean ssl,
+    String basePath,
+    Duration connectTimeout,
+    Duration timeout,
+    int maxConnections,
+    String hostHeader) {
+
+  public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+  public static final int DEFAULT_MAX_CONNECTIONS = 128;
+  public static final String HOST_PRESERVE = "preserve";
+  public static final String HOST_REWRITE = "rewrite";
+
+  /** The host:port this backend is reached at, as a Host header would name it. */
+  public String authority() {
+    boolean defaultPort = (ssl && port == 443) || (!ssl && port == 80);
+    return defaultPort ? host : host + ":" + port;
+  }
+}

@@ -1,0 +1,379 @@
+package dev.tandem.proxy.config;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Reads a YAML configuration, expands environment variables, and validates the whole of it, reporting every problem
+ * with its key path before anything starts.
+ */
+public final class ConfigLoader {
+
+  private static final YAMLMapper YAML = new YAMLMapper();
+  private static final Set<String> METHODS =
+      Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT");
+
+  private final EnvExpander env;
+
+  public ConfigLoader() {
+    this(EnvExpander.fromSystem());
+  }
+
+  private ConfigLoader(EnvExpander env) {
+    this.env = env;
+  }
+
+  /** A loader that resolves {@code ${VAR}} from the given function instead of the process environment. */
+  public static ConfigLoader withEnvironment(Function<String, String> env) {
+    return new ConfigLoader(new EnvExpander(env));
+  }
+
+  public LoadedConfig load(Path file) throws ConfigException {
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      throw new ConfigException(file.toString(), "no such file");
+    } catch (IOException e) {
+      throw new ConfigException(file.toString(), "cannot be read: " + e.getMessage());
+    }
+    return parse(text, file.toString());
+  }
+
+  public LoadedConfig parse(String yaml, String source) throws ConfigException {
+    JsonNode root;
+    try {
+      root = YAML.readTree(yaml);
+    } catch (JsonProcessingException e) {
+      JsonLocation at = e.getLocation();
+      String where = at == null ? source : source + ":" + at.getLineNr() + ":" + at.getColumnNr();
+      throw new ConfigException(where, "not valid YAML: " + e.getOriginalMessage());
+    }
+    if (root == null || root.isMissingNode() || root.isNull()) {
+      throw new ConfigException(source, "is empty");
+    }
+    if (!root.isObject()) {
+      throw new ConfigException(source, "must be a mapping of keys to values at the top level");
+    }
+    Problems problems = new Problems();
+    expand(root, "", problems);
+    TandemConfig config = read(new Node(root, "", problems), problems);
+    if (!problems.errors().isEmpty()) {
+      throw new ConfigException(problems.errors());
+    }
+    return new LoadedConfig(config, problems.warnings());
+  }
+
+  private void expand(JsonNode node, String path, Problems problems) {
+    if (node instanceof ObjectNode object) {
+      Iterator<Map.Entry<String, JsonNode>> fields = object.fields();
+      List<Map.Entry<String, JsonNode>> entries = new ArrayList<>();
+      fields.forEachRemaining(entries::add);
+      for (Map.Entry<String, JsonNode> e : entries) {
+        String childPath = path.isEmpty() ? e.getKey() : path + "." + e.getKey();
+        JsonNode replaced = expandValue(e.getValue(), childPath, problems);
+        if (replaced != null) {
+          object.set(e.getKey(), replaced);
+        }
+      }
+    } else if (node instanceof ArrayNode array) {
+      for (int i = 0; i < array.size(); i++) {
+        JsonNode replaced = expandValue(array.get(i), path + "[" + i + "]", problems);
+        if (replaced != null) {
+          array.set(i, replaced);
+        }
+      }
+    }
+  }
+
+  private JsonNode expandValue(JsonNode value, String path, Problems problems) {
+    if (value.isTextual()) {
+      List<String> unset = new ArrayList<>();
+      String expanded = env.expand(value.asText(), unset);
+      for (String name : unset) {
+        problems.warn(path, "environment variable " + name + " is not set");
+      }
+      return expanded.equals(value.asText()) ? null : TextNode.valueOf(expanded);
+    }
+    expand(value, path, problems);
+    return null;
+  }
+
+  private TandemConfig read(Node root, Problems problems) {
+    ServerConfig server = readServer(root.child("server"));
+    AdminConfig admin = readAdmin(root.child("admin"));
+    Map<String, BackendConfig> backends = readBackends(root);
+    List<RouteConfig> routes = readRoutes(root, backends.keySet());
+    StoreConfig idempotency = readStore(root.child("idempotency"), List.of(StoreConfig.MEMORY, StoreConfig.REDIS));
+    StoreConfig comparator = readStore(root.child("comparator"), List.of(StoreConfig.MEMORY, StoreConfig.POSTGRES));
+    VerifyConfig verify = readVerify(root.child("verify"));
+    root.rejectUnknownKeys();
+
+    if (server.port() != 0 && server.port() == admin.port()
+        && (server.host().equals(admin.host()) || server.host().equals("0.0.0.0") || admin.host().equals("0.0.0.0"))) {
+      problems.error("admin.port", "must differ from server.port (" + server.port() + ")");
+    }
+    for (RouteConfig r : routes) {
+      int i = routes.indexOf(r);
+      if (r.canary() != null && r.canary().weight() > 0) {
+        problems.warn("routes[" + i + "].canary", "canary routing arrives with a later release; all of this route's"
+            + " traffic goes to '" + r.primary() + "' for now");
+      }
+      if (r.mirror() != null && r.mirror().percent() > 0) {
+        problems.warn("routes[" + i + "].mirror", "mirroring arrives with a later release; nothing is mirrored yet");
+      }
+    }
+    return new TandemConfig(server, admin, backends, routes, idempotency, comparator, verify);
+  }
+
+  private ServerConfig readServer(Node n) {
+    String host = n.string("host", ServerConfig.DEFAULT_HOST);
+    int port = n.integer("port", ServerConfig.DEFAULT_PORT, 0, 65535);
+    int instances = n.integer("instances", Runtime.getRuntime().availableProcessors(), 1, 1024);
+    var idle = n.duration("idleTimeout", ServerConfig.DEFAULT_IDLE_TIMEOUT);
+    n.rejectUnknownKeys();
+    return new ServerConfig(host, port, instances, idle);
+  }
+
+  private AdminConfig readAdmin(Node n) {
+    String host = n.string("host", AdminConfig.DEFAULT_HOST);
+    int port = n.integer("port", AdminConfig.DEFAULT_PORT, 0, 65535);
+    Map<String, String> tokens = new LinkedHashMap<>();
+    String token = n.string("token", "");
+    if (!token.isBlank()) {
+      tokens.put("admin", token);
+    }
+    Set<String> seen = new HashSet<>(tokens.values());
+    n.entries("tokens").forEach((name, value) -> {
+      String t = value.text();
+      if (t == null) {
+        value.error("must be a token string");
+      } else if (!t.isBlank()) {
+        if (!seen.add(t)) {
+          value.error("the same token is given to two callers; each caller needs its own");
+        }
+        tokens.put(name, t);
+      }
+    });
+    for (String t : tokens.values()) {
+      if (t.length() < 8) {
+        n.error("token", "is shorter than 8 characters; use a long random value");
+        break;
+      }
+    }
+    n.rejectUnknownKeys();
+    return new AdminConfig(host, port, tokens);
+  }
+
+  private Map<String, BackendConfig> readBackends(Node root) {
+    Map<String, BackendConfig> out = new LinkedHashMap<>();
+    Map<String, Node> entries = root.entries("backends");
+    if (entries.isEmpty()) {
+      root.error("backends", "at least one backend is required, e.g. 'legacy: http://127.0.0.1:9001'");
+    }
+    entries.forEach((name, n) -> {
+      BackendConfig b = n.isObject() ? readBackendObject(name, n) : readBackendUrl(name, n, n.text(), n.path());
+      if (b != null) {
+        out.put(name, b);
+      }
+    });
+    return out;
+  }
+
+  private BackendConfig readBackendObject(String name, Node n) {
+    String url = n.requiredString("url");
+    var connectTimeout = n.duration("connectTimeout", BackendConfig.DEFAULT_CONNECT_TIMEOUT);
+    var timeout = n.duration("timeout", BackendConfig.DEFAULT_TIMEOUT);
+    int maxConnections = n.integer("maxConnections", BackendConfig.DEFAULT_MAX_CONNECTIONS, 1, 100_000);
+    String hostHeader = n.string("hostHeader", BackendConfig.HOST_PRESERVE);
+    n.rejectUnknownKeys();
+    BackendConfig b = readBackendUrl(name, n, url, n.pathOf("url"));
+    if (b == null) {
+      return null;
+    }
+    return new BackendConfig(name, b.url(), b.host(), b.port(), b.ssl(), b.basePath(), connectTimeout, timeout,
+        maxConnections, hostHeader);
+  }
+
+  private BackendConfig readBackendUrl(String name, Node n, String url, String path) {
+    if (url == null) {
+      if (!n.isObject()) {
+        n.error("must be a URL such as http://127.0.0.1:9001, or a mapping with 'url'");
+      }
+      return null;
+    }
+    String problem = null;
+    URI uri = null;
+    try {
+      uri = new URI(url.trim());
+      if (uri.getScheme() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))) {
+        problem = "must be an http:// or https:// URL, got '" + url + "'";
+      } else if (uri.getHost() == null) {
+        problem = "has no host, got '" + url + "'";
+      } else if (uri.getQuery() != null || uri.getFragment() != null) {
+        problem = "must not have a query or fragment, got '" + url + "'";
+      }
+    } catch (URISyntaxException e) {
+      problem = "is not a valid URL: " + e.getMessage();
+    }
+    if (problem != null) {
+      n.problemsAt(path, problem);
+      return null;
+    }
+    boolean ssl = uri.getScheme().equals("https");
+    int port = uri.getPort() > 0 ? uri.getPort() : ssl ? 443 : 80;
+    String basePath = uri.getRawPath() == null ? "" : uri.getRawPath();
+    if (basePath.endsWith("/")) {
+      basePath = basePath.substring(0, basePath.length() - 1);
+    }
+    return new BackendConfig(name, url.trim(), uri.getHost(), port, ssl, basePath,
+        BackendConfig.DEFAULT_CONNECT_TIMEOUT, BackendConfig.DEFAULT_TIMEOUT, BackendConfig.DEFAULT_MAX_CONNECTIONS,
+        BackendConfig.HOST_PRESERVE);
+  }
+
+  private List<RouteConfig> readRoutes(Node root, Set<String> backends) {
+    List<RouteConfig> out = new ArrayList<>();
+    List<Node> nodes = root.list("routes");
+    if (nodes.isEmpty()) {
+      root.error("routes", "at least one route is required");
+    }
+    Set<String> names = new HashSet<>();
+    for (Node n : nodes) {
+      String name = n.requiredString("name");
+      if (name != null && !names.add(name)) {
+        n.error("name", "route '" + name + "' is defined twice; route names must be unique");
+      }
+      if (name != null && !name.matches("[A-Za-z0-9._-]+")) {
+        n.error("name", "may contain only letters, digits, '.', '_' and '-', got '" + name + "'");
+      }
+      MatchConfig match = readMatch(n.child("match"));
+      String primary = n.requiredString("primary");
+      checkBackend(n, "primary", primary, backends);
+      CanaryConfig canary = null;
+      Node c = n.child("canary");
+      if (c.isPresent()) {
+        String backend = c.requiredString("backend");
+        checkBackend(c, "backend", backend, backends);
+        canary = new CanaryConfig(backend, c.percent("weight", 0));
+        c.rejectUnknownKeys();
+      }
+      MirrorConfig mirror = null;
+      Node m = n.child("mirror");
+      if (m.isPresent()) {
+        String backend = m.requiredString("backend");
+        checkBackend(m, "backend", backend, backends);
+        mirror = new MirrorConfig(backend, m.percent("percent", 100), m.bool("compare", false));
+        m.rejectUnknownKeys();
+      }
+      n.rejectUnknownKeys();
+      out.add(new RouteConfig(name, match, primary, canary, mirror));
+    }
+    return out;
+  }
+
+  private static void checkBackend(Node n, String key, String name, Set<String> backends) {
+    if (name != null && !name.isBlank() && !backends.contains(name)) {
+      n.error(key, "unknown backend '" + name + "'" + (backends.isEmpty() ? "" : " (known: "
+          + String.join(", ", backends) + ")"));
+    }
+  }
+
+  private MatchConfig readMatch(Node n) {
+    String prefix = n.string("pathPrefix", "/");
+    if (!prefix.startsWith("/")) {
+      n.error("pathPrefix", "must start with '/', got '" + prefix + "'");
+    }
+    List<String> hosts = new ArrayList<>();
+    for (String h : n.strings("host")) {
+      hosts.add(h.trim().toLowerCase(Locale.ROOT));
+    }
+    Set<String> methods = new LinkedHashSet<>();
+    for (String m : n.strings("methods")) {
+      String upper = m.trim().toUpperCase(Locale.ROOT);
+      if (!METHODS.contains(upper)) {
+        n.error("methods", "unknown HTTP method '" + m + "'");
+      }
+      methods.add(upper);
+    }
+    n.rejectUnknownKeys();
+    return new MatchConfig(prefix, hosts, methods);
+  }
+
+  private StoreConfig readStore(Node n, List<String> kinds) {
+    if (!n.isPresent()) {
+      return StoreConfig.memory();
+    }
+    String kind = n.oneOf("store", StoreConfig.MEMORY, kinds);
+    String url = null;
+    for (String k : kinds) {
+      if (!k.equals(StoreConfig.MEMORY)) {
+        String u = n.string(k, null);
+        if (k.equals(kind)) {
+          url = u;
+        }
+      }
+    }
+    if (!StoreConfig.MEMORY.equals(kind)) {
+      if (url == null || url.isBlank()) {
+        n.error(kind, "is required when store is " + kind + " (a URL such as " + exampleUrl(kind) + ")");
+      } else if (!url.startsWith(kind.equals(StoreConfig.REDIS) ? "redis" : "postgres")) {
+        n.error(kind, "must be a URL such as " + exampleUrl(kind) + ", got '" + url + "'");
+      }
+    }
+    n.rejectUnknownKeys();
+    return new StoreConfig(kind, url);
+  }
+
+  private static String exampleUrl(String kind) {
+    return kind.equals(StoreConfig.REDIS) ? "redis://127.0.0.1:6379" : "postgresql://postgres@127.0.0.1:5432/tandem";
+  }
+
+  private VerifyConfig readVerify(Node n) {
+    if (!n.isPresent()) {
+      return null;
+    }
+    String primary = n.requiredString("primary");
+    String shadow = n.requiredString("shadow");
+    for (String key : List.of("primary", "shadow")) {
+      String url = key.equals("primary") ? primary : shadow;
+      if (url != null && !url.startsWith("postgres")) {
+        n.error(key, "must be a PostgreSQL URL such as postgresql://postgres@127.0.0.1:5432/legacy, got '" + url + "'");
+      }
+    }
+    List<VerifyConfig.Table> tables = new ArrayList<>();
+    for (Node t : n.list("tables")) {
+      String name = t.requiredString("name");
+      List<String> key = t.strings("key");
+      if (key.isEmpty()) {
+        t.error("key", "is required: the columns that identify a row, e.g. [id]");
+      }
+      t.rejectUnknownKeys();
+      tables.add(new VerifyConfig.Table(name, key));
+    }
+    n.rejectUnknownKeys();
+    return new VerifyConfig(primary, shadow, tables);
+  }
+}

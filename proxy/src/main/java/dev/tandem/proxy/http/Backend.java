@@ -1,0 +1,76 @@
+package dev.tandem.proxy.http;
+
+import dev.tandem.proxy.config.BackendConfig;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.HostAndPort;
+
+/** One upstream service as seen from one event loop: its settings and its pool of keep-alive connections. */
+final class Backend {
+
+  private final BackendConfig config;
+  private final HttpClientAgent client;
+  private final HostAndPort ownAuthority;
+  private final HostAndPort fixedAuthority;
+
+  Backend(Vertx vertx, BackendConfig config) {
+    this.config = config;
+    HttpClientOptions options = new HttpClientOptions()
+        .setSsl(config.ssl())
+        .setKeepAlive(true)
+        .setTcpNoDelay(true)
+        .setDecompressionSupported(false)
+        .setName("tandem-" + config.name());
+    PoolOptions pool = new PoolOptions()
+        .setHttp1MaxSize(config.maxConnections())
+        .setMaxWaitQueueSize(-1);
+    this.client = vertx.createHttpClient(options, pool);
+    this.ownAuthority = HostAndPort.create(config.host(), config.port());
+    String hostHeader = config.hostHeader();
+    this.fixedAuthority = hostHeader.equals(BackendConfig.HOST_PRESERVE) || hostHeader.equals(BackendConfig.HOST_REWRITE)
+        ? null : HostAndPort.parseAuthority(hostHeader, config.ssl() ? 443 : 80);
+  }
+
+  String name() {
+    return config.name();
+  }
+
+  HttpClientAgent client() {
+    return client;
+  }
+
+  /** Where and how to send {@code uri}, with this backend's timeouts. */
+  RequestOptions requestOptions(HttpMethod method, String uri) {
+    return new RequestOptions()
+        .setMethod(method)
+        .setHost(config.host())
+        .setPort(config.port())
+        .setSsl(config.ssl())
+        .setURI(config.basePath().isEmpty() ? uri : config.basePath() + uri)
+        .setConnectTimeout(config.connectTimeout().toMillis())
+        .setIdleTimeout(config.timeout().toMillis());
+  }
+
+  /** The Host the backend should see for a request the client sent to {@code original}. */
+  HostAndPort authorityFor(HttpServerRequest request) {
+    if (fixedAuthority != null) {
+      return fixedAuthority;
+    }
+    if (config.hostHeader().equals(BackendConfig.HOST_PRESERVE)) {
+      HostAndPort original = request.authority();
+      if (original != null) {
+        return original;
+      }
+    }
+    return ownAuthority;
+  }
+
+  void close() {
+    client.close();
+  }
+}

@@ -1,0 +1,138 @@
+package dev.tandem.proxy.http;
+
+import dev.tandem.proxy.metrics.ProxyMetrics;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
+
+/**
+ * One request forwarded to one backend and its answer streamed back. Bodies flow through {@code Pipe}s in both
+ * directions, so back-pressure holds: a slow reader on either side pauses the writer, and the heap holds at most a
+ * few chunks per exchange however large the body.
+ */
+final class Exchange {
+
+  private final HttpServerRequest request;
+  private final HttpServerResponse response;
+  private final Backend backend;
+  private final ProxyMetrics.Series metrics;
+  private final String uri;
+  private final long startNanos;
+  private HttpClientRequest upstream;
+  private boolean finished;
+
+  Exchange(HttpServerRequest request, Backend backend, ProxyMetrics.Series metrics, String uri, long startNanos) {
+    this.request = request;
+    this.response = request.response();
+    this.backend = backend;
+    this.metrics = metrics;
+    this.uri = uri;
+    this.startNanos = startNanos;
+  }
+
+  void start() {
+    request.pause();
+    // A client that goes away cancels the backend request, so the backend stops working for nobody.
+    response.closeHandler(v -> {
+      if (upstream != null && !response.ended()) {
+        upstream.reset();
+      }
+      finish(499);
+    });
+    backend.client().request(backend.requestOptions(request.method(), uri)).onComplete(ar -> {
+      if (ar.failed()) {
+        fail(ar.cause());
+      } else {
+        send(ar.result());
+      }
+    });
+  }
+
+  private void send(HttpClientRequest upstream) {
+    this.upstream = upstream;
+    if (finished) {
+      upstream.reset();
+      return;
+    }
+    MultiMap headers = upstream.headers();
+    HopByHop.copy(request.headers(), headers, false);
+    headers.remove("Host");
+    ForwardedHeaders.append(request, headers);
+    upstream.authority(backend.authorityFor(request));
+    if (!headers.contains("Content-Length") && isChunked(request.headers())) {
+      upstream.setChunked(true);
+    }
+    if (request.headers().contains("Expect")) {
+      upstream.continueHandler(v -> response.writeContinue());
+    }
+    upstream.response().onComplete(this::respond);
+    request.pipe()
+        .endOnFailure(false)
+        .to(upstream)
+        .onFailure(t -> upstream.reset());
+  }
+
+  private void respond(AsyncResult<HttpClientResponse> ar) {
+    if (ar.failed()) {
+      fail(ar.cause());
+      return;
+    }
+    HttpClientResponse answer = ar.result();
+    if (finished) {
+      return;
+    }
+    response.setStatusCode(answer.statusCode());
+    response.setStatusMessage(answer.statusMessage());
+    HopByHop.copy(answer.headers(), response.headers(), false);
+    boolean bodyless = request.method() == HttpMethod.HEAD || answer.statusCode() == 204
+        || answer.statusCode() == 304 || answer.statusCode() < 200;
+    if (!bodyless && !answer.headers().contains("Content-Length")) {
+      if (request.version() == HttpVersion.HTTP_1_0) {
+        // An HTTP/1.0 client cannot read chunks: the end of the connection marks the end of the body.
+        response.putHeader("Connection", "close");
+      }
+      response.setChunked(true);
+    }
+    answer.pipe()
+        .endOnFailure(false)
+        .to(response)
+        .onComplete(done -> {
+          if (done.failed()) {
+            upstream.reset();
+            response.reset();
+          }
+          finish(answer.statusCode());
+        });
+  }
+
+  private void fail(Throwable failure) {
+    if (finished) {
+      return;
+    }
+    int status = ProxyErrors.statusFor(failure);
+    request.resume();
+    if (response.headWritten()) {
+      response.reset();
+    } else {
+      ProxyErrors.send(response, status, backend.name(), ProxyErrors.describe(failure));
+    }
+    finish(status);
+  }
+
+  private void finish(int status) {
+    if (!finished) {
+      finished = true;
+      metrics.record(status, System.nanoTime() - startNanos);
+    }
+  }
+
+  private static boolean isChunked(MultiMap headers) {
+    String te = headers.get("Transfer-Encoding");
+    return te != null && te.toLowerCase(java.util.Locale.ROOT).contains("chunked");
+  }
+}

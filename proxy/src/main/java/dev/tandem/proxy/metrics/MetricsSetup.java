@@ -1,0 +1,35 @@
+package dev.tandem.proxy.metrics;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MetricsDomain;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
+
+/** Creates a Vert.x instance whose own metrics and Tandem's land in one Prometheus registry. */
+public final class MetricsSetup {
+
+  private MetricsSetup() {
+  }
+
+  public static PrometheusMeterRegistry newRegistry() {
+    return new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  }
+
+  public static Vertx vertx(PrometheusMeterRegistry registry, VertxOptions options) {
+    MicrometerMetricsOptions metrics = new MicrometerMetricsOptions()
+        .setEnabled(true)
+        .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))
+        // Tandem records its own per-route request metrics; Vert.x's per-request HTTP metrics would double the
+        // work on the hot path. Pools, connections and event-loop metrics stay on.
+        .addDisabledMetricsCategory(MetricsDomain.HTTP_SERVER)
+        .addDisabledMetricsCategory(MetricsDomain.HTTP_CLIENT);
+    return Vertx.builder()
+        .with(new VertxOptions(options).setMetricsOptions(metrics))
+        .withMetrics(new MicrometerMetricsFactory(registry))
+        .build();
+  }
+}
