@@ -20,6 +20,9 @@ import java.util.List;
  */
 public final class Tandem {
 
+  private static final java.util.concurrent.atomic.AtomicInteger FREE_PORT_KEYS =
+      new java.util.concurrent.atomic.AtomicInteger();
+
   private final Vertx vertx;
   private final TandemConfig config;
   private final RouteTable routes;
@@ -49,20 +52,21 @@ public final class Tandem {
   }
 
   private Future<Void> startDataPlane() {
-    // The first instance binds (possibly a free port when the config says 0); the others share that port.
-    ProxyVerticle first = new ProxyVerticle(config, routes, metrics, config.server().port());
-    return vertx.deployVerticle(first)
-        .compose(id -> {
+    // Instances listening on one port share it. Port 0 would give each its own free port; a negative port gives
+    // them one shared free port, keyed by the number, so a key of our own keeps two Tandems in one Vert.x apart.
+    int configured = config.server().port();
+    int listenPort = configured == 0 ? -FREE_PORT_KEYS.incrementAndGet() : configured;
+    List<ProxyVerticle> instances = new java.util.concurrent.CopyOnWriteArrayList<>();
+    return vertx.deployVerticle(() -> {
+          ProxyVerticle v = new ProxyVerticle(config, routes, metrics, listenPort);
+          instances.add(v);
+          return v;
+        }, new DeploymentOptions().setInstances(config.server().instances()))
+        .onSuccess(id -> {
           deployments.add(id);
-          port = first.actualPort();
-          int more = config.server().instances() - 1;
-          if (more == 0) {
-            return Future.succeededFuture();
-          }
-          return vertx.deployVerticle(() -> new ProxyVerticle(config, routes, metrics, port),
-              new DeploymentOptions().setInstances(more)).onSuccess(deployments::add).mapEmpty();
+          port = instances.get(0).actualPort();
+          listening = true;
         })
-        .onSuccess(v -> listening = true)
         .mapEmpty();
   }
 

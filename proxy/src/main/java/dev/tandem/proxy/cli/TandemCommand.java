@@ -23,6 +23,12 @@ public final class TandemCommand implements Callable<Integer> {
   /** The configured command line, with Tandem's rules for errors: usage problems exit 2, no stack traces. */
   public static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new TandemCommand());
+    cl.setParameterExceptionHandler((e, args) -> {
+      CommandLine failed = e.getCommandLine();
+      failed.getErr().println("tandem: " + e.getMessage());
+      failed.getErr().println("Try '" + failed.getCommandSpec().qualifiedName() + " --help'.");
+      return Console.EXIT_USAGE;
+    });
     cl.setExecutionExceptionHandler((e, line, parsed) -> {
       line.getErr().println("tandem: " + Console.describe(e));
       if (System.getenv("TANDEM_DEBUG") != null) {

@@ -65,8 +65,9 @@ public final class ConfigLoader {
 
   public LoadedConfig parse(String yaml, String source) throws ConfigException {
     JsonNode root;
+    EnvExpander.Protected text = env.protect(yaml);
     try {
-      root = YAML.readTree(yaml);
+      root = YAML.readTree(text.yaml());
     } catch (JsonProcessingException e) {
       JsonLocation at = e.getLocation();
       String where = at == null ? source : source + ":" + at.getLineNr() + ":" + at.getColumnNr();
@@ -79,7 +80,7 @@ public final class ConfigLoader {
       throw new ConfigException(source, "must be a mapping of keys to values at the top level");
     }
     Problems problems = new Problems();
-    expand(root, "", problems);
+    expand(root, "", text, problems);
     TandemConfig config = read(new Node(root, "", problems), problems);
     if (!problems.errors().isEmpty()) {
       throw new ConfigException(problems.errors());
@@ -87,21 +88,21 @@ public final class ConfigLoader {
     return new LoadedConfig(config, problems.warnings());
   }
 
-  private void expand(JsonNode node, String path, Problems problems) {
+  private void expand(JsonNode node, String path, EnvExpander.Protected text, Problems problems) {
     if (node instanceof ObjectNode object) {
       Iterator<Map.Entry<String, JsonNode>> fields = object.fields();
       List<Map.Entry<String, JsonNode>> entries = new ArrayList<>();
       fields.forEachRemaining(entries::add);
       for (Map.Entry<String, JsonNode> e : entries) {
         String childPath = path.isEmpty() ? e.getKey() : path + "." + e.getKey();
-        JsonNode replaced = expandValue(e.getValue(), childPath, problems);
+        JsonNode replaced = expandValue(e.getValue(), childPath, text, problems);
         if (replaced != null) {
           object.set(e.getKey(), replaced);
         }
       }
     } else if (node instanceof ArrayNode array) {
       for (int i = 0; i < array.size(); i++) {
-        JsonNode replaced = expandValue(array.get(i), path + "[" + i + "]", problems);
+        JsonNode replaced = expandValue(array.get(i), path + "[" + i + "]", text, problems);
         if (replaced != null) {
           array.set(i, replaced);
         }
@@ -109,16 +110,16 @@ public final class ConfigLoader {
     }
   }
 
-  private JsonNode expandValue(JsonNode value, String path, Problems problems) {
+  private JsonNode expandValue(JsonNode value, String path, EnvExpander.Protected text, Problems problems) {
     if (value.isTextual()) {
       List<String> unset = new ArrayList<>();
-      String expanded = env.expand(value.asText(), unset);
+      String expanded = env.restore(value.asText(), text, unset);
       for (String name : unset) {
         problems.warn(path, "environment variable " + name + " is not set");
       }
       return expanded.equals(value.asText()) ? null : TextNode.valueOf(expanded);
     }
-    expand(value, path, problems);
+    expand(value, path, text, problems);
     return null;
   }
 

@@ -26,6 +26,43 @@ final class EnvExpander {
     return new EnvExpander(environment::get);
   }
 
+  /**
+   * Replaces every {@code ${...}} (and {@code $$}) in raw YAML with a plain placeholder word, so that a reference
+   * inside a flow mapping ({@code { token: ${TOKEN} }}) parses, and a value containing YAML syntax cannot change
+   * the document's structure. {@link #restore} puts the expanded values back into the parsed scalars.
+   */
+  Protected protect(String yaml) {
+    Matcher m = VARIABLE.matcher(yaml);
+    StringBuilder out = new StringBuilder();
+    java.util.Map<String, String> expressions = new java.util.HashMap<>();
+    String nonce = Long.toHexString(System.nanoTime());
+    while (m.find()) {
+      String placeholder = "TANDEMENV" + nonce + "X" + expressions.size() + "X";
+      expressions.put(placeholder, m.group());
+      m.appendReplacement(out, placeholder);
+    }
+    m.appendTail(out);
+    return new Protected(out.toString(), expressions);
+  }
+
+  /** YAML text with its variable references set aside. */
+  record Protected(String yaml, java.util.Map<String, String> expressions) {
+  }
+
+  /** The scalar {@code value} with each placeholder replaced by its expanded expression. */
+  String restore(String value, Protected p, List<String> unset) {
+    if (p.expressions().isEmpty() || !value.contains("TANDEMENV")) {
+      return value;
+    }
+    String result = value;
+    for (var e : p.expressions().entrySet()) {
+      if (result.contains(e.getKey())) {
+        result = result.replace(e.getKey(), expand(e.getValue(), unset));
+      }
+    }
+    return result;
+  }
+
   /** Expands one value; names of unset variables are added to {@code unset}. */
   String expand(String value, List<String> unset) {
     if (value.indexOf('$') < 0) {

@@ -55,6 +55,8 @@ final class Exchange {
 
   private void send(HttpClientRequest upstream) {
     this.upstream = upstream;
+    // Failures reach us through the response future; a reset we asked for is no news.
+    upstream.exceptionHandler(ignored -> { });
     if (finished) {
       upstream.reset();
       return;
@@ -68,7 +70,9 @@ final class Exchange {
       upstream.setChunked(true);
     }
     if (request.headers().contains("Expect")) {
+      // The client holds its body until it hears 100 Continue, so the head must go out without waiting for it.
       upstream.continueHandler(v -> response.writeContinue());
+      upstream.sendHead();
     }
     upstream.response().onComplete(this::respond);
     request.pipe()

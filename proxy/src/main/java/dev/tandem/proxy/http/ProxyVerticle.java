@@ -22,13 +22,13 @@ public final class ProxyVerticle extends VerticleBase {
   private final TandemConfig config;
   private final RouteTable routes;
   private final ProxyMetrics metrics;
-  private final int port;
   private final Map<String, Backend> backends = new HashMap<>();
+  private final int port;
   private HttpServer server;
 
   /**
-   * @param port the port to listen on, which may differ from the configuration's when that asks for any free port
-   *             and an earlier instance already took one
+   * @param port where to listen: the configured port, or a negative number for a free port shared by every
+   *             instance given the same number
    */
   public ProxyVerticle(TandemConfig config, RouteTable routes, ProxyMetrics metrics, int port) {
     this.config = config;

@@ -49,6 +49,7 @@ final class UpgradeTunnel {
   }
 
   private io.vertx.core.Future<HttpClientResponse> handshake(HttpClientRequest upstream) {
+    upstream.exceptionHandler(ignored -> { }); // failures arrive through connect()'s future
     HopByHop.copy(request.headers(), upstream.headers(), true);
     upstream.headers().remove("Host");
     ForwardedHeaders.append(request, upstream.headers());

@@ -1,0 +1,307 @@
+#!/usr/bin/env bash
+# Plain-proxying benchmark: Tandem vs NGINX (one worker) vs the backend directly, side by side in one run.
+# See bench/README.md for what is measured and how to read the output.
+#
+#   bench/proxy-bench.sh                       # full run, ~6 minutes
+#   REPS=3 DURATION=5 bench/proxy-bench.sh     # quicker, noisier
+#   JAVA_OPTS="-XX:+UseParallelGC" TARGETS="nginx tandem" bench/proxy-bench.sh
+#   JFR=1 bench/proxy-bench.sh                 # also record a JFR profile of Tandem over the measured runs
+#
+# Layout: core $PROXY_CPU (0) runs the proxy under test (Tandem's JVM or NGINX's single worker); core $LOAD_CPU (1)
+# runs wrk and the backend NGINX. Everything listens on 127.0.0.1 only; temp files live in one mktemp dir; every
+# process started here is stopped on exit. Output goes to bench/results/<timestamp>/ (gitignored).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+
+JAR=${TANDEM_JAR:-$ROOT/proxy/target/tandem.jar}
+JAVA=${JAVA:-java}
+JAVA_OPTS=${JAVA_OPTS:-}                 # extra JVM flags for Tandem (added after the pinning flags)
+NGINX=${NGINX:-/usr/sbin/nginx}
+WRK=${WRK:-wrk}
+REPS=${REPS:-5}                          # repetitions; each one runs every target × method once
+DURATION=${DURATION:-10}                 # seconds per measured wrk run
+WARMUP=${WARMUP:-15}                     # seconds of wrk against Tandem per method before measuring
+CONNS=${CONNS:-64}
+THREADS=${THREADS:-2}
+BODY_BYTES=${BODY_BYTES:-1024}           # POST body size
+TARGETS=${TARGETS:-"direct nginx tandem"}
+METHODS=${METHODS:-"GET POST"}
+PROXY_CPU=${PROXY_CPU:-0}
+LOAD_CPU=${LOAD_CPU:-1}
+JFR=${JFR:-}                             # non-empty: JFR (settings=profile) over the measured runs -> tandem.jfr
+TAG=${TAG:-}                             # appended to the results directory name
+BACKEND_PORT=19001
+NGINX_PORT=18090
+TANDEM_PORT=18080
+ADMIN_PORT=18081
+
+RESULTS=${RESULTS:-$HERE/results/$(date +%Y%m%d-%H%M%S)${TAG:+-$TAG}}
+mkdir -p "$RESULTS/raw"
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/tandem-bench.XXXXXX")
+PIDS=()
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" | tee -a "$RESULTS/bench.log" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  for pid in "${PIDS[@]}"; do
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  for pid in "${PIDS[@]}"; do
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  wait 2>/dev/null || true
+  rm -rf "$TMP"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------------------------------------------- preflight
+for tool in "$NGINX" "$WRK" "$JAVA" taskset curl awk pgrep; do
+  command -v "$tool" >/dev/null || die "$tool not found"
+done
+[ -f "$JAR" ] || die "$JAR missing: build it with (cd $ROOT && mvn -B -q -DskipTests package)"
+[ "$(nproc --all)" -ge 2 ] || die "needs at least 2 cores"
+for port in $BACKEND_PORT $NGINX_PORT $TANDEM_PORT $ADMIN_PORT; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then die "port $port is already in use"; fi
+done
+# A private copy, so that a rebuild during the run cannot change the code under test.
+cp "$JAR" "$TMP/tandem.jar"
+CLK_TCK=$(getconf CLK_TCK)
+
+wait_http() { # url pid
+  for _ in $(seq 1 300); do
+    kill -0 "$2" 2>/dev/null || die "process $2 for $1 exited (see $RESULTS)"
+    if curl -fsS -o /dev/null --max-time 1 "$1" 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  die "$1 did not answer within 30 s"
+}
+
+# ------------------------------------------------------------------------------------------------------ backend
+BODY_1K=$(head -c 1024 /dev/zero | tr '\0' 'a')
+NGINX_USER=""
+[ "$(id -u)" = 0 ] && NGINX_USER="user root;"   # workers need the private temp dir, which is root-only
+
+nginx_common() { # prefix dir
+  cat <<EOF
+$NGINX_USER
+daemon off;
+master_process on;
+worker_processes 1;
+pid $1/nginx.pid;
+error_log $1/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  default_type text/plain;
+  client_body_temp_path $1/body;
+  proxy_temp_path $1/proxy;
+  fastcgi_temp_path $1/fastcgi;
+  uwsgi_temp_path $1/uwsgi;
+  scgi_temp_path $1/scgi;
+  keepalive_timeout 300s;
+  keepalive_requests 100000000;
+EOF
+}
+
+mkdir -p "$TMP/backend" "$TMP/nginx"
+{
+  nginx_common "$TMP/backend"
+  cat <<EOF
+  server {
+    listen 127.0.0.1:$BACKEND_PORT backlog=4096;
+    # No proxying here: GET gets a fixed 1 KB body; a POST body (up to 16 KB, held in memory) is read off the
+    # socket and thrown away by NGINX before it answers 200 with a small body, so keep-alive goes on.
+    client_body_buffer_size 16k;
+    client_max_body_size 1m;
+    location / {
+      if (\$request_method = POST) {
+        return 200 "ok\n";
+      }
+      return 200 "$BODY_1K";
+    }
+  }
+}
+EOF
+} > "$TMP/backend/nginx.conf"
+
+# ------------------------------------------------------------------------------------------ NGINX reverse proxy
+{
+  nginx_common "$TMP/nginx"
+  cat <<EOF
+  upstream legacy {
+    server 127.0.0.1:$BACKEND_PORT;
+    keepalive 64;
+    keepalive_requests 100000000;
+    keepalive_timeout 300s;
+  }
+  server {
+    listen 127.0.0.1:$NGINX_PORT backlog=4096;
+    client_body_buffer_size 16k;
+    location / {
+      proxy_pass http://legacy;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      # The same X-Forwarded-* headers that Tandem adds.
+      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto \$scheme;
+      proxy_set_header X-Forwarded-Host \$http_host;
+    }
+  }
+}
+EOF
+} > "$TMP/nginx/nginx.conf"
+
+# ------------------------------------------------------------------------------------------------------ Tandem
+cat > "$TMP/tandem.yaml" <<EOF
+server: { host: 127.0.0.1, port: $TANDEM_PORT, instances: 1 }
+admin:  { host: 127.0.0.1, port: $ADMIN_PORT }
+backends:
+  legacy: { url: http://127.0.0.1:$BACKEND_PORT, maxConnections: 256 }
+routes:
+  - name: default
+    match: { pathPrefix: / }
+    primary: legacy
+EOF
+
+# ------------------------------------------------------------------------------------------------------- start
+log "results in $RESULTS"
+taskset -c "$LOAD_CPU" "$NGINX" -p "$TMP/backend" -e "$TMP/backend/error.log" -c "$TMP/backend/nginx.conf" \
+  >"$RESULTS/backend-nginx.log" 2>&1 &
+BACKEND_PID=$!; PIDS+=("$BACKEND_PID")
+taskset -c "$PROXY_CPU" "$NGINX" -p "$TMP/nginx" -e "$TMP/nginx/error.log" -c "$TMP/nginx/nginx.conf" \
+  >"$RESULTS/proxy-nginx.log" 2>&1 &
+NGINX_PID=$!; PIDS+=("$NGINX_PID")
+# shellcheck disable=SC2086
+taskset -c "$PROXY_CPU" "$JAVA" -XX:ActiveProcessorCount=1 $JAVA_OPTS -jar "$TMP/tandem.jar" \
+  proxy --config "$TMP/tandem.yaml" >"$RESULTS/tandem.log" 2>&1 &
+TANDEM_PID=$!; PIDS+=("$TANDEM_PID")
+
+wait_http "http://127.0.0.1:$BACKEND_PORT/" "$BACKEND_PID"
+wait_http "http://127.0.0.1:$NGINX_PORT/" "$NGINX_PID"
+wait_http "http://127.0.0.1:$TANDEM_PORT/" "$TANDEM_PID"
+log "backend nginx pid $BACKEND_PID, proxy nginx pid $NGINX_PID, tandem pid $TANDEM_PID"
+
+url_of() {
+  case $1 in
+    direct) echo "http://127.0.0.1:$BACKEND_PORT/" ;;
+    nginx) echo "http://127.0.0.1:$NGINX_PORT/" ;;
+    tandem) echo "http://127.0.0.1:$TANDEM_PORT/" ;;
+    *) die "unknown target $1" ;;
+  esac
+}
+pid_of() {
+  case $1 in direct) echo "$BACKEND_PID" ;; nginx) echo "$NGINX_PID" ;; tandem) echo "$TANDEM_PID" ;; esac
+}
+# CPU ticks (user + system) used so far by a process and its direct children (NGINX's worker).
+cpu_ticks() {
+  local total=0 p t
+  for p in "$1" $(pgrep -P "$1"); do
+    t=$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)
+    total=$((total + t))
+  done
+  echo "$total"
+}
+
+# ----------------------------------------------------------------------------------------------- sanity checks
+head -c "$BODY_BYTES" /dev/zero | tr '\0' 'p' > "$TMP/post.body"
+for target in $TARGETS; do
+  url=$(url_of "$target")
+  got=$(curl -fsS "$url" | wc -c)
+  [ "$got" -eq 1024 ] || die "GET $url returned $got bytes, expected 1024"
+  # Two POSTs on one connection: the second can only succeed if the first body was read off the socket.
+  out=$(curl -sS -o /dev/null -o /dev/null -w '%{http_code}/%{num_connects} ' --data-binary @"$TMP/post.body" \
+    -H 'Content-Type: application/octet-stream' "$url" "$url")
+  [ "$out" = "200/1 200/0 " ] || die "POST $url: expected '200/1 200/0 ' (status/new connections), got '$out'"
+done
+log "sanity checks passed (GET 1 KB body; 2 POSTs with ${BODY_BYTES}-byte bodies on one connection)"
+
+# ------------------------------------------------------------------------------------------------------ runs
+run_wrk() { # target method seconds outfile
+  BENCH_METHOD=$2 BENCH_BODY_BYTES=$BODY_BYTES taskset -c "$LOAD_CPU" \
+    "$WRK" -t"$THREADS" -c"$CONNS" -d"$3"s --latency -s "$HERE/wrk-bench.lua" "$(url_of "$1")" >"$4" 2>&1
+}
+
+printf 'rep\tmethod\ttarget\trps\tp50_us\tp99_us\tmax_us\terrors\tproxy_cpu_pct\tproxy_cpu_us_per_req\tidle_before_pct\n' \
+  > "$RESULTS/runs.tsv"
+
+# Percent of all cores idle over one second, taken between runs: well under 100 means something else is busy.
+idle_pct() {
+  local a b
+  a=$(awk '/^cpu / { print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat)
+  sleep 1
+  b=$(awk '/^cpu / { print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat)
+  awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " "); printf "%.0f", 100 * (y[1] - x[1]) / (y[2] - x[2]) }'
+}
+
+measure() { # rep target method idle_before_pct
+  local rep=$1 target=$2 method=$3 out pid t0 t1 c0 c1 line
+  out="$RESULTS/raw/rep$rep-$method-$target.txt"
+  pid=$(pid_of "$target")
+  c0=$(cpu_ticks "$pid"); t0=$(date +%s%N)
+  run_wrk "$target" "$method" "$DURATION" "$out"
+  c1=$(cpu_ticks "$pid"); t1=$(date +%s%N)
+  line=$(grep '^BENCH ' "$out") || die "no result in $out"
+  # shellcheck disable=SC2086
+  local $(echo "${line#BENCH }")   # requests= rps= p50_us= ... as locals
+  local errors=$((err_connect + err_read + err_write + err_status + err_timeout))
+  awk -v rep="$rep" -v m="$method" -v t="$target" -v rps="$rps" -v p50="$p50_us" -v p99="$p99_us" \
+      -v max="$max_us" -v err="$errors" -v dc="$((c1 - c0))" -v hz="$CLK_TCK" -v dt="$((t1 - t0))" \
+      -v n="$requests" -v idle="$4" 'BEGIN {
+        cpu = dc / hz; printf "%s\t%s\t%s\t%.0f\t%d\t%d\t%d\t%d\t%.0f\t%.1f\t%s\n",
+          rep, m, t, rps, p50, p99, max, err, 100 * cpu / (dt / 1e9), (n > 0 ? 1e6 * cpu / n : 0), idle }' \
+      >> "$RESULTS/runs.tsv"
+  log "rep $rep $method $target: $(tail -n1 "$RESULTS/runs.tsv" | awk -F'\t' '{ printf "%s req/s, p50 %.2f ms, p99 %.2f ms, proxy CPU %s%%, %s us/req, idle before %s%%", $4, $5 / 1000, $6 / 1000, $9, $10, $11 }')"
+  [ "$errors" -eq 0 ] || log "WARNING: $errors errors in $out"
+}
+
+log "settling every target (3 s each) and warming Tandem up (${WARMUP} s per method)"
+for method in $METHODS; do
+  for target in $TARGETS; do
+    if [ "$target" = tandem ]; then secs=$WARMUP; else secs=3; fi
+    run_wrk "$target" "$method" "$secs" "$RESULTS/raw/warmup-$method-$target.txt"
+  done
+done
+
+if [ -n "$JFR" ]; then
+  jcmd "$TANDEM_PID" JFR.start name=bench settings=profile filename="$RESULTS/tandem.jfr" >>"$RESULTS/bench.log"
+fi
+
+read -r -a order <<<"$TARGETS"
+for rep in $(seq 1 "$REPS"); do
+  for method in $METHODS; do
+    # Rotate the target order each repetition so that no target always runs first or last.
+    n=${#order[@]}
+    for ((i = 0; i < n; i++)); do
+      idle=$(idle_pct)
+      [ "$idle" -ge 90 ] || log "WARNING: only $idle% idle before this run: something else is using the CPUs"
+      measure "$rep" "${order[$(((i + rep - 1) % n))]}" "$method" "$idle"
+    done
+  done
+done
+
+if [ -n "$JFR" ]; then
+  jcmd "$TANDEM_PID" JFR.stop name=bench >>"$RESULTS/bench.log"
+fi
+kill -0 "$TANDEM_PID" 2>/dev/null || die "Tandem died during the run (see $RESULTS/tandem.log)"
+
+# ---------------------------------------------------------------------------------------------------- summary
+"$HERE/summarize.sh" "$RESULTS/runs.tsv" | tee "$RESULTS/summary.txt"
+{
+  echo "command: JAVA_OPTS='$JAVA_OPTS' REPS=$REPS DURATION=$DURATION WARMUP=$WARMUP CONNS=$CONNS THREADS=$THREADS" \
+    "BODY_BYTES=$BODY_BYTES TARGETS='$TARGETS' bench/proxy-bench.sh"
+  echo "nproc: $(nproc)  kernel: $(uname -r)  cpu: $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
+  "$NGINX" -v 2>&1
+  "$WRK" -v 2>&1 | head -n1
+  "$JAVA" -version 2>&1
+  echo "jar: $(sha256sum "$JAR" | cut -c1-16)  $(date -r "$JAR" '+%F %T')"
+} > "$RESULTS/machine.txt"
+ln -sfn "$(basename "$RESULTS")" "$HERE/results/latest"
+log "done: $RESULTS/summary.txt"

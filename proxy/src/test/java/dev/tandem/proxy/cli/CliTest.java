@@ -1,0 +1,123 @@
+package dev.tandem.proxy.cli;
+
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class CliTest {
+
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  private int run(String... args) {
+    return TandemCommand.commandLine().setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true))
+        .execute(args);
+  }
+
+  private void assertNoStackTrace() {
+    assertThat(err.toString()).doesNotContain("Exception").doesNotContain("\tat ");
+  }
+
+  @Test
+  @DisplayName("--version and --help answer and exit 0")
+  void versionAndHelp() {
+    assertThat(run("--version")).isZero();
+    assertThat(out.toString()).startsWith("tandem ").doesNotContain("unknown");
+    assertThat(run("--help")).isZero();
+    assertThat(out.toString()).contains("proxy", "demo", "replay", "verify-db", "dlq");
+  }
+
+  @Test
+  @DisplayName("a bad flag exits 2 with one line saying what, and no stack trace")
+  void badFlag() {
+    assertThat(run("--bogus")).isEqualTo(2);
+    assertThat(err.toString()).startsWith("tandem: Unknown option: '--bogus'").contains("Try 'tandem --help'");
+    assertThat(run("proxy")).isEqualTo(2);
+    assertThat(err.toString()).contains("Missing required option: '--config=FILE'");
+    assertThat(run("demo", "--duration", "soon")).isEqualTo(2);
+    assertThat(err.toString()).contains("'soon' is not a duration");
+    assertNoStackTrace();
+  }
+
+  @Test
+  @DisplayName("a bad configuration exits 2 with one line per problem naming the key")
+  void badConfig(@TempDir Path dir) throws IOException {
+    Path file = dir.resolve("bad.yaml");
+    Files.writeString(file, """
+        backends: { legacy: "http://127.0.0.1:9001", candidate: "http://127.0.0.1:9002" }
+        routes:
+          - name: default
+            primary: legacyy
+            canary: { backend: candidate, weight: 140 }
+        """);
+    assertThat(run("proxy", "--config", file.toString())).isEqualTo(2);
+    assertThat(err.toString().lines()).containsExactly(
+        "tandem: " + file + ": 2 problems:",
+        "routes[0].primary: unknown backend 'legacyy' (known: legacy, candidate)",
+        "routes[0].canary.weight: must be between 0 and 100, got 140");
+    assertNoStackTrace();
+  }
+
+  @Test
+  @DisplayName("a missing configuration file exits 2 naming the file")
+  void missingConfig(@TempDir Path dir) {
+    assertThat(run("proxy", "--config", dir.resolve("none.yaml").toString())).isEqualTo(2);
+    assertThat(err.toString()).contains("none.yaml: no such file");
+    assertNoStackTrace();
+  }
+
+  @Test
+  @DisplayName("--check validates a good configuration and exits 0 without starting")
+  void check(@TempDir Path dir) throws IOException {
+    Path file = dir.resolve("ok.yaml");
+    Files.writeString(file, "backends: { legacy: \"http://127.0.0.1:9001\" }\nroutes: [ { name: r, primary: legacy } ]\n");
+    assertThat(run("proxy", "--config", file.toString(), "--check")).isZero();
+    assertThat(out.toString()).contains("OK (1 routes, 1 backends)");
+  }
+
+  @Test
+  @DisplayName("a port already taken is reported in one line, exit 1")
+  void portTaken(@TempDir Path dir) throws IOException {
+    try (ServerSocket taken = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      Path file = dir.resolve("taken.yaml");
+      Files.writeString(file, """
+          server: { host: 127.0.0.1, port: %d }
+          admin: { host: 127.0.0.1, port: 0 }
+          backends: { legacy: "http://127.0.0.1:9001" }
+          routes: [ { name: r, primary: legacy } ]
+          """.formatted(taken.getLocalPort()));
+      assertThat(run("proxy", "--config", file.toString())).isEqualTo(1);
+      assertThat(err.toString()).startsWith("tandem: cannot start: ").contains("in use");
+      assertNoStackTrace();
+    }
+  }
+
+  @Test
+  @DisplayName("commands of later releases say so plainly and exit 2")
+  void laterRelease() {
+    for (String command : new String[] {"replay", "verify-db", "dlq"}) {
+      assertThat(run(command, "whatever")).isEqualTo(2);
+      assertThat(err.toString()).contains("tandem " + command + ": ").contains("arrives with a later release");
+    }
+  }
+
+  @Test
+  @DisplayName("the demo starts both services and the proxy, sends its burst, and stops after --duration")
+  void demo() {
+    assertThat(run("demo", "--port", "0", "--admin-port", "0", "--requests", "30", "--duration", "200ms"))
+        .as(err::toString).isZero();
+    String printed = out.toString();
+    assertThat(printed).contains("legacy", "candidate", "Sent 30 requests through the proxy",
+        "The legacy service answered 30 of them", "curl", "Demo stopped.");
+    assertThat(printed).doesNotContain("failed");
+  }
+}

@@ -1,0 +1,284 @@
+package dev.tandem.proxy.config;
+
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class ConfigLoaderTest {
+
+  private static final String MINIMAL = """
+      backends:
+        legacy: http://127.0.0.1:9001
+      routes:
+        - name: default
+          primary: legacy
+      """;
+
+  private final ConfigLoader loader = ConfigLoader.withEnvironment(Map.of(
+      "LEGACY_URL", "http://10.0.0.5:7000", "TOKEN", "s3cret-token", "EMPTY", "")::get);
+
+  private TandemConfig load(String yaml) throws ConfigException {
+    return loader.parse(yaml, "test.yaml").config();
+  }
+
+  private List<String> errors(String yaml) {
+    ConfigException e = assertThrows(ConfigException.class, () -> load(yaml));
+    return e.errors().stream().map(ConfigError::toString).toList();
+  }
+
+  @Test
+  @DisplayName("the design's example configuration loads with its defaults")
+  void designExample() throws Exception {
+    TandemConfig c = load("""
+        server: { host: 0.0.0.0, port: 8080 }
+        admin:  { host: 127.0.0.1, port: 8081, token: ${TOKEN} }
+        backends:
+          legacy: http://127.0.0.1:9001
+          candidate: http://127.0.0.1:9002
+        routes:
+          - name: default
+            match: { pathPrefix: / }
+            primary: legacy
+            canary: { backend: candidate, weight: 0 }
+            mirror: { backend: candidate, percent: 100, compare: true }
+        idempotency: { store: memory }
+        comparator: { store: memory }
+        verify:
+          primary: postgresql://postgres@127.0.0.1:5432/legacy
+          shadow: postgresql://postgres@127.0.0.1:5432/shadow
+          tables:
+            - { name: orders, key: [id] }
+        """);
+    assertThat(c.server().port()).isEqualTo(8080);
+    assertThat(c.admin().tokens()).containsEntry("admin", "s3cret-token");
+    assertThat(c.backend("candidate").port()).isEqualTo(9002);
+    assertThat(c.routes().get(0).canary()).isEqualTo(new CanaryConfig("candidate", 0));
+    assertThat(c.routes().get(0).mirror()).isEqualTo(new MirrorConfig("candidate", 100, true));
+    assertThat(c.verify().tables()).containsExactly(new VerifyConfig.Table("orders", List.of("id")));
+    assertThat(c.idempotency().isMemory()).isTrue();
+  }
+
+  @Test
+  @DisplayName("a bare configuration gets the documented defaults")
+  void defaults() throws Exception {
+    TandemConfig c = load(MINIMAL);
+    assertThat(c.server().host()).isEqualTo("0.0.0.0");
+    assertThat(c.server().port()).isEqualTo(8080);
+    assertThat(c.admin().host()).isEqualTo("127.0.0.1");
+    assertThat(c.admin().port()).isEqualTo(8081);
+    assertThat(c.admin().hasTokens()).isFalse();
+    assertThat(c.routes().get(0).match().pathPrefix()).isEqualTo("/");
+    BackendConfig legacy = c.backend("legacy");
+    assertThat(legacy.timeout()).isEqualTo(BackendConfig.DEFAULT_TIMEOUT);
+    assertThat(legacy.hostHeader()).isEqualTo("preserve");
+    assertThat(c.comparator()).isEqualTo(StoreConfig.memory());
+  }
+
+  @Test
+  @DisplayName("a backend can be a mapping with timeouts, pool size and host header")
+  void backendObject() throws Exception {
+    TandemConfig c = load("""
+        backends:
+          legacy: { url: "https://legacy.internal/api/", timeout: 2s, connectTimeout: 250ms,
+                    maxConnections: 16, hostHeader: rewrite }
+        routes: [ { name: r, primary: legacy } ]
+        """);
+    BackendConfig b = c.backend("legacy");
+    assertThat(b.ssl()).isTrue();
+    assertThat(b.port()).isEqualTo(443);
+    assertThat(b.basePath()).isEqualTo("/api");
+    assertThat(b.timeout()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(b.connectTimeout()).isEqualTo(Duration.ofMillis(250));
+    assertThat(b.maxConnections()).isEqualTo(16);
+    assertThat(b.hostHeader()).isEqualTo("rewrite");
+    assertThat(b.authority()).isEqualTo("legacy.internal");
+  }
+
+  @Test
+  @DisplayName("${VAR} and ${VAR:-default} expand; $$ is a dollar; an unset variable is a warning")
+  void environment() throws Exception {
+    LoadedConfig loaded = loader.parse("""
+        server: { port: "${PORT:-9090}" }
+        admin: { token: "${MISSING_TOKEN}" }
+        backends:
+          legacy: ${LEGACY_URL}
+          other: ${EMPTY:-http://127.0.0.1:1234}
+        routes:
+          - name: default
+            primary: legacy
+            match: { pathPrefix: "/price$$" }
+        """, "env.yaml");
+    TandemConfig c = loaded.config();
+    assertThat(c.server().port()).isEqualTo(9090);
+    assertThat(c.backend("legacy").host()).isEqualTo("10.0.0.5");
+    assertThat(c.backend("other").port()).isEqualTo(1234);
+    assertThat(c.routes().get(0).match().pathPrefix()).isEqualTo("/price$");
+    assertThat(c.admin().hasTokens()).isFalse();
+    assertThat(loaded.warnings()).extracting(ConfigError::toString)
+        .containsExactly("admin.token: environment variable MISSING_TOKEN is not set");
+  }
+
+  @Test
+  @DisplayName("a weight over 100 is reported with its key path and value")
+  void weightOutOfRange() {
+    assertThat(errors("""
+        backends: { legacy: "http://127.0.0.1:9001", candidate: "http://127.0.0.1:9002" }
+        routes:
+          - name: default
+            primary: legacy
+            canary: { backend: candidate, weight: 140 }
+        """)).containsExactly("routes[0].canary.weight: must be between 0 and 100, got 140");
+  }
+
+  @Test
+  @DisplayName("every problem in the file is reported at once")
+  void allProblemsAtOnce() {
+    List<String> errors = errors("""
+        server: { port: 70000, idleTimeout: 10 }
+        admin: { port: abc }
+        backends:
+          legacy: ftp://127.0.0.1:9001
+          candidate: http://127.0.0.1:9002
+        routes:
+          - name: default
+            primary: legacyy
+            canary: { backend: candidate, weight: 12.345 }
+            mirror: { backend: nowhere, percent: -1 }
+          - name: default
+            primery: legacy
+            match: { pathPrefix: api, methods: [GET, FETCH] }
+        idempotency: { store: redis }
+        comparator: { store: mysql }
+        """);
+    assertThat(errors).containsExactlyInAnyOrder(
+        "server.port: must be between 0 and 65535, got 70000",
+        "server.idleTimeout: needs a unit, e.g. '10ms' or '10s'",
+        "admin.port: must be a whole number, got 'abc'",
+        "backends.legacy: must be an http:// or https:// URL, got 'ftp://127.0.0.1:9001'",
+        "routes[0].primary: unknown backend 'legacyy' (known: candidate)",
+        "routes[0].canary.weight: must have at most two decimals, got 12.345",
+        "routes[0].mirror.backend: unknown backend 'nowhere' (known: candidate)",
+        "routes[0].mirror.percent: must be between 0 and 100, got -1",
+        "routes[1].name: route 'default' is defined twice; route names must be unique",
+        "routes[1].primary: is required",
+        "routes[1].primery: unknown key (did you mean 'primary'?)",
+        "routes[1].match.pathPrefix: must start with '/', got 'api'",
+        "routes[1].match.methods: unknown HTTP method 'FETCH'",
+        "idempotency.redis: is required when store is redis (a URL such as redis://127.0.0.1:6379)",
+        "comparator.store: must be one of memory, postgres, got 'mysql'");
+  }
+
+  @Test
+  @DisplayName("a misspelt top-level key is named with a suggestion")
+  void unknownTopLevelKey() {
+    assertThat(errors(MINIMAL + "routs: []\n")).containsExactly("routs: unknown key (did you mean 'routes'?)");
+  }
+
+  @Test
+  @DisplayName("a configuration without backends or routes says what is missing")
+  void missingSections() {
+    assertThat(errors("server: { port: 8080 }\n")).containsExactlyInAnyOrder(
+        "backends: at least one backend is required, e.g. 'legacy: http://127.0.0.1:9001'",
+        "routes: at least one route is required");
+  }
+
+  @Test
+  @DisplayName("wrong shapes are named: a list where a mapping belongs, a mapping where a value belongs")
+  void wrongShapes() {
+    assertThat(errors("""
+        server: [8080]
+        backends: { legacy: "http://127.0.0.1:9001" }
+        routes:
+          - name: { a: b }
+            primary: legacy
+          - just-a-string
+        """)).containsExactlyInAnyOrder(
+        "server: must be a mapping of keys to values, got a list",
+        "routes[0].name: must be a single value, got a mapping",
+        "routes[1]: must be a mapping of keys to values, got 'just-a-string'",
+        "routes[1].name: is required",
+        "routes[1].primary: is required");
+  }
+
+  @Test
+  @DisplayName("invalid YAML is reported with line and column")
+  void invalidYaml() {
+    assertThat(errors("backends:\n  legacy: [unclosed\nroutes: x\n")).singleElement().asString()
+        .startsWith("test.yaml:").contains("not valid YAML");
+  }
+
+  @Test
+  @DisplayName("an empty file and a non-mapping file are rejected")
+  void emptyAndScalar() {
+    assertThat(errors("")).containsExactly("test.yaml: is empty");
+    assertThat(errors("just text")).containsExactly("test.yaml: must be a mapping of keys to values at the top level");
+  }
+
+  @Test
+  @DisplayName("a missing file is named")
+  void missingFile(@TempDir Path dir) {
+    ConfigException e = assertThrows(ConfigException.class, () -> loader.load(dir.resolve("nope.yaml")));
+    assertThat(e.errors()).extracting(ConfigError::toString).containsExactly(dir.resolve("nope.yaml") + ": no such file");
+  }
+
+  @Test
+  @DisplayName("a file on disk loads")
+  void fromFile(@TempDir Path dir) throws Exception {
+    Path f = dir.resolve("tandem.yaml");
+    Files.writeString(f, MINIMAL);
+    assertThat(loader.load(f).config().routes()).hasSize(1);
+  }
+
+  @Test
+  @DisplayName("admin tokens: named callers, no duplicates, no short tokens; admin and data ports must differ")
+  void adminRules() throws Exception {
+    TandemConfig c = load(MINIMAL + "admin: { tokens: { ci: ci-token-123, alice: alice-token-456 } }\n");
+    assertThat(c.admin().tokens()).containsOnlyKeys("ci", "alice");
+    assertThat(errors(MINIMAL + "admin: { tokens: { ci: same-token-1, bob: same-token-1 } }\n"))
+        .containsExactly("admin.tokens.bob: the same token is given to two callers; each caller needs its own");
+    assertThat(errors(MINIMAL + "admin: { token: short }\n"))
+        .containsExactly("admin.token: is shorter than 8 characters; use a long random value");
+    assertThat(errors(MINIMAL + "server: { port: 9000 }\nadmin: { port: 9000 }\n"))
+        .containsExactly("admin.port: must differ from server.port (9000)");
+  }
+
+  @Test
+  @DisplayName("store URLs must match their store; verify needs PostgreSQL URLs and table keys")
+  void storesAndVerify() {
+    assertThat(errors(MINIMAL + """
+        idempotency: { store: redis, redis: "http://x" }
+        comparator: { store: postgres }
+        verify:
+          primary: mysql://x
+          shadow: postgresql://postgres@127.0.0.1/shadow
+          tables: [ { name: orders } ]
+        """)).containsExactlyInAnyOrder(
+        "idempotency.redis: must be a URL such as redis://127.0.0.1:6379, got 'http://x'",
+        "comparator.postgres: is required when store is postgres (a URL such as "
+            + "postgresql://postgres@127.0.0.1:5432/tandem)",
+        "verify.primary: must be a PostgreSQL URL such as postgresql://postgres@127.0.0.1:5432/legacy, got 'mysql://x'",
+        "verify.tables[0].key: is required: the columns that identify a row, e.g. [id]");
+  }
+
+  @Test
+  @DisplayName("a canary or mirror that is configured but not yet active is a warning, not silence")
+  void inactiveFeaturesWarn() throws Exception {
+    LoadedConfig loaded = loader.parse("""
+        backends: { legacy: "http://127.0.0.1:9001", candidate: "http://127.0.0.1:9002" }
+        routes:
+          - name: default
+            primary: legacy
+            canary: { backend: candidate, weight: 10 }
+        """, "t.yaml");
+    assertThat(loaded.warnings()).extracting(ConfigError::path).containsExactly("routes[0].canary");
+  }
+}
