@@ -6,6 +6,8 @@
 #   REPS=3 DURATION=5 bench/proxy-bench.sh     # quicker, noisier
 #   JAVA_OPTS="-XX:+UseParallelGC" TARGETS="nginx tandem" bench/proxy-bench.sh
 #   JFR=1 bench/proxy-bench.sh                 # also record a JFR profile of Tandem over the measured runs
+#   PERF=1 bench/proxy-bench.sh                # then syscalls per request and perf profiles of each proxy
+#   TANDEM_NATIVE=1 bench/proxy-bench.sh       # experiment: Tandem on Netty's native epoll transport
 #
 # Layout: core $PROXY_CPU (0) runs the proxy under test (Tandem's JVM or NGINX's single worker); core $LOAD_CPU (1)
 # runs wrk and the backend NGINX. Everything listens on 127.0.0.1 only; temp files live in one mktemp dir; every
@@ -31,7 +33,13 @@ METHODS=${METHODS:-"GET POST"}
 PROXY_CPU=${PROXY_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 JFR=${JFR:-}                             # non-empty: JFR (settings=profile) over the measured runs -> tandem.jfr
+PERF=${PERF:-}                           # non-empty: after the runs, syscall counts and perf profiles per target
+TANDEM_NATIVE=${TANDEM_NATIVE:-}         # non-empty: experiment, Tandem on Netty's epoll transport (see experiments/)
+NETTY_VERSION=${NETTY_VERSION:-4.2.12.Final}  # of the epoll jars for TANDEM_NATIVE, from ~/.m2 (mvn dependency:get)
 TAG=${TAG:-}                             # appended to the results directory name
+QUIET_WAIT=${QUIET_WAIT:-120}            # max seconds to wait for an idle machine before each run
+FOREIGN_MAX=${FOREIGN_MAX:-10}           # a run during which other processes used more than this % of a core ...
+RETRIES=${RETRIES:-2}                    # ... is measured again, at most this many times
 BACKEND_PORT=19001
 NGINX_PORT=18090
 TANDEM_PORT=18080
@@ -48,7 +56,7 @@ die() { log "ERROR: $*"; exit 1; }
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
-  for pid in "${PIDS[@]}"; do
+  for pid in $(jobs -p) "${PIDS[@]}"; do
     kill -TERM "$pid" 2>/dev/null || true
   done
   for pid in "${PIDS[@]}"; do
@@ -57,6 +65,7 @@ cleanup() {
   done
   wait 2>/dev/null || true
   rm -rf "$TMP"
+  [ -z "${TANDEM_PID:-}" ] || rm -f "/tmp/perf-$TANDEM_PID.map"   # written by jcmd Compiler.perfmap for perf
   exit "$rc"
 }
 trap cleanup EXIT
@@ -74,6 +83,8 @@ done
 # A private copy, so that a rebuild during the run cannot change the code under test.
 cp "$JAR" "$TMP/tandem.jar"
 CLK_TCK=$(getconf CLK_TCK)
+JCMD=$(dirname "$(readlink -f "$(command -v "$JAVA")")")/jcmd
+if [ -n "$PERF" ]; then command -v perf >/dev/null || die "perf not found"; fi
 
 wait_http() { # url pid
   for _ in $(seq 1 300); do
@@ -117,8 +128,9 @@ mkdir -p "$TMP/backend" "$TMP/nginx"
   cat <<EOF
   server {
     listen 127.0.0.1:$BACKEND_PORT backlog=4096;
-    # No proxying here: GET gets a fixed 1 KB body; a POST body (up to 16 KB, held in memory) is read off the
-    # socket and thrown away by NGINX before it answers 200 with a small body, so keep-alive goes on.
+    # No proxying here: GET gets a fixed 1 KB body. For a POST, `return` makes NGINX read the body off the socket
+    # and discard it (ngx_http_discard_request_body: 2 recvfrom per POST against 1 per GET under PERF=1) before it
+    # answers 200 with a small body, so keep-alive goes on; the sanity check below proves it.
     client_body_buffer_size 16k;
     client_max_body_size 1m;
     location / {
@@ -179,9 +191,20 @@ BACKEND_PID=$!; PIDS+=("$BACKEND_PID")
 taskset -c "$PROXY_CPU" "$NGINX" -p "$TMP/nginx" -e "$TMP/nginx/error.log" -c "$TMP/nginx/nginx.conf" \
   >"$RESULTS/proxy-nginx.log" 2>&1 &
 NGINX_PID=$!; PIDS+=("$NGINX_PID")
+if [ -n "$TANDEM_NATIVE" ]; then
+  M2=${M2_REPO:-$HOME/.m2/repository}/io/netty
+  EPOLL_CP=$M2/netty-transport-classes-epoll/$NETTY_VERSION/netty-transport-classes-epoll-$NETTY_VERSION.jar
+  EPOLL_CP=$EPOLL_CP:$M2/netty-transport-native-epoll/$NETTY_VERSION/netty-transport-native-epoll-$NETTY_VERSION-linux-x86_64.jar
+  for j in ${EPOLL_CP//:/ }; do
+    [ -f "$j" ] || die "$j missing: mvn dependency:get -Dartifact=io.netty:<artifact>:$NETTY_VERSION[:jar:linux-x86_64]"
+  done
+  TANDEM_START=(-cp "$TMP/tandem.jar:$EPOLL_CP" "$HERE/experiments/NativeTransportTandem.java" "$TMP/tandem.yaml")
+else
+  TANDEM_START=(-jar "$TMP/tandem.jar" proxy --config "$TMP/tandem.yaml")
+fi
 # shellcheck disable=SC2086
-taskset -c "$PROXY_CPU" "$JAVA" -XX:ActiveProcessorCount=1 $JAVA_OPTS -jar "$TMP/tandem.jar" \
-  proxy --config "$TMP/tandem.yaml" >"$RESULTS/tandem.log" 2>&1 &
+taskset -c "$PROXY_CPU" "$JAVA" -XX:ActiveProcessorCount=1 $JAVA_OPTS "${TANDEM_START[@]}" \
+  >"$RESULTS/tandem.log" 2>&1 &
 TANDEM_PID=$!; PIDS+=("$TANDEM_PID")
 
 wait_http "http://127.0.0.1:$BACKEND_PORT/" "$BACKEND_PID"
@@ -229,10 +252,11 @@ run_wrk() { # target method seconds outfile
     "$WRK" -t"$THREADS" -c"$CONNS" -d"$3"s --latency -s "$HERE/wrk-bench.lua" "$(url_of "$1")" >"$4" 2>&1
 }
 
-printf 'rep\tmethod\ttarget\trps\tp50_us\tp99_us\tmax_us\terrors\tproxy_cpu_pct\tproxy_cpu_us_per_req\tidle_before_pct\n' \
+printf 'rep\tmethod\ttarget\trps\tp50_us\tp99_us\tmax_us\terrors\tproxy_cpu_pct\tproxy_cpu_us_per_req\tforeign_cpu_pct\tattempt\n' \
   > "$RESULTS/runs.tsv"
 
-# Percent of all cores idle over one second, taken between runs: well under 100 means something else is busy.
+# Busy CPU ticks of the whole machine (user + nice + system, all cores), and idle percent over one second.
+busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 }' /proc/stat; }
 idle_pct() {
   local a b
   a=$(awk '/^cpu / { print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat)
@@ -240,26 +264,50 @@ idle_pct() {
   b=$(awk '/^cpu / { print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat)
   awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " "); printf "%.0f", 100 * (y[1] - x[1]) / (y[2] - x[2]) }'
 }
+# Waits (up to QUIET_WAIT seconds) until the machine is at least 90% idle: other work on a 2-core box ruins a run.
+wait_quiet() {
+  local waited=0 idle
+  while idle=$(idle_pct); [ "$idle" -lt 90 ] && [ "$waited" -lt "$QUIET_WAIT" ]; do
+    [ "$waited" -eq 0 ] && log "machine only $idle% idle (something else is running): waiting for quiet"
+    waited=$((waited + 1))
+  done
+  [ "$idle" -ge 90 ] || log "WARNING: still only $idle% idle after ${QUIET_WAIT}s: measuring anyway"
+}
+ours_ticks() { echo $(($(cpu_ticks "$BACKEND_PID") + $(cpu_ticks "$NGINX_PID") + $(cpu_ticks "$TANDEM_PID"))); }
 
-measure() { # rep target method idle_before_pct
-  local rep=$1 target=$2 method=$3 out pid t0 t1 c0 c1 line
-  out="$RESULTS/raw/rep$rep-$method-$target.txt"
+# One measured wrk run. Besides wrk's figures it records the CPU the target used (its core's utilisation and CPU
+# time per request, steadier than req/s on a noisy machine) and "foreign" CPU: what the machine spent beyond
+# wrk and the processes started here, in % of one core. A run disturbed by foreign work is measured again.
+measure() { # rep target method
+  local rep=$1 target=$2 method=$3 out pid t0 t1 c0 c1 o0 o1 b0 b1 line wrk_cpu attempt row foreign
   pid=$(pid_of "$target")
-  c0=$(cpu_ticks "$pid"); t0=$(date +%s%N)
-  run_wrk "$target" "$method" "$DURATION" "$out"
-  c1=$(cpu_ticks "$pid"); t1=$(date +%s%N)
-  line=$(grep '^BENCH ' "$out") || die "no result in $out"
-  # shellcheck disable=SC2086
-  local $(echo "${line#BENCH }")   # requests= rps= p50_us= ... as locals
-  local errors=$((err_connect + err_read + err_write + err_status + err_timeout))
-  awk -v rep="$rep" -v m="$method" -v t="$target" -v rps="$rps" -v p50="$p50_us" -v p99="$p99_us" \
+  for attempt in $(seq 1 $((RETRIES + 1))); do
+    out="$RESULTS/raw/rep$rep-$method-$target-$attempt.txt"
+    wait_quiet
+    c0=$(cpu_ticks "$pid"); o0=$(ours_ticks); b0=$(busy_ticks); t0=$(date +%s%N)
+    wrk_cpu=$( { TIMEFORMAT='%U %S'; time run_wrk "$target" "$method" "$DURATION" "$out"; } 2>&1 )
+    c1=$(cpu_ticks "$pid"); o1=$(ours_ticks); b1=$(busy_ticks); t1=$(date +%s%N)
+    line=$(grep '^BENCH ' "$out") || die "no result in $out"
+    # shellcheck disable=SC2086
+    local $(echo "${line#BENCH }")   # requests= rps= p50_us= ... as locals
+    local errors=$((err_connect + err_read + err_write + err_status + err_timeout))
+    row=$(awk -v rep="$rep" -v m="$method" -v t="$target" -v rps="$rps" -v p50="$p50_us" -v p99="$p99_us" \
       -v max="$max_us" -v err="$errors" -v dc="$((c1 - c0))" -v hz="$CLK_TCK" -v dt="$((t1 - t0))" \
-      -v n="$requests" -v idle="$4" 'BEGIN {
-        cpu = dc / hz; printf "%s\t%s\t%s\t%.0f\t%d\t%d\t%d\t%d\t%.0f\t%.1f\t%s\n",
-          rep, m, t, rps, p50, p99, max, err, 100 * cpu / (dt / 1e9), (n > 0 ? 1e6 * cpu / n : 0), idle }' \
-      >> "$RESULTS/runs.tsv"
-  log "rep $rep $method $target: $(tail -n1 "$RESULTS/runs.tsv" | awk -F'\t' '{ printf "%s req/s, p50 %.2f ms, p99 %.2f ms, proxy CPU %s%%, %s us/req, idle before %s%%", $4, $5 / 1000, $6 / 1000, $9, $10, $11 }')"
-  [ "$errors" -eq 0 ] || log "WARNING: $errors errors in $out"
+      -v n="$requests" -v db="$((b1 - b0))" -v ours="$((o1 - o0))" -v wrk="$wrk_cpu" -v att="$attempt" 'BEGIN {
+        split(wrk, w, " "); secs = dt / 1e9; cpu = dc / hz
+        foreign = 100 * ((db - ours) / hz - w[1] - w[2]) / secs; if (foreign < 0) foreign = 0
+        printf "%s\t%s\t%s\t%.0f\t%d\t%d\t%d\t%d\t%.0f\t%.1f\t%.0f\t%d\n", rep, m, t, rps, p50, p99, max, err,
+          100 * cpu / secs, (n > 0 ? 1e6 * cpu / n : 0), foreign, att }')
+    foreign=$(cut -f11 <<<"$row")
+    log "rep $rep $method $target: $(awk -F'\t' '{ printf "%s req/s, p50 %.2f ms, p99 %.2f ms, proxy CPU %s%%, %s us/req, foreign CPU %s%%", $4, $5 / 1000, $6 / 1000, $9, $10, $11 }' <<<"$row")"
+    [ "$errors" -eq 0 ] || log "WARNING: $errors errors in $out"
+    if [ "$foreign" -le "$FOREIGN_MAX" ] || [ "$attempt" -gt "$RETRIES" ]; then
+      [ "$foreign" -le "$FOREIGN_MAX" ] || log "WARNING: keeping a disturbed run (no retries left)"
+      echo "$row" >> "$RESULTS/runs.tsv"
+      return
+    fi
+    log "foreign CPU ${foreign}% > ${FOREIGN_MAX}%: measuring again"
+  done
 }
 
 log "settling every target (3 s each) and warming Tandem up (${WARMUP} s per method)"
@@ -271,7 +319,7 @@ for method in $METHODS; do
 done
 
 if [ -n "$JFR" ]; then
-  jcmd "$TANDEM_PID" JFR.start name=bench settings=profile filename="$RESULTS/tandem.jfr" >>"$RESULTS/bench.log"
+  "$JCMD" "$TANDEM_PID" JFR.start name=bench settings=profile filename="$RESULTS/tandem.jfr" >>"$RESULTS/bench.log"
 fi
 
 read -r -a order <<<"$TARGETS"
@@ -280,17 +328,69 @@ for rep in $(seq 1 "$REPS"); do
     # Rotate the target order each repetition so that no target always runs first or last.
     n=${#order[@]}
     for ((i = 0; i < n; i++)); do
-      idle=$(idle_pct)
-      [ "$idle" -ge 90 ] || log "WARNING: only $idle% idle before this run: something else is using the CPUs"
-      measure "$rep" "${order[$(((i + rep - 1) % n))]}" "$method" "$idle"
+      measure "$rep" "${order[$(((i + rep - 1) % n))]}" "$method"
     done
   done
 done
 
 if [ -n "$JFR" ]; then
-  jcmd "$TANDEM_PID" JFR.stop name=bench >>"$RESULTS/bench.log"
+  "$JCMD" "$TANDEM_PID" JFR.stop name=bench >>"$RESULTS/bench.log"
 fi
 kill -0 "$TANDEM_PID" 2>/dev/null || die "Tandem died during the run (see $RESULTS/tandem.log)"
+
+if [ -n "$PERF" ]; then
+  # 1. System calls and context switches per request of each target's own processes (NGINX: master + worker).
+  events=raw_syscalls:sys_enter,context-switches
+  for sc in read readv recvfrom write writev sendto epoll_wait epoll_pwait epoll_ctl futex; do
+    events="$events,syscalls:sys_enter_$sc"
+  done
+  printf 'method\ttarget\trequests\tevent\tper_request\n' > "$RESULTS/perf-syscalls.tsv"
+  for method in $METHODS; do
+    for target in $TARGETS; do
+      pid=$(pid_of "$target")
+      pids=$(echo "$pid" $(pgrep -P "$pid") | tr ' ' ',')
+      taskset -c "$LOAD_CPU" perf stat -x, -e "$events" -p "$pids" -o "$RESULTS/perf-stat-$method-$target.csv" \
+        -- sleep "$DURATION" 2>>"$RESULTS/bench.log" &
+      perf_pid=$!
+      run_wrk "$target" "$method" "$DURATION" "$RESULTS/raw/perf-stat-$method-$target.txt"
+      wait "$perf_pid" || true
+      n=$(grep -o 'requests=[0-9]*' "$RESULTS/raw/perf-stat-$method-$target.txt" | cut -d= -f2)
+      awk -F, -v m="$method" -v t="$target" -v n="$n" '$1 ~ /^[0-9]+$/ && n > 0 {
+        printf "%s\t%s\t%s\t%s\t%.2f\n", m, t, n, $3, $1 / n }' "$RESULTS/perf-stat-$method-$target.csv" \
+        >> "$RESULTS/perf-syscalls.tsv"
+    done
+  done
+  log "system calls per request (perf-syscalls.tsv):"
+  awk -F'\t' 'NR > 1 && $5 > 0 { sub(/^(syscalls:sys_enter_|raw_syscalls:sys_enter)/, "", $4);
+    if ($4 == "") $4 = "ALL syscalls"; printf "  %-5s %-7s %-17s %7.2f\n", $1, $2, $4, $5 }' \
+    "$RESULTS/perf-syscalls.tsv" | tee -a "$RESULTS/bench.log" >&2
+  # 2. CPU profile of each proxy (perf sees everything on its core: kernel, i.e. system calls and loopback TCP,
+  # libjvm, i.e. GC and JIT compilers, and, with the map file that jcmd writes, JIT-compiled Java methods).
+  for method in $METHODS; do
+    for target in $TARGETS; do
+      [ "$target" != direct ] || continue
+      pid=$(pid_of "$target")
+      pids=$(echo "$pid" $(pgrep -P "$pid") | tr ' ' ',')
+      data="$RESULTS/perf-$method-$target.data"
+      log "perf: profiling $target over one $method run"
+      taskset -c "$LOAD_CPU" perf record -q -N -F 997 -g -p "$pids" -o "$data" -- sleep "$DURATION" \
+        2>>"$RESULTS/bench.log" &
+      perf_pid=$!
+      run_wrk "$target" "$method" "$DURATION" "$RESULTS/raw/perf-$method-$target.txt"
+      wait "$perf_pid" || true
+      if [ "$target" = tandem ]; then
+        "$JCMD" "$TANDEM_PID" Compiler.perfmap >>"$RESULTS/bench.log" 2>&1 || log "jcmd Compiler.perfmap failed"
+      fi
+      perf report -i "$data" --no-children --sort dso --stdio -g none 2>/dev/null \
+        | grep -v '^$' > "$RESULTS/perf-$method-$target-by-dso.txt" || true
+      perf report -i "$data" --no-children --sort dso,sym --stdio -g none 2>/dev/null \
+        | grep -v '^$' | head -n 150 > "$RESULTS/perf-$method-$target-top.txt" || true
+      log "  $target $method by object: $(grep -v '^#' "$RESULTS/perf-$method-$target-by-dso.txt" | head -n 4 \
+        | awk '{ printf "%s %s  ", $1, $2 }')"
+    done
+  done
+  cp "/tmp/perf-$TANDEM_PID.map" "$RESULTS/" 2>/dev/null || true
+fi
 
 # ---------------------------------------------------------------------------------------------------- summary
 "$HERE/summarize.sh" "$RESULTS/runs.tsv" | tee "$RESULTS/summary.txt"
@@ -299,9 +399,9 @@ kill -0 "$TANDEM_PID" 2>/dev/null || die "Tandem died during the run (see $RESUL
     "BODY_BYTES=$BODY_BYTES TARGETS='$TARGETS' bench/proxy-bench.sh"
   echo "nproc: $(nproc)  kernel: $(uname -r)  cpu: $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
   "$NGINX" -v 2>&1
-  "$WRK" -v 2>&1 | head -n1
+  "$WRK" -v 2>&1 | head -n1 || true
   "$JAVA" -version 2>&1
   echo "jar: $(sha256sum "$JAR" | cut -c1-16)  $(date -r "$JAR" '+%F %T')"
 } > "$RESULTS/machine.txt"
-ln -sfn "$(basename "$RESULTS")" "$HERE/results/latest"
+ln -sfn "$RESULTS" "$HERE/results/latest"
 log "done: $RESULTS/summary.txt"

@@ -51,3 +51,7 @@ for m in $methods; do
   has nginx && has direct && nd=$(paired "$m" nginx direct rps ratio | spread 1)
   printf '%-6s %-26s %-26s %-26s %-22s %s\n' "$m" "$tn" "$td" "$nd" "$dp" "$verdict"
 done
+echo
+awk -F'\t' 'NR == 1 { for (i = 1; i <= NF; i++) idx[$i] = i; next }
+  { n++; if ($idx["attempt"] > 1) again++; if ($idx["foreign_cpu_pct"] > f) f = $idx["foreign_cpu_pct"] }
+  END { printf "%d runs kept; %d of them measured again after foreign CPU use; highest foreign CPU in a kept run: %d%% of a core\n", n, again, f }' "$RUNS"

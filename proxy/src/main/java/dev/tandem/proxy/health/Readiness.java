@@ -31,11 +31,11 @@ public final class Readiness {
     List<StoreProbe> probes = new ArrayList<>();
     StoreConfig idempotency = config.idempotency();
     if (StoreConfig.REDIS.equals(idempotency.kind())) {
-      probes.add(new RedisProbe(vertx, "idempotency (redis)", idempotency.url(), PROBE_TIMEOUT_MILLIS));
+      probes.add(StoreProbe.redis(vertx, "idempotency (redis)", idempotency.url(), PROBE_TIMEOUT_MILLIS));
     }
     StoreConfig comparator = config.comparator();
     if (StoreConfig.POSTGRES.equals(comparator.kind())) {
-      probes.add(new PostgresProbe(vertx, "comparator (postgres)", comparator.url(), PROBE_TIMEOUT_MILLIS));
+      probes.add(StoreProbe.postgres(vertx, "comparator (postgres)", comparator.url(), PROBE_TIMEOUT_MILLIS));
     }
     return probes;
   }

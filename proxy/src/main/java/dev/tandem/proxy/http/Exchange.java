@@ -17,6 +17,9 @@ import io.vertx.core.http.HttpVersion;
  */
 final class Exchange {
 
+  /** Bodies up to this size, when their length is known, are forwarded in one write; larger ones stream. */
+  static final long WHOLE_BODY_LIMIT = 32 * 1024;
+
   private final HttpServerRequest request;
   private final HttpServerResponse response;
   private final Backend backend;
@@ -24,6 +27,7 @@ final class Exchange {
   private final String uri;
   private final long startNanos;
   private HttpClientRequest upstream;
+  private boolean hasBody;
   private boolean finished;
 
   Exchange(HttpServerRequest request, Backend backend, ProxyMetrics.Series metrics, String uri, long startNanos) {
@@ -36,7 +40,11 @@ final class Exchange {
   }
 
   void start() {
-    request.pause();
+    hasBody = request.headers().contains("Content-Length") || isChunked(request.headers());
+    if (hasBody) {
+      // Held until the backend connection is there; then piped with back-pressure.
+      request.pause();
+    }
     // A client that goes away cancels the backend request, so the backend stops working for nobody.
     response.closeHandler(v -> {
       if (upstream != null && !response.ended()) {
@@ -75,6 +83,10 @@ final class Exchange {
       upstream.sendHead();
     }
     upstream.response().onComplete(this::respond);
+    if (!hasBody) {
+      upstream.end();
+      return;
+    }
     request.pipe()
         .endOnFailure(false)
         .to(upstream)
@@ -95,7 +107,27 @@ final class Exchange {
     HopByHop.copy(answer.headers(), response.headers(), false);
     boolean bodyless = request.method() == HttpMethod.HEAD || answer.statusCode() == 204
         || answer.statusCode() == 304 || answer.statusCode() < 200;
-    if (!bodyless && !answer.headers().contains("Content-Length")) {
+    long length = contentLength(answer.headers().get("Content-Length"));
+    if (bodyless || length == 0) {
+      answer.end().onComplete(done -> {
+        response.end();
+        finish(answer.statusCode());
+      });
+      return;
+    }
+    if (length > 0 && length <= WHOLE_BODY_LIMIT) {
+      // A small body of known size goes out with its head in one write, instead of one write per chunk.
+      answer.body().onComplete(body -> {
+        if (body.succeeded()) {
+          response.end(body.result());
+        } else {
+          response.reset();
+        }
+        finish(answer.statusCode());
+      });
+      return;
+    }
+    if (length < 0) {
       if (request.version() == HttpVersion.HTTP_1_0) {
         // An HTTP/1.0 client cannot read chunks: the end of the connection marks the end of the body.
         response.putHeader("Connection", "close");
@@ -132,6 +164,17 @@ final class Exchange {
     if (!finished) {
       finished = true;
       metrics.record(status, System.nanoTime() - startNanos);
+    }
+  }
+
+  private static long contentLength(String header) {
+    if (header == null) {
+      return -1;
+    }
+    try {
+      return Long.parseLong(header.trim());
+    } catch (NumberFormatException e) {
+      return -1;
     }
   }
 

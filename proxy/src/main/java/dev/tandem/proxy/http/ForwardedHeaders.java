@@ -25,11 +25,12 @@ final class ForwardedHeaders {
   }
 
   private static void appendTo(MultiMap headers, String name, String value) {
-    var existing = headers.getAll(name);
-    if (existing.isEmpty()) {
+    String first = headers.get(name);
+    if (first == null) {
       headers.set(name, value);
-    } else {
-      headers.set(name, String.join(", ", existing) + ", " + value);
+      return;
     }
+    var all = headers.getAll(name);
+    headers.set(name, (all.size() == 1 ? first : String.join(", ", all)) + ", " + value);
   }
 }

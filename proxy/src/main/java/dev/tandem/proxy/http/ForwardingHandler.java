@@ -6,6 +6,7 @@ import dev.tandem.proxy.route.RouteTable;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
 
+import java.util.IdentityHashMap;
 import java.util.Map;
 
 /** The data plane's request handler: finds the route and hands the request to an {@link Exchange}. */
@@ -13,13 +14,15 @@ final class ForwardingHandler implements Handler<HttpServerRequest> {
 
   private final RouteTable routes;
   private final Map<String, Backend> backends;
-  private final ProxyMetrics metrics;
+  private final Map<Route, ProxyMetrics.Series> primarySeries = new IdentityHashMap<>();
   private final ProxyMetrics.Series unmatched;
 
   ForwardingHandler(RouteTable routes, Map<String, Backend> backends, ProxyMetrics metrics) {
     this.routes = routes;
     this.backends = backends;
-    this.metrics = metrics;
+    for (Route r : routes.routes()) {
+      primarySeries.put(r, metrics.series(r.name(), r.config().primary()));
+    }
     this.unmatched = metrics.series(ProxyMetrics.UNMATCHED, ProxyMetrics.NO_BACKEND);
   }
 
@@ -34,7 +37,7 @@ final class ForwardingHandler implements Handler<HttpServerRequest> {
       return;
     }
     Backend backend = backends.get(route.config().primary());
-    ProxyMetrics.Series series = metrics.series(route.name(), backend.name());
+    ProxyMetrics.Series series = primarySeries.get(route);
     if (UpgradeTunnel.isWebSocketUpgrade(request)) {
       new UpgradeTunnel(request, backend, series, uri, start).start();
     } else {

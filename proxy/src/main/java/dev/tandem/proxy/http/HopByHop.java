@@ -2,18 +2,14 @@ package dev.tandem.proxy.http;
 
 import io.vertx.core.MultiMap;
 
-import java.util.Locale;
-import java.util.Map;
-import java.util.Set;
-
 /**
  * Copies headers from one message to the next hop without the hop-by-hop ones (RFC 9110 §7.6.1): Connection and
- * every header it names, Keep-Alive, TE, Trailer, Transfer-Encoding, Upgrade, and Proxy-*.
+ * every header it names, Keep-Alive, TE, Trailer, Transfer-Encoding, Upgrade, and Proxy-*. Runs twice per request,
+ * so it compares names in place rather than lower-casing copies of them.
  */
 final class HopByHop {
 
-  private static final Set<String> ALWAYS =
-      Set.of("connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade");
+  private static final String[] ALWAYS = {"connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade"};
 
   private HopByHop() {
   }
@@ -24,32 +20,59 @@ final class HopByHop {
    * @param keepUpgrade keep Connection and Upgrade, for a protocol upgrade that the next hop must see
    */
   static void copy(MultiMap from, MultiMap to, boolean keepUpgrade) {
-    Set<String> named = connectionTokens(from);
-    for (Map.Entry<String, String> h : from) {
-      String name = h.getKey().toLowerCase(Locale.ROOT);
-      boolean upgradeHeader = name.equals("connection") || name.equals("upgrade");
-      if (keepUpgrade && upgradeHeader) {
-        to.add(h.getKey(), h.getValue());
-      } else if (!ALWAYS.contains(name) && !name.startsWith("proxy-") && !named.contains(name)) {
-        to.add(h.getKey(), h.getValue());
+    String connection = from.get("connection");
+    from.forEach((name, value) -> {
+      if (keepUpgrade && (name.equalsIgnoreCase("connection") || name.equalsIgnoreCase("upgrade"))) {
+        to.add(name, value);
+      } else if (!isHopByHop(name) && (connection == null || !namedIn(connection, from, name))) {
+        to.add(name, value);
       }
-    }
+    });
   }
 
-  private static Set<String> connectionTokens(MultiMap headers) {
-    var values = headers.getAll("connection");
-    if (values.isEmpty()) {
-      return Set.of();
-    }
-    Set<String> tokens = new java.util.HashSet<>();
-    for (String v : values) {
-      for (String token : v.split(",")) {
-        String t = token.trim().toLowerCase(Locale.ROOT);
-        if (!t.isEmpty() && !t.equals("close") && !t.equals("keep-alive") && !t.equals("upgrade")) {
-          tokens.add(t);
-        }
+  private static boolean isHopByHop(String name) {
+    for (String h : ALWAYS) {
+      if (h.equalsIgnoreCase(name)) {
+        return true;
       }
     }
-    return tokens;
+    return name.regionMatches(true, 0, "proxy-", 0, 6);
+  }
+
+  /** Whether {@code name} is one of the comma-separated tokens of the Connection header(s). */
+  private static boolean namedIn(String firstConnection, MultiMap headers, String name) {
+    if (containsToken(firstConnection, name)) {
+      return true;
+    }
+    for (String more : headers.getAll("connection")) {
+      if (more != firstConnection && containsToken(more, name)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean containsToken(String list, String token) {
+    int start = 0;
+    int n = list.length();
+    while (start < n) {
+      int end = list.indexOf(',', start);
+      if (end < 0) {
+        end = n;
+      }
+      int s = start;
+      int e = end;
+      while (s < e && list.charAt(s) == ' ') {
+        s++;
+      }
+      while (e > s && list.charAt(e - 1) == ' ') {
+        e--;
+      }
+      if (e - s == token.length() && list.regionMatches(true, s, token, 0, token.length())) {
+        return true;
+      }
+      start = end + 1;
+    }
+    return false;
   }
 }

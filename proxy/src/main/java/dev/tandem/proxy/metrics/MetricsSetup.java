@@ -26,7 +26,9 @@ public final class MetricsSetup {
         // Tandem records its own per-route request metrics; Vert.x's per-request HTTP metrics would double the
         // work on the hot path. Pools, connections and event-loop metrics stay on.
         .addDisabledMetricsCategory(MetricsDomain.HTTP_SERVER)
-        .addDisabledMetricsCategory(MetricsDomain.HTTP_CLIENT);
+        .addDisabledMetricsCategory(MetricsDomain.HTTP_CLIENT)
+        // Redis and PostgreSQL clients would each register the same net-client gauges, and Micrometer warns.
+        .addDisabledMetricsCategory(MetricsDomain.NET_CLIENT);
     return Vertx.builder()
         .with(new VertxOptions(options).setMetricsOptions(metrics))
         .withMetrics(new MicrometerMetricsFactory(registry))

@@ -250,13 +250,18 @@ class DataPlaneTest {
     assertThat(seenHeaders.get().get("Content-Length")).isEqualTo("5");
   }
 
-  @Test
-  @DisplayName("a chunked response is streamed back chunked")
-  void chunkedResponse() throws Exception {
-    HttpServer backend = h.backend(req -> {
+  /** A backend answering "first,second" in two chunks, with no Content-Length. */
+  private HttpServer twoChunkBackend() {
+    return h.backend(req -> {
       req.response().setChunked(true).write("first,");
       req.response().end("second");
     });
+  }
+
+  @Test
+  @DisplayName("a chunked response is streamed back chunked")
+  void chunkedResponse() throws Exception {
+    HttpServer backend = twoChunkBackend();
     Tandem t = h.proxyTo(backend.actualPort(), "");
     try (RawHttp raw = new RawHttp(t.port())) {
       raw.send("GET / HTTP/1.1\nHost: x\nConnection: close\n\n");
@@ -462,5 +467,19 @@ class DataPlaneTest {
     }
     // New client connections are spread over both instances; each reuses its own pooled backend connection.
     assertThat(connections).hasSize(2);
+  }
+
+  @Test
+  @DisplayName("an HTTP/1.0 client gets a response of unknown length unchunked, ended by closing the connection")
+  void http10Client() throws Exception {
+    HttpServer backend = twoChunkBackend();
+    Tandem t = h.proxyTo(backend.actualPort(), "");
+    try (RawHttp raw = new RawHttp(t.port())) {
+      raw.send("GET /old HTTP/1.0\nHost: x\n\n");
+      String all = raw.readToEnd();
+      assertThat(all).startsWith("HTTP/1.0 200");
+      assertThat(RawHttp.header(all, "Transfer-Encoding")).isNull();
+      assertThat(all).endsWith("\r\n\r\nfirst,second");
+    }
   }
 }
