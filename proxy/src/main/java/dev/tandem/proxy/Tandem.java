@@ -5,6 +5,7 @@ import dev.tandem.proxy.config.TandemConfig;
 import dev.tandem.proxy.health.Readiness;
 import dev.tandem.proxy.http.ProxyVerticle;
 import dev.tandem.proxy.metrics.ProxyMetrics;
+import dev.tandem.proxy.mirror.Mirroring;
 import dev.tandem.proxy.route.RouteTable;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
@@ -30,6 +31,7 @@ public final class Tandem {
   private final Readiness readiness;
   private final AdminServer admin;
   private final ProxyMetrics metrics;
+  private final Mirroring mirroring;
   private volatile boolean listening;
   private int port;
 
@@ -38,8 +40,9 @@ public final class Tandem {
     this.config = config;
     this.routes = new RouteTable(config.routes());
     this.readiness = new Readiness(() -> listening, Readiness.probesFor(vertx, config));
-    this.admin = new AdminServer(vertx, config.admin(), routes, readiness, registry);
     this.metrics = new ProxyMetrics(registry);
+    this.mirroring = Mirroring.create(vertx, config, registry);
+    this.admin = new AdminServer(vertx, config.admin(), routes, readiness, registry, mirroring);
   }
 
   /** Starts the data plane and the admin server; fails (and leaves nothing running) when either cannot listen. */
@@ -58,7 +61,7 @@ public final class Tandem {
     int listenPort = configured == 0 ? -FREE_PORT_KEYS.incrementAndGet() : configured;
     List<ProxyVerticle> instances = new java.util.concurrent.CopyOnWriteArrayList<>();
     return vertx.deployVerticle(() -> {
-          ProxyVerticle v = new ProxyVerticle(config, routes, metrics, listenPort);
+          ProxyVerticle v = new ProxyVerticle(config, routes, metrics, mirroring, listenPort);
           instances.add(v);
           return v;
         }, new DeploymentOptions().setInstances(config.server().instances()))
@@ -83,6 +86,10 @@ public final class Tandem {
     return admin.actualPort();
   }
 
+  public Mirroring mirroring() {
+    return mirroring;
+  }
+
   public RouteTable routes() {
     return routes;
   }
@@ -96,6 +103,7 @@ public final class Tandem {
     }
     closing.add(admin.close());
     closing.add(readiness.close());
+    closing.add(mirroring.close());
     return Future.join(closing).mapEmpty();
   }
 }

@@ -2,6 +2,7 @@ package dev.tandem.proxy.admin;
 
 import dev.tandem.proxy.config.AdminConfig;
 import dev.tandem.proxy.health.Readiness;
+import dev.tandem.proxy.mirror.Mirroring;
 import dev.tandem.proxy.route.RouteTable;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
@@ -24,7 +25,7 @@ public final class AdminServer {
   private HttpServer server;
 
   public AdminServer(Vertx vertx, AdminConfig config, RouteTable routes, Readiness readiness,
-                     PrometheusMeterRegistry registry) {
+                     PrometheusMeterRegistry registry, Mirroring mirroring) {
     this.vertx = vertx;
     this.config = config;
     this.router = Router.router(vertx);
@@ -39,6 +40,7 @@ public final class AdminServer {
     router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
     router.route("/admin/*").handler(new BearerAuth(config.tokens()));
     router.get("/admin/routes").handler(ctx -> json(ctx, 200, RoutesView.routes(routes.routes())));
+    new DeadLetterApi(mirroring).mount(router);
     router.errorHandler(404, ctx -> json(ctx, 404, new JsonObject().put("error", "not_found")
         .put("message", "no endpoint " + ctx.request().method() + " " + ctx.request().path())));
     router.errorHandler(405, ctx -> json(ctx, 405, new JsonObject().put("error", "method_not_allowed")

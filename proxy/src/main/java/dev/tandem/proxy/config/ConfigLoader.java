@@ -128,9 +128,10 @@ public final class ConfigLoader {
     AdminConfig admin = readAdmin(root.child("admin"));
     Map<String, BackendConfig> backends = readBackends(root);
     List<RouteConfig> routes = readRoutes(root, backends.keySet());
-    StoreConfig idempotency = readStore(root.child("idempotency"), List.of(StoreConfig.MEMORY, StoreConfig.REDIS));
+    IdempotencyConfig idempotency = readIdempotency(root.child("idempotency"));
     StoreConfig comparator = readStore(root.child("comparator"), List.of(StoreConfig.MEMORY, StoreConfig.POSTGRES));
     VerifyConfig verify = readVerify(root.child("verify"));
+    DeadLetterConfig deadLetters = readDeadLetters(root.child("deadLetters"));
     root.rejectUnknownKeys();
 
     if (server.port() != 0 && server.port() == admin.port()
@@ -143,11 +144,8 @@ public final class ConfigLoader {
         problems.warn("routes[" + i + "].canary", "canary routing arrives with a later release; all of this route's"
             + " traffic goes to '" + r.primary() + "' for now");
       }
-      if (r.mirror() != null && r.mirror().percent() > 0) {
-        problems.warn("routes[" + i + "].mirror", "mirroring arrives with a later release; nothing is mirrored yet");
-      }
     }
-    return new TandemConfig(server, admin, backends, routes, idempotency, comparator, verify);
+    return new TandemConfig(server, admin, backends, routes, idempotency, comparator, verify, deadLetters);
   }
 
   private ServerConfig readServer(Node n) {
@@ -284,15 +282,107 @@ public final class ConfigLoader {
       MirrorConfig mirror = null;
       Node m = n.child("mirror");
       if (m.isPresent()) {
-        String backend = m.requiredString("backend");
-        checkBackend(m, "backend", backend, backends);
-        mirror = new MirrorConfig(backend, m.percent("percent", 100), m.bool("compare", false));
-        m.rejectUnknownKeys();
+        mirror = readMirror(m, backends);
       }
       n.rejectUnknownKeys();
       out.add(new RouteConfig(name, match, primary, canary, mirror));
     }
     return out;
+  }
+
+  private MirrorConfig readMirror(Node m, Set<String> backends) {
+    List<MirrorConfig.Shadow> shadows = new ArrayList<>();
+    double rate = m.number("rateLimit", 0);
+    var timeout = m.duration("timeout", MirrorConfig.Shadow.DEFAULT_TIMEOUT);
+    int inFlight = m.integer("maxInFlight", MirrorConfig.Shadow.DEFAULT_MAX_IN_FLIGHT, 1, 1_000_000);
+    if (m.has("shadows")) {
+      for (Node sh : m.list("shadows")) {
+        String b = sh.requiredString("backend");
+        checkBackend(sh, "backend", b, backends);
+        shadows.add(new MirrorConfig.Shadow(b, sh.number("rateLimit", rate), sh.duration("timeout", timeout),
+            sh.integer("maxInFlight", inFlight, 1, 1_000_000)));
+        sh.rejectUnknownKeys();
+      }
+      if (m.has("backend")) {
+        m.error("backend", "give either backend or shadows, not both");
+      }
+    } else {
+      String b = m.requiredString("backend");
+      checkBackend(m, "backend", b, backends);
+      shadows.add(new MirrorConfig.Shadow(b, rate, timeout, inFlight));
+    }
+    Set<String> methods = methods(m, "methods");
+    Set<String> excludeMethods = methods(m, "excludeMethods");
+    List<java.util.regex.Pattern> paths = patterns(m, "paths");
+    List<java.util.regex.Pattern> excludePaths = patterns(m, "excludePaths");
+    String send = m.oneOf("send", MirrorConfig.SEND_AUTO,
+        List.of(MirrorConfig.SEND_AUTO, MirrorConfig.SEND_IMMEDIATE, MirrorConfig.SEND_AFTER_PRIMARY));
+    List<String> afterStatus = m.strings("afterStatus");
+    if (afterStatus.isEmpty()) {
+      afterStatus = List.of("2xx");
+    }
+    for (String st : afterStatus) {
+      if (!st.matches("[1-5]([0-9]{2}|xx)")) {
+        m.error("afterStatus", "must list statuses such as 201 or classes such as 2xx, got '" + st + "'");
+      }
+    }
+    MirrorConfig mirror = new MirrorConfig(shadows, m.percent("percent", 100), m.bool("compare", false), methods,
+        excludeMethods, paths, excludePaths, m.bytes("maxBodyBytes", MirrorConfig.DEFAULT_MAX_BODY_BYTES), send,
+        afterStatus, m.strings("stripHeaders"), m.stringMap("setHeaders"));
+    m.rejectUnknownKeys();
+    return mirror;
+  }
+
+  private static Set<String> methods(Node n, String key) {
+    Set<String> out = new LinkedHashSet<>();
+    for (String v : n.strings(key)) {
+      String upper = v.trim().toUpperCase(Locale.ROOT);
+      if (!METHODS.contains(upper)) {
+        n.error(key, "unknown HTTP method '" + v + "'");
+      }
+      out.add(upper);
+    }
+    return out;
+  }
+
+  private static List<java.util.regex.Pattern> patterns(Node n, String key) {
+    List<java.util.regex.Pattern> out = new ArrayList<>();
+    for (String v : n.strings(key)) {
+      try {
+        out.add(java.util.regex.Pattern.compile(v));
+      } catch (java.util.regex.PatternSyntaxException e) {
+        n.error(key, "'" + v + "' is not a valid regular expression: " + e.getDescription());
+      }
+    }
+    return out;
+  }
+
+  private IdempotencyConfig readIdempotency(Node n) {
+    StoreConfig store = readStoreKind(n, List.of(StoreConfig.MEMORY, StoreConfig.REDIS));
+    String prefix = n.string("prefix", "idempotency:");
+    var ttl = n.duration("ttl", java.time.Duration.ofHours(1));
+    String key = n.string("key", dev.tandem.idempotency.KeyStrategy.DEFAULT_TEMPLATE);
+    try {
+      dev.tandem.idempotency.KeyStrategy.parse(key);
+    } catch (IllegalArgumentException e) {
+      n.error("key", e.getMessage());
+    }
+    String onDown = n.oneOf("onStoreDown", "failClosed", List.of("failClosed", "failOpen"));
+    int maxKeys = n.integer("maxKeys", dev.tandem.idempotency.MemoryIdempotencyStore.DEFAULT_MAX_KEYS, 1, 100_000_000);
+    n.rejectUnknownKeys();
+    return new IdempotencyConfig(store, prefix, ttl, key, onDown.equals("failOpen"), maxKeys);
+  }
+
+  private DeadLetterConfig readDeadLetters(Node n) {
+    String store = n.oneOf("store", DeadLetterConfig.FILE, List.of(DeadLetterConfig.FILE, DeadLetterConfig.REDIS));
+    String file = n.string("file", DeadLetterConfig.DEFAULT_FILE);
+    String redis = n.string("redis", null);
+    String stream = n.string("stream", DeadLetterConfig.DEFAULT_STREAM);
+    if (store.equals(DeadLetterConfig.REDIS) && (redis == null || !redis.startsWith("redis"))) {
+      n.error("redis", "is required when store is redis (a URL such as redis://127.0.0.1:6379)");
+    }
+    n.rejectUnknownKeys();
+    return new DeadLetterConfig(store, file, redis, stream);
   }
 
   private static void checkBackend(Node n, String key, String name, Set<String> backends) {
@@ -324,6 +414,12 @@ public final class ConfigLoader {
   }
 
   private StoreConfig readStore(Node n, List<String> kinds) {
+    StoreConfig store = readStoreKind(n, kinds);
+    n.rejectUnknownKeys();
+    return store;
+  }
+
+  private StoreConfig readStoreKind(Node n, List<String> kinds) {
     if (!n.isPresent()) {
       return StoreConfig.memory();
     }
@@ -344,7 +440,6 @@ public final class ConfigLoader {
         n.error(kind, "must be a URL such as " + exampleUrl(kind) + ", got '" + url + "'");
       }
     }
-    n.rejectUnknownKeys();
     return new StoreConfig(kind, url);
   }
 

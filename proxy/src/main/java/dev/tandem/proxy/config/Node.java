@@ -185,6 +185,66 @@ final class Node {
     return d;
   }
 
+  /** A size in bytes: a whole number, or with a unit: {@code 64KB}, {@code 1MB}, {@code 1GB}. */
+  long bytes(String key, long defaultValue) {
+    JsonNode v = value(key);
+    if (v == null) {
+      return defaultValue;
+    }
+    String s = v.asText().trim().toUpperCase(Locale.ROOT);
+    long unit = 1;
+    if (s.endsWith("KB")) {
+      unit = 1024;
+    } else if (s.endsWith("MB")) {
+      unit = 1024 * 1024;
+    } else if (s.endsWith("GB")) {
+      unit = 1024L * 1024 * 1024;
+    }
+    String digits = unit == 1 ? (s.endsWith("B") ? s.substring(0, s.length() - 1) : s) : s.substring(0, s.length() - 2);
+    try {
+      long n = Long.parseLong(digits.trim());
+      if (n < 0) {
+        throw new NumberFormatException();
+      }
+      return n * unit;
+    } catch (NumberFormatException e) {
+      error(key, "must be a size such as 65536, 64KB or 1MB, got " + describe(v));
+      return defaultValue;
+    }
+  }
+
+  /** A non-negative number, e.g. a rate. */
+  double number(String key, double defaultValue) {
+    JsonNode v = value(key);
+    if (v == null) {
+      return defaultValue;
+    }
+    try {
+      double d = v.isNumber() ? v.asDouble() : Double.parseDouble(v.asText().trim());
+      if (Double.isNaN(d) || d < 0 || Double.isInfinite(d)) {
+        throw new NumberFormatException();
+      }
+      return d;
+    } catch (NumberFormatException e) {
+      error(key, "must be a number of 0 or more, got " + describe(v));
+      return defaultValue;
+    }
+  }
+
+  /** A mapping of names to plain values (headers to set). */
+  Map<String, String> stringMap(String key) {
+    Map<String, String> out = new LinkedHashMap<>();
+    entries(key).forEach((name, n) -> {
+      String t = n.text();
+      if (t == null) {
+        n.error("must be a single value");
+      } else {
+        out.put(name, t);
+      }
+    });
+    return out;
+  }
+
   /** A value that must be one of {@code allowed}; compared case-insensitively, returned as written in allowed. */
   String oneOf(String key, String defaultValue, List<String> allowed) {
     String s = string(key, null);

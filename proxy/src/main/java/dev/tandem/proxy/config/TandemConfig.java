@@ -12,9 +12,10 @@ public record TandemConfig(
     AdminConfig admin,
     Map<String, BackendConfig> backends,
     List<RouteConfig> routes,
-    StoreConfig idempotency,
+    IdempotencyConfig idempotency,
     StoreConfig comparator,
-    VerifyConfig verify) {
+    VerifyConfig verify,
+    DeadLetterConfig deadLetters) {
 
   public TandemConfig {
     backends = Map.copyOf(backends);

@@ -29,7 +29,7 @@ public final class Readiness {
   /** The probes for the stores {@code config} names; the memory stores need none. */
   public static List<StoreProbe> probesFor(Vertx vertx, TandemConfig config) {
     List<StoreProbe> probes = new ArrayList<>();
-    StoreConfig idempotency = config.idempotency();
+    StoreConfig idempotency = config.idempotency().store();
     if (StoreConfig.REDIS.equals(idempotency.kind())) {
       probes.add(StoreProbe.redis(vertx, "idempotency (redis)", idempotency.url(), PROBE_TIMEOUT_MILLIS));
     }

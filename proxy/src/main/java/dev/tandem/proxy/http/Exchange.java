@@ -1,6 +1,9 @@
 package dev.tandem.proxy.http;
 
 import dev.tandem.proxy.metrics.ProxyMetrics;
+import dev.tandem.proxy.mirror.MirrorCopy;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.streams.ReadStream;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpClientRequest;
@@ -26,11 +29,14 @@ final class Exchange {
   private final ProxyMetrics.Series metrics;
   private final String uri;
   private final long startNanos;
+  private final MirrorCopy copy;
   private HttpClientRequest upstream;
   private boolean hasBody;
   private boolean finished;
 
-  Exchange(HttpServerRequest request, Backend backend, ProxyMetrics.Series metrics, String uri, long startNanos) {
+  Exchange(HttpServerRequest request, Backend backend, ProxyMetrics.Series metrics, String uri, long startNanos,
+           MirrorCopy copy) {
+    this.copy = copy;
     this.request = request;
     this.response = request.response();
     this.backend = backend;
@@ -44,11 +50,16 @@ final class Exchange {
     if (hasBody) {
       // Held until the backend connection is there; then piped with back-pressure.
       request.pause();
+    } else if (copy != null) {
+      copy.noBody();
     }
     // A client that goes away cancels the backend request, so the backend stops working for nobody.
     response.closeHandler(v -> {
       if (upstream != null && !response.ended()) {
         upstream.reset();
+      }
+      if (copy != null) {
+        copy.clientAborted();
       }
       finish(499);
     });
@@ -87,7 +98,8 @@ final class Exchange {
       upstream.end();
       return;
     }
-    request.pipe()
+    ReadStream<Buffer> body = copy == null ? request : copy.tee(request);
+    body.pipe()
         .endOnFailure(false)
         .to(upstream)
         .onFailure(t -> upstream.reset());
@@ -101,6 +113,9 @@ final class Exchange {
     HttpClientResponse answer = ar.result();
     if (finished) {
       return;
+    }
+    if (copy != null) {
+      copy.primaryAnswered(answer.statusCode());
     }
     response.setStatusCode(answer.statusCode());
     response.setStatusMessage(answer.statusMessage());
@@ -151,6 +166,9 @@ final class Exchange {
       return;
     }
     int status = ProxyErrors.statusFor(failure);
+    if (copy != null) {
+      copy.primaryAnswered(status);
+    }
     request.resume();
     if (response.headWritten()) {
       response.reset();

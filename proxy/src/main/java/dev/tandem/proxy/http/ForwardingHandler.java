@@ -1,6 +1,8 @@
 package dev.tandem.proxy.http;
 
 import dev.tandem.proxy.metrics.ProxyMetrics;
+import dev.tandem.proxy.mirror.MirrorCopy;
+import dev.tandem.proxy.mirror.RouteMirror;
 import dev.tandem.proxy.route.Route;
 import dev.tandem.proxy.route.RouteTable;
 import io.vertx.core.Handler;
@@ -16,9 +18,12 @@ final class ForwardingHandler implements Handler<HttpServerRequest> {
   private final Map<String, Backend> backends;
   private final Map<Route, ProxyMetrics.Series> primarySeries = new IdentityHashMap<>();
   private final ProxyMetrics.Series unmatched;
+  private final Map<Route, RouteMirror> mirrors;
 
-  ForwardingHandler(RouteTable routes, Map<String, Backend> backends, ProxyMetrics metrics) {
+  ForwardingHandler(RouteTable routes, Map<String, Backend> backends, ProxyMetrics metrics,
+                    Map<Route, RouteMirror> mirrors) {
     this.routes = routes;
+    this.mirrors = mirrors;
     this.backends = backends;
     for (Route r : routes.routes()) {
       primarySeries.put(r, metrics.series(r.name(), r.config().primary()));
@@ -41,7 +46,9 @@ final class ForwardingHandler implements Handler<HttpServerRequest> {
     if (UpgradeTunnel.isWebSocketUpgrade(request)) {
       new UpgradeTunnel(request, backend, series, uri, start).start();
     } else {
-      new Exchange(request, backend, series, uri, start).start();
+      RouteMirror mirror = mirrors.get(route);
+      MirrorCopy copy = mirror == null ? null : mirror.begin(request, uri, pathOf(uri));
+      new Exchange(request, backend, series, uri, start, copy).start();
     }
   }
 

@@ -7,7 +7,7 @@ import io.vertx.core.MultiMap;
  * every header it names, Keep-Alive, TE, Trailer, Transfer-Encoding, Upgrade, and Proxy-*. Runs twice per request,
  * so it compares names in place rather than lower-casing copies of them.
  */
-final class HopByHop {
+public final class HopByHop {
 
   private static final String[] ALWAYS = {"connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade"};
 
@@ -19,7 +19,7 @@ final class HopByHop {
    *
    * @param keepUpgrade keep Connection and Upgrade, for a protocol upgrade that the next hop must see
    */
-  static void copy(MultiMap from, MultiMap to, boolean keepUpgrade) {
+  public static void copy(MultiMap from, MultiMap to, boolean keepUpgrade) {
     String connection = from.get("connection");
     from.forEach((name, value) -> {
       if (keepUpgrade && (name.equalsIgnoreCase("connection") || name.equalsIgnoreCase("upgrade"))) {

@@ -9,7 +9,15 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 
+import dev.tandem.proxy.mirror.Mirroring;
+import dev.tandem.proxy.mirror.RouteMirror;
+import dev.tandem.proxy.mirror.ShadowSender;
+import dev.tandem.proxy.route.Route;
+
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -24,13 +32,16 @@ public final class ProxyVerticle extends VerticleBase {
   private final ProxyMetrics metrics;
   private final Map<String, Backend> backends = new HashMap<>();
   private final int port;
+  private final Mirroring mirroring;
+  private final List<ShadowSender> shadows = new ArrayList<>();
   private HttpServer server;
 
   /**
    * @param port where to listen: the configured port, or a negative number for a free port shared by every
    *             instance given the same number
    */
-  public ProxyVerticle(TandemConfig config, RouteTable routes, ProxyMetrics metrics, int port) {
+  public ProxyVerticle(TandemConfig config, RouteTable routes, ProxyMetrics metrics, Mirroring mirroring, int port) {
+    this.mirroring = mirroring;
     this.config = config;
     this.routes = routes;
     this.metrics = metrics;
@@ -51,8 +62,15 @@ public final class ProxyVerticle extends VerticleBase {
         .setHandle100ContinueAutomatically(false)
         .setCompressionSupported(false)
         .setDecompressionSupported(false);
+    Map<Route, RouteMirror> mirrors = new IdentityHashMap<>();
+    for (Route r : routes.routes()) {
+      RouteMirror m = mirroring.forEventLoop(vertx, r.config(), shadows);
+      if (m != null) {
+        mirrors.put(r, m);
+      }
+    }
     server = vertx.createHttpServer(options)
-        .requestHandler(new ForwardingHandler(routes, backends, metrics));
+        .requestHandler(new ForwardingHandler(routes, backends, metrics, mirrors));
     return server.listen();
   }
 
@@ -64,6 +82,7 @@ public final class ProxyVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     backends.values().forEach(Backend::close);
+    shadows.forEach(ShadowSender::close);
     return server == null ? Future.succeededFuture() : server.close();
   }
 }

@@ -62,9 +62,17 @@ class ConfigLoaderTest {
     assertThat(c.admin().tokens()).containsEntry("admin", "s3cret-token");
     assertThat(c.backend("candidate").port()).isEqualTo(9002);
     assertThat(c.routes().get(0).canary()).isEqualTo(new CanaryConfig("candidate", 0));
-    assertThat(c.routes().get(0).mirror()).isEqualTo(new MirrorConfig("candidate", 100, true));
+    MirrorConfig mirror = c.routes().get(0).mirror();
+    assertThat(mirror.backend()).isEqualTo("candidate");
+    assertThat(mirror.percent()).isEqualTo(100);
+    assertThat(mirror.compare()).isTrue();
+    assertThat(mirror.send()).isEqualTo(MirrorConfig.SEND_AUTO);
+    assertThat(mirror.afterStatus()).containsExactly("2xx");
+    assertThat(mirror.maxBodyBytes()).isEqualTo(MirrorConfig.DEFAULT_MAX_BODY_BYTES);
     assertThat(c.verify().tables()).containsExactly(new VerifyConfig.Table("orders", List.of("id")));
-    assertThat(c.idempotency().isMemory()).isTrue();
+    assertThat(c.idempotency().store().isMemory()).isTrue();
+    assertThat(c.idempotency().prefix()).isEqualTo("idempotency:");
+    assertThat(c.deadLetters().store()).isEqualTo("file");
   }
 
   @Test

@@ -1,0 +1,195 @@
+package dev.tandem.proxy.mirror;
+
+import io.vertx.core.Handler;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.streams.ReadStream;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * The copy of one request for its shadows. The request body is teed as it streams to the primary — never held back
+ * from it — and kept up to {@code maxBodyBytes}; over that the copy is skipped, never truncated. The copy goes out
+ * when its body is complete, and for an after-primary copy only once the primary answered with an allowed status.
+ * A write whose client went away before the primary answered is not mirrored.
+ */
+public final class MirrorCopy {
+
+  private final RouteMirror mirror;
+  private final List<ShadowSender> shadows;
+  private final String method;
+  private final String uri;
+  private final String path;
+  private final MultiMap headers;
+  private final boolean unsafe;
+  private final boolean afterPrimary;
+  private final long maxBodyBytes;
+  private final Instant arrived;
+  private Buffer body = Buffer.buffer();
+  private boolean bodyComplete;
+  private int primaryStatus = -1;
+  private boolean settled;
+
+  MirrorCopy(RouteMirror mirror, List<ShadowSender> shadows, String method, String uri, String path, MultiMap headers,
+             boolean unsafe, boolean afterPrimary, long maxBodyBytes, Instant arrived) {
+    this.mirror = mirror;
+    this.shadows = shadows;
+    this.method = method;
+    this.uri = uri;
+    this.path = path;
+    this.headers = headers;
+    this.unsafe = unsafe;
+    this.afterPrimary = afterPrimary;
+    this.maxBodyBytes = maxBodyBytes;
+    this.arrived = arrived;
+  }
+
+  /** The request body as the primary reads it, with a copy kept for the shadows. */
+  public ReadStream<Buffer> tee(ReadStream<Buffer> source) {
+    return new Tee(source);
+  }
+
+  /** The request had no body: the copy is complete at once. */
+  public void noBody() {
+    bodyComplete = true;
+    ready();
+  }
+
+  public void primaryAnswered(int status) {
+    if (primaryStatus < 0) {
+      primaryStatus = status;
+      ready();
+    }
+  }
+
+  /** The client went away before its answer. */
+  public void clientAborted() {
+    if (!settled && afterPrimary && primaryStatus < 0) {
+      settled = true;
+      mirror.skip(this, Outcome.SKIPPED_ABORTED);
+    }
+  }
+
+  private void append(Buffer chunk) {
+    if (body != null) {
+      if (body.length() + chunk.length() > maxBodyBytes) {
+        body = null;
+      } else {
+        body.appendBuffer(chunk);
+      }
+    }
+  }
+
+  private void bodyEnded() {
+    bodyComplete = true;
+    ready();
+  }
+
+  private void ready() {
+    if (settled || !bodyComplete) {
+      return;
+    }
+    if (body == null) {
+      settled = true;
+      mirror.skip(this, Outcome.SKIPPED_BODY_TOO_LARGE);
+      return;
+    }
+    if (afterPrimary) {
+      if (primaryStatus < 0) {
+        return;
+      }
+      if (!mirror.statusAllowed(primaryStatus)) {
+        settled = true;
+        mirror.skip(this, Outcome.SKIPPED_STATUS);
+        return;
+      }
+    }
+    settled = true;
+    mirror.dispatch(this);
+  }
+
+  List<ShadowSender> shadows() {
+    return shadows;
+  }
+
+  String method() {
+    return method;
+  }
+
+  String uri() {
+    return uri;
+  }
+
+  String path() {
+    return path;
+  }
+
+  MultiMap headers() {
+    return headers;
+  }
+
+  Buffer body() {
+    return body;
+  }
+
+  boolean unsafe() {
+    return unsafe;
+  }
+
+  Instant arrived() {
+    return arrived;
+  }
+
+  /** Passes the source through unchanged; only observes its chunks and its end. */
+  private final class Tee implements ReadStream<Buffer> {
+
+    private final ReadStream<Buffer> source;
+
+    Tee(ReadStream<Buffer> source) {
+      this.source = source;
+    }
+
+    @Override
+    public ReadStream<Buffer> exceptionHandler(Handler<Throwable> handler) {
+      source.exceptionHandler(handler);
+      return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> handler(Handler<Buffer> handler) {
+      source.handler(handler == null ? null : chunk -> {
+        append(chunk);
+        handler.handle(chunk);
+      });
+      return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> pause() {
+      source.pause();
+      return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> resume() {
+      source.resume();
+      return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> fetch(long amount) {
+      source.fetch(amount);
+      return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> endHandler(Handler<Void> handler) {
+      source.endHandler(handler == null ? null : v -> {
+        bodyEnded();
+        handler.handle(v);
+      });
+      return this;
+    }
+  }
+}

@@ -1,0 +1,97 @@
+package dev.tandem.proxy.mirror;
+
+import dev.tandem.idempotency.IdempotencyStore;
+import dev.tandem.idempotency.KeyStrategy;
+import dev.tandem.idempotency.MemoryIdempotencyStore;
+import dev.tandem.idempotency.RedisIdempotencyStore;
+import dev.tandem.proxy.config.IdempotencyConfig;
+import dev.tandem.proxy.config.MirrorConfig;
+import dev.tandem.proxy.config.RouteConfig;
+import dev.tandem.proxy.config.StoreConfig;
+import dev.tandem.proxy.config.TandemConfig;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything mirroring shares across event loops: the idempotency store, the dead-letter store, and each route's
+ * ledger and per-shadow rate limits. {@link #forEventLoop} makes the per-event-loop part of a route's mirror.
+ */
+public final class Mirroring {
+
+  private final TandemConfig config;
+  private final KeyStrategy keys;
+  private final Delivery delivery;
+  private final Map<String, MirrorLedger> ledgers = new LinkedHashMap<>();
+  private final Map<String, TokenBucket> buckets = new LinkedHashMap<>();
+
+  private Mirroring(TandemConfig config, KeyStrategy keys, Delivery delivery) {
+    this.config = config;
+    this.keys = keys;
+    this.delivery = delivery;
+  }
+
+  public static Mirroring create(Vertx vertx, TandemConfig config, MeterRegistry registry) {
+    IdempotencyConfig ic = config.idempotency();
+    IdempotencyStore store = StoreConfig.REDIS.equals(ic.store().kind())
+        ? new RedisIdempotencyStore(vertx, ic.store().url(), ic.prefix())
+        : memoryStore(ic, registry);
+    DeadLetterStore letters = new FileDeadLetterStore(vertx, Path.of(config.deadLetters().file()));
+    Mirroring m = new Mirroring(config, KeyStrategy.parse(ic.key()),
+        new Delivery(store, ic.ttl(), ic.failOpen(), letters));
+    long now = System.nanoTime();
+    for (RouteConfig r : config.routes()) {
+      if (r.mirror() != null) {
+        m.ledgers.put(r.name(), new MirrorLedger(registry, r.name()));
+        for (MirrorConfig.Shadow s : r.mirror().shadows()) {
+          m.buckets.put(r.name() + "\u0000" + s.backend(), new TokenBucket(s.rateLimit(), now));
+        }
+      }
+    }
+    return m;
+  }
+
+  private static IdempotencyStore memoryStore(IdempotencyConfig ic, MeterRegistry registry) {
+    MemoryIdempotencyStore store = new MemoryIdempotencyStore(ic.maxKeys(), java.time.Clock.systemUTC());
+    Gauge.builder("tandem.idempotency.keys", store, MemoryIdempotencyStore::size)
+        .description("Keys held by the in-memory idempotency store").register(registry);
+    Gauge.builder("tandem.idempotency.evictions", store, MemoryIdempotencyStore::evictions)
+        .description("Keys forgotten early because the in-memory store was full").register(registry);
+    return store;
+  }
+
+  /** The route's mirror on the calling event loop, with its own shadow connection pools; null if it has none. */
+  public RouteMirror forEventLoop(Vertx vertx, RouteConfig route, List<ShadowSender> created) {
+    MirrorConfig mc = route.mirror();
+    if (mc == null) {
+      return null;
+    }
+    MirrorLedger ledger = ledgers.get(route.name());
+    List<ShadowSender> senders = new ArrayList<>();
+    for (MirrorConfig.Shadow s : mc.shadows()) {
+      senders.add(new ShadowSender(vertx, config.backend(s.backend()), s,
+          buckets.get(route.name() + "\u0000" + s.backend()), ledger.shadowTimer(s.backend())));
+    }
+    created.addAll(senders);
+    return new RouteMirror(route.name(), mc, ledger, senders, delivery, keys);
+  }
+
+  public Map<String, MirrorLedger> ledgers() {
+    return ledgers;
+  }
+
+  public Delivery delivery() {
+    return delivery;
+  }
+
+  public Future<Void> close() {
+    return Future.join(delivery.store().close(), delivery.deadLetters().close()).mapEmpty();
+  }
+}

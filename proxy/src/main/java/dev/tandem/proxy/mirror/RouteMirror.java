@@ -1,0 +1,176 @@
+package dev.tandem.proxy.mirror;
+
+import dev.tandem.idempotency.KeyInput;
+import dev.tandem.idempotency.KeyStrategy;
+import dev.tandem.proxy.config.MirrorConfig;
+import dev.tandem.proxy.http.HopByHop;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.SocketAddress;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * The mirror of one route on one event loop: decides which requests get a copy and hands each copy to its
+ * shadows through {@link Delivery}. Every decision is counted in the route's {@link MirrorLedger}.
+ */
+public final class RouteMirror {
+
+  private static final Set<String> SAFE = Set.of("GET", "HEAD", "OPTIONS", "TRACE");
+
+  private final String route;
+  private final MirrorConfig config;
+  private final MirrorLedger ledger;
+  private final List<ShadowSender> shadows;
+  private final Delivery delivery;
+  private final KeyStrategy keys;
+
+  RouteMirror(String route, MirrorConfig config, MirrorLedger ledger, List<ShadowSender> shadows, Delivery delivery,
+              KeyStrategy keys) {
+    this.route = route;
+    this.config = config;
+    this.ledger = ledger;
+    this.shadows = List.copyOf(shadows);
+    this.delivery = delivery;
+    this.keys = keys;
+  }
+
+  /**
+   * Starts a copy of {@code request} when the route mirrors it; null otherwise (already counted).
+   *
+   * @param uri the path and query as forwarded
+   */
+  public MirrorCopy begin(HttpServerRequest request, String uri, String path) {
+    String method = request.method().name();
+    String requestId = request.headers().get("X-Request-Id");
+    String sampleKey = requestId != null ? requestId : UUID.randomUUID().toString();
+    List<ShadowSender> taking = new ArrayList<>(shadows.size());
+    boolean filtered = isFiltered(method, path);
+    boolean sampled = !filtered && sampled(sampleKey, config.percent());
+    for (ShadowSender s : shadows) {
+      ledger.count(Outcome.ELIGIBLE);
+      if (filtered) {
+        ledger.count(Outcome.SKIPPED_FILTERED);
+      } else if (!sampled) {
+        ledger.count(Outcome.SKIPPED_SAMPLE);
+      } else {
+        taking.add(s);
+      }
+    }
+    if (taking.isEmpty()) {
+      return null;
+    }
+    boolean unsafe = !SAFE.contains(method);
+    boolean afterPrimary = config.send().equals(MirrorConfig.SEND_AFTER_PRIMARY)
+        || (config.send().equals(MirrorConfig.SEND_AUTO) && unsafe);
+    return new MirrorCopy(this, taking, method, uri, path, shadowHeaders(request, uri, requestId), unsafe,
+        afterPrimary, config.maxBodyBytes(), Instant.now());
+  }
+
+  /** Whether a hash of the request id falls in the mirrored share: the same id decides the same way everywhere. */
+  static boolean sampled(String requestId, double percent) {
+    if (percent >= 100) {
+      return true;
+    }
+    if (percent <= 0) {
+      return false;
+    }
+    long h = 1125899906842597L;
+    for (byte b : requestId.getBytes(StandardCharsets.UTF_8)) {
+      h = 31 * h + b;
+    }
+    h *= 0x9E3779B97F4A7C15L;
+    double point = ((h >>> 11) % 10_000) / 100.0;
+    return point < percent;
+  }
+
+  private boolean isFiltered(String method, String path) {
+    if (!config.methods().isEmpty() && !config.methods().contains(method)) {
+      return true;
+    }
+    if (config.excludeMethods().contains(method)) {
+      return true;
+    }
+    if (!config.paths().isEmpty() && config.paths().stream().noneMatch(p -> p.matcher(path).find())) {
+      return true;
+    }
+    for (Pattern p : config.excludePaths()) {
+      if (p.matcher(path).find()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private MultiMap shadowHeaders(HttpServerRequest request, String uri, String requestId) {
+    MultiMap h = MultiMap.caseInsensitiveMultiMap();
+    HopByHop.copy(request.headers(), h, false);
+    for (String name : config.stripHeaders()) {
+      h.remove(name);
+    }
+    String host = request.headers().get("Host");
+    SocketAddress remote = request.remoteAddress();
+    h.set("X-Shadow-Request", "true");
+    if (host != null) {
+      h.set("X-Original-Host", host);
+    }
+    h.set("X-Original-URI", uri);
+    h.set("X-Original-Method", request.method().name());
+    if (remote != null) {
+      h.set("X-Original-Remote-Addr", remote.hostAddress());
+    }
+    if (requestId == null) {
+      h.set("X-Request-Id", UUID.randomUUID().toString());
+    }
+    config.setHeaders().forEach(h::set);
+    return h;
+  }
+
+  /** Called by a copy that is ready: gates each shadow, then delivers. */
+  void dispatch(MirrorCopy copy) {
+    String key = null;
+    MultiMap headers = copy.headers();
+    if (copy.unsafe()) {
+      key = keys.keyFor(new KeyInput(copy.method(), copy.path(), headers, copy.body(), copy.arrived()));
+      headers.set("Idempotency-Key", key);
+    }
+    MirrorRequest request = new MirrorRequest(route, copy.method(), copy.uri(), headers, copy.body(), key);
+    for (ShadowSender s : copy.shadows()) {
+      if (!s.admitRate()) {
+        ledger.count(Outcome.RATE_LIMITED);
+      } else if (!s.admitInFlight()) {
+        ledger.count(Outcome.DROPPED_QUEUE_FULL);
+      } else {
+        ledger.count(Outcome.SENT);
+        delivery.deliver(s, request, ledger);
+      }
+    }
+  }
+
+  void skip(MirrorCopy copy, Outcome why) {
+    for (int i = 0; i < copy.shadows().size(); i++) {
+      ledger.count(why);
+    }
+  }
+
+  boolean statusAllowed(int status) {
+    for (String s : config.afterStatus()) {
+      if (s.endsWith("xx") ? s.charAt(0) - '0' == status / 100 : Integer.toString(status).equals(s)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  public MirrorLedger ledger() {
+    return ledger;
+  }
+
+}

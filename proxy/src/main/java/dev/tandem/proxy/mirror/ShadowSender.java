@@ -1,0 +1,91 @@
+package dev.tandem.proxy.mirror;
+
+import io.micrometer.core.instrument.Timer;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.HostAndPort;
+import dev.tandem.proxy.config.BackendConfig;
+import dev.tandem.proxy.config.MirrorConfig;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Sends copies to one shadow from one event loop, over a connection pool of its own, so that a shadow that is
+ * slow or gone can exhaust only its own connections, never the primary's. At most {@code maxInFlight} copies are
+ * outstanding; the caller drops what does not fit. The shadow's answer is read and discarded as it arrives.
+ */
+public final class ShadowSender {
+
+  private final BackendConfig backend;
+  private final MirrorConfig.Shadow shadow;
+  private final HttpClientAgent client;
+  private final TokenBucket bucket;
+  private final Timer timer;
+  private int inFlight;
+
+  ShadowSender(Vertx vertx, BackendConfig backend, MirrorConfig.Shadow shadow, TokenBucket bucket, Timer timer) {
+    this.backend = backend;
+    this.shadow = shadow;
+    this.bucket = bucket;
+    this.timer = timer;
+    this.client = vertx.createHttpClient(new HttpClientOptions().setSsl(backend.ssl()).setKeepAlive(true)
+            .setTcpNoDelay(true).setName("tandem-shadow-" + backend.name()),
+        new PoolOptions().setHttp1MaxSize(Math.min(shadow.maxInFlight(), backend.maxConnections()))
+            .setMaxWaitQueueSize(shadow.maxInFlight()));
+  }
+
+  public String backend() {
+    return backend.name();
+  }
+
+  /** Takes a rate-limit token; false when the shadow's rate is used up. */
+  boolean admitRate() {
+    return bucket.tryTake(System.nanoTime());
+  }
+
+  /** Takes an in-flight slot; false when the shadow already has {@code maxInFlight} copies outstanding. */
+  boolean admitInFlight() {
+    if (inFlight >= shadow.maxInFlight()) {
+      return false;
+    }
+    inFlight++;
+    return true;
+  }
+
+  /** Sends one copy; the future holds the shadow's status, or fails (timeout, refused, reset, garbage). */
+  Future<Integer> send(MirrorRequest copy) {
+    long start = System.nanoTime();
+    RequestOptions options = new RequestOptions()
+        .setMethod(HttpMethod.valueOf(copy.method()))
+        .setHost(backend.host()).setPort(backend.port()).setSsl(backend.ssl())
+        .setURI(backend.basePath().isEmpty() ? copy.uri() : backend.basePath() + copy.uri())
+        .setConnectTimeout(shadow.timeout().toMillis())
+        .setIdleTimeout(shadow.timeout().toMillis());
+    return client.request(options)
+        .compose(req -> {
+          req.exceptionHandler(ignored -> { }); // failures arrive through the response future
+          req.headers().addAll(copy.headers());
+          String host = copy.headers().get("Host");
+          req.headers().remove("Host");
+          req.authority(backend.hostHeader().equals(BackendConfig.HOST_PRESERVE) && host != null
+              ? HostAndPort.parseAuthority(host, backend.port())
+              : HostAndPort.create(backend.host(), backend.port()));
+          return req.send(copy.body());
+        })
+        .compose(resp -> resp.end().map(v -> resp.statusCode()))
+        .timeout(shadow.timeout().toMillis() * 2, TimeUnit.MILLISECONDS)
+        .andThen(ar -> {
+          inFlight--;
+          timer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        });
+  }
+
+  public Future<Void> close() {
+    return client.close();
+  }
+}
