@@ -66,6 +66,17 @@ public final class TandemHarness implements AutoCloseable {
         """.formatted(TOKEN, backendPort, backendExtra.isEmpty() ? "" : ", " + backendExtra));
   }
 
+  /** Waits until {@code condition} holds, checking every millisecond, for at most 20 seconds. */
+  public static void eventually(String what, java.util.function.BooleanSupplier condition) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("not within 20 s: " + what);
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+    }
+  }
+
   public HttpClientAgent client() {
     if (client == null) {
       client = vertx.createHttpClient();

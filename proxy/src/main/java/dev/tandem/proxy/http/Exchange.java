@@ -55,13 +55,14 @@ final class Exchange {
     }
     // A client that goes away cancels the backend request, so the backend stops working for nobody.
     response.closeHandler(v -> {
-      if (upstream != null && !response.ended()) {
-        upstream.reset();
-      }
       if (copy != null) {
         copy.clientAborted();
       }
+      boolean answered = response.ended();
       finish(499);
+      if (upstream != null && !answered) {
+        upstream.reset();
+      }
     });
     backend.client().request(backend.requestOptions(request.method(), uri)).onComplete(ar -> {
       if (ar.failed()) {
