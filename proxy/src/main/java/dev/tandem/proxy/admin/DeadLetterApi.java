@@ -5,8 +5,15 @@ import dev.tandem.proxy.mirror.Mirroring;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
 
-/** {@code GET /admin/mirror/stats}: each mirrored route's ledger; {@code GET /admin/dlq}: undelivered writes. */
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code GET /admin/mirror/stats}: each mirrored route's ledger; {@code GET /admin/dlq}: undelivered writes;
+ * {@code POST /admin/dlq/replay} with {@code {"ids": [...]}} or {@code {"all": true}}: send them again.
+ */
 final class DeadLetterApi {
 
   private final Mirroring mirroring;
@@ -33,5 +40,39 @@ final class DeadLetterApi {
       }
       AdminServer.json(ctx, 200, new JsonObject().put("count", list.size()).put("deadLetters", list));
     }));
+    router.post("/admin/dlq/replay").handler(BodyHandler.create().setBodyLimit(64 * 1024)).handler(ctx -> {
+      List<String> ids = new ArrayList<>();
+      String problem = null;
+      try {
+        JsonObject body = ctx.body().length() == 0 ? new JsonObject() : ctx.body().asJsonObject();
+        for (String key : body.fieldNames()) {
+          if (!key.equals("ids") && !key.equals("all")) {
+            problem = "unknown field '" + key + "'; give {\"ids\": [...]} or {\"all\": true}";
+          }
+        }
+        if (body.containsKey("ids")) {
+          for (Object id : body.getJsonArray("ids")) {
+            ids.add((String) id);
+          }
+        }
+        if (problem == null && ids.isEmpty() && !Boolean.TRUE.equals(body.getBoolean("all"))) {
+          problem = "say which letters: {\"ids\": [\"...\"]} or {\"all\": true}";
+        }
+      } catch (RuntimeException e) {
+        problem = "the body must be JSON such as {\"all\": true}: " + e.getMessage();
+      }
+      if (problem != null) {
+        AdminServer.json(ctx, 400, new JsonObject().put("error", "bad_request").put("message", problem));
+        return;
+      }
+      mirroring.replayer().replay(ids).onComplete(ar -> {
+        if (ar.failed()) {
+          AdminServer.json(ctx, 500, new JsonObject().put("error", "replay_failed").put("message",
+              ar.cause().getMessage()));
+        } else {
+          AdminServer.json(ctx, 200, ar.result().toJson());
+        }
+      });
+    });
   }
 }

@@ -31,6 +31,7 @@ public final class Mirroring {
   private final Delivery delivery;
   private final Map<String, MirrorLedger> ledgers = new LinkedHashMap<>();
   private final Map<String, TokenBucket> buckets = new LinkedHashMap<>();
+  private DeadLetterReplayer replayer;
 
   private Mirroring(TandemConfig config, KeyStrategy keys, Delivery delivery) {
     this.config = config;
@@ -46,6 +47,7 @@ public final class Mirroring {
     DeadLetterStore letters = new FileDeadLetterStore(vertx, Path.of(config.deadLetters().file()));
     Mirroring m = new Mirroring(config, KeyStrategy.parse(ic.key()),
         new Delivery(store, ic.ttl(), ic.failOpen(), letters));
+    m.replayer = new DeadLetterReplayer(vertx, config, store, letters);
     long now = System.nanoTime();
     for (RouteConfig r : config.routes()) {
       if (r.mirror() != null) {
@@ -91,7 +93,11 @@ public final class Mirroring {
     return delivery;
   }
 
+  public DeadLetterReplayer replayer() {
+    return replayer;
+  }
+
   public Future<Void> close() {
-    return Future.join(delivery.store().close(), delivery.deadLetters().close()).mapEmpty();
+    return Future.join(replayer.close(), delivery.store().close(), delivery.deadLetters().close()).mapEmpty();
   }
 }

@@ -2,6 +2,7 @@ package dev.tandem.proxy.mirror;
 
 import dev.tandem.proxy.Tandem;
 import dev.tandem.proxy.TandemHarness;
+import dev.tandem.testkit.OwnRedis;
 import dev.tandem.testkit.TestServices;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -264,5 +265,84 @@ class MirrorTest {
     settled(t, 1);
     assertThat(ledger(t).get(Outcome.SKIPPED_ABORTED)).isEqualTo(1);
     assertThat(shadowSaw).isEmpty();
+  }
+
+  private JsonObject admin(Tandem t, HttpMethod method, String path, String body) {
+    return new JsonObject(await(h.client().request(new RequestOptions().setMethod(method).setHost("127.0.0.1")
+            .setPort(t.adminPort()).setURI(path).addHeader("Authorization", "Bearer " + TandemHarness.TOKEN))
+        .compose(r -> body == null ? r.send() : r.send(body)).compose(r -> r.body())).toString());
+  }
+
+  @Test
+  @DisplayName("Redis killed mid-run: the primary answers unchanged, writes are dead-lettered; after Redis is back, "
+      + "replay delivers each exactly once")
+  void redisDownThenReplay() throws Exception {
+    try (OwnRedis redis = OwnRedis.start()) {
+      Tandem t = tandem(primary(), shadow(201), "",
+          "idempotency: { store: redis, redis: \"%s\" }".formatted(redis.url()));
+      assertThat(call(t, HttpMethod.POST, "/orders", "{\"n\":0}")).isEqualTo("200 primary POST /orders");
+      eventually("the first write reached the shadow", () -> shadowSaw.size() == 1);
+
+      redis.kill();
+      for (int i = 1; i <= 3; i++) {
+        assertThat(call(t, HttpMethod.POST, "/orders", "{\"n\":" + i + "}")).isEqualTo("200 primary POST /orders");
+      }
+      assertThat(call(t, HttpMethod.GET, "/orders/1", null)).isEqualTo("200 primary GET /orders/1");
+      settled(t, 5);
+      assertThat(ledger(t).get(Outcome.DEAD_LETTERED)).isEqualTo(3);
+      assertThat(admin(t, HttpMethod.GET, "/admin/dlq", null).getJsonArray("deadLetters").getJsonObject(0)
+          .getString("reason")).startsWith("idempotency store unavailable");
+      int before = shadowSaw.size();
+
+      redis.restart();
+      eventually("Redis answers again", () -> t.mirroring().delivery().store().ping()
+          .transform(ar -> io.vertx.core.Future.succeededFuture(ar.succeeded())).await());
+      JsonObject report = admin(t, HttpMethod.POST, "/admin/dlq/replay", "{\"all\": true}");
+      assertThat(report.getInteger("delivered")).as(report.encode()).isEqualTo(3);
+      assertThat(shadowSaw.size()).isEqualTo(before + 3);
+      assertThat(shadowSaw).extracting(Seen::body).contains("{\"n\":1}", "{\"n\":2}", "{\"n\":3}");
+      assertThat(admin(t, HttpMethod.GET, "/admin/dlq", null).getInteger("count")).isZero();
+
+      JsonObject again = admin(t, HttpMethod.POST, "/admin/dlq/replay", "{\"all\": true}");
+      assertThat(again.getInteger("delivered")).isZero();
+      assertThat(shadowSaw.size()).isEqualTo(before + 3);
+    }
+  }
+
+  @Test
+  @DisplayName("a failed delivery retried is delivered once, even when two replays race")
+  void retryDeliversOnce() {
+    java.util.concurrent.atomic.AtomicInteger status = new java.util.concurrent.atomic.AtomicInteger(503);
+    int shadowPort = h.backend(req -> req.body().onSuccess(b -> {
+      if (status.get() < 500) {
+        shadowSaw.add(new Seen(req.method().name(), req.uri(), req.headers(), b.toString()));
+      }
+      req.response().setStatusCode(status.get()).end();
+    })).actualPort();
+    Tandem t = tandem(primary(), shadowPort, "", "");
+    call(t, HttpMethod.POST, "/pay", "{\"amount\":10}");
+    settled(t, 1);
+    assertThat(ledger(t).get(Outcome.DEAD_LETTERED)).isEqualTo(1);
+    String id = admin(t, HttpMethod.GET, "/admin/dlq", null).getJsonArray("deadLetters").getJsonObject(0)
+        .getString("id");
+
+    status.set(201);
+    DeadLetterReplayer one = t.mirroring().replayer();
+    var first = one.replay(List.of(id));
+    var second = one.replay(List.of(id));
+    await(io.vertx.core.Future.join(first, second));
+    assertThat(shadowSaw).hasSize(1);
+    assertThat(admin(t, HttpMethod.POST, "/admin/dlq/replay", "{\"ids\": [\"" + id + "\"]}")
+        .getJsonArray("problems").getString(0)).contains("no unresolved dead letter");
+    assertThat(shadowSaw).hasSize(1);
+  }
+
+  @Test
+  @DisplayName("a replay request without ids or all is a 400 saying what to send")
+  void replayBadBody() {
+    Tandem t = tandem(primary(), shadow(200), "", "");
+    JsonObject answer = admin(t, HttpMethod.POST, "/admin/dlq/replay", "{\"everything\": 1}");
+    assertThat(answer.getString("error")).isEqualTo("bad_request");
+    assertThat(answer.getString("message")).contains("unknown field 'everything'");
   }
 }
