@@ -50,99 +50,24 @@ mkdir -p "$RESULTS/raw"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/tandem-bench.XXXXXX")
 PIDS=()
 
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" | tee -a "$RESULTS/bench.log" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  for pid in $(jobs -p) "${PIDS[@]}"; do
-    kill -TERM "$pid" 2>/dev/null || true
-  done
-  for pid in "${PIDS[@]}"; do
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-  done
-  wait 2>/dev/null || true
-  rm -rf "$TMP"
-  [ -z "${TANDEM_PID:-}" ] || rm -f "/tmp/perf-$TANDEM_PID.map"   # written by jcmd Compiler.perfmap for perf
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"   # log, die, cleanup trap, nginx configs, CPU accounting, wait_quiet
+bench_init_traps
 
 # ---------------------------------------------------------------------------------------------------- preflight
-for tool in "$NGINX" "$WRK" "$JAVA" taskset curl awk pgrep; do
-  command -v "$tool" >/dev/null || die "$tool not found"
-done
+require_tools "$NGINX" "$WRK" "$JAVA" taskset curl awk pgrep
 [ -f "$JAR" ] || die "$JAR missing: build it with (cd $ROOT && mvn -B -q -DskipTests package)"
 [ "$(nproc --all)" -ge 2 ] || die "needs at least 2 cores"
-for port in $BACKEND_PORT $NGINX_PORT $TANDEM_PORT $ADMIN_PORT; do
-  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then die "port $port is already in use"; fi
-done
+require_free_ports $BACKEND_PORT $NGINX_PORT $TANDEM_PORT $ADMIN_PORT
 # A private copy, so that a rebuild during the run cannot change the code under test.
 cp "$JAR" "$TMP/tandem.jar"
 CLK_TCK=$(getconf CLK_TCK)
 JCMD=$(dirname "$(readlink -f "$(command -v "$JAVA")")")/jcmd
 if [ -n "$PERF" ]; then command -v perf >/dev/null || die "perf not found"; fi
 
-wait_http() { # url pid
-  for _ in $(seq 1 300); do
-    kill -0 "$2" 2>/dev/null || die "process $2 for $1 exited (see $RESULTS)"
-    if curl -fsS -o /dev/null --max-time 1 "$1" 2>/dev/null; then return 0; fi
-    sleep 0.1
-  done
-  die "$1 did not answer within 30 s"
-}
-
 # ------------------------------------------------------------------------------------------------------ backend
-BODY_1K=$(head -c 1024 /dev/zero | tr '\0' 'a')
-NGINX_USER=""
-[ "$(id -u)" = 0 ] && NGINX_USER="user root;"   # workers need the private temp dir, which is root-only
-
-nginx_common() { # prefix dir
-  cat <<EOF
-$NGINX_USER
-daemon off;
-master_process on;
-worker_processes 1;
-pid $1/nginx.pid;
-error_log $1/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  default_type text/plain;
-  client_body_temp_path $1/body;
-  proxy_temp_path $1/proxy;
-  fastcgi_temp_path $1/fastcgi;
-  uwsgi_temp_path $1/uwsgi;
-  scgi_temp_path $1/scgi;
-  keepalive_timeout 300s;
-  keepalive_requests 100000000;
-EOF
-}
-
 mkdir -p "$TMP/backend" "$TMP/nginx"
-{
-  nginx_common "$TMP/backend"
-  cat <<EOF
-  server {
-    listen 127.0.0.1:$BACKEND_PORT backlog=4096;
-    # No proxying here: GET gets a fixed 1 KB body. For a POST, `return` makes NGINX read the body off the socket
-    # and discard it (ngx_http_discard_request_body: 2 recvfrom per POST against 1 per GET under PERF=1) before it
-    # answers 200 with a small body, so keep-alive goes on; the sanity check below proves it.
-    client_body_buffer_size 16k;
-    client_max_body_size 1m;
-    location / {
-      if (\$request_method = POST) {
-        return 200 "ok\n";
-      }
-      return 200 "$BODY_1K";
-    }
-  }
-}
-EOF
-} > "$TMP/backend/nginx.conf"
+nginx_backend_conf "$TMP/backend" "$BACKEND_PORT" > "$TMP/backend/nginx.conf"
 
 # ------------------------------------------------------------------------------------------ NGINX reverse proxy
 {
@@ -223,16 +148,6 @@ url_of() {
 pid_of() {
   case $1 in direct) echo "$BACKEND_PID" ;; nginx) echo "$NGINX_PID" ;; tandem) echo "$TANDEM_PID" ;; esac
 }
-# CPU ticks (user + system) used so far by a process and its direct children (NGINX's worker).
-cpu_ticks() {
-  local total=0 p t
-  for p in "$1" $(pgrep -P "$1"); do
-    t=$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)
-    total=$((total + t))
-  done
-  echo "$total"
-}
-
 # ----------------------------------------------------------------------------------------------- sanity checks
 head -c "$BODY_BYTES" /dev/zero | tr '\0' 'p' > "$TMP/post.body"
 for target in $TARGETS; do
@@ -255,24 +170,6 @@ run_wrk() { # target method seconds outfile
 printf 'rep\tmethod\ttarget\trps\tp50_us\tp99_us\tmax_us\terrors\tproxy_cpu_pct\tproxy_cpu_us_per_req\tforeign_cpu_pct\tattempt\n' \
   > "$RESULTS/runs.tsv"
 
-# Busy CPU ticks of the whole machine (user + nice + system, all cores), and idle percent over one second.
-busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 }' /proc/stat; }
-idle_pct() {
-  local a b
-  a=$(awk '/^cpu / { print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat)
-  sleep 1
-  b=$(awk '/^cpu / { print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat)
-  awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " "); printf "%.0f", 100 * (y[1] - x[1]) / (y[2] - x[2]) }'
-}
-# Waits (up to QUIET_WAIT seconds) until the machine is at least 90% idle: other work on a 2-core box ruins a run.
-wait_quiet() {
-  local waited=0 idle
-  while idle=$(idle_pct); [ "$idle" -lt 90 ] && [ "$waited" -lt "$QUIET_WAIT" ]; do
-    [ "$waited" -eq 0 ] && log "machine only $idle% idle (something else is running): waiting for quiet"
-    waited=$((waited + 1))
-  done
-  [ "$idle" -ge 90 ] || log "WARNING: still only $idle% idle after ${QUIET_WAIT}s: measuring anyway"
-}
 ours_ticks() { echo $(($(cpu_ticks "$BACKEND_PID") + $(cpu_ticks "$NGINX_PID") + $(cpu_ticks "$TANDEM_PID"))); }
 
 # One measured wrk run. Besides wrk's figures it records the CPU the target used (its core's utilisation and CPU
@@ -397,11 +294,7 @@ fi
 {
   echo "command: JAVA_OPTS='$JAVA_OPTS' REPS=$REPS DURATION=$DURATION WARMUP=$WARMUP CONNS=$CONNS THREADS=$THREADS" \
     "BODY_BYTES=$BODY_BYTES TARGETS='$TARGETS' bench/proxy-bench.sh"
-  echo "nproc: $(nproc)  kernel: $(uname -r)  cpu: $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
-  "$NGINX" -v 2>&1
-  "$WRK" -v 2>&1 | head -n1 || true
-  "$JAVA" -version 2>&1
-  echo "jar: $(sha256sum "$JAR" | cut -c1-16)  $(date -r "$JAR" '+%F %T')"
+  machine_info "$NGINX" "$WRK" "$JAVA" "$JAR"
 } > "$RESULTS/machine.txt"
 ln -sfn "$RESULTS" "$HERE/results/latest"
 log "done: $RESULTS/summary.txt"

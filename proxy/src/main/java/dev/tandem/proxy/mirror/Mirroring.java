@@ -41,10 +41,8 @@ public final class Mirroring {
 
   public static Mirroring create(Vertx vertx, TandemConfig config, MeterRegistry registry) {
     IdempotencyConfig ic = config.idempotency();
-    IdempotencyStore store = StoreConfig.REDIS.equals(ic.store().kind())
-        ? new RedisIdempotencyStore(vertx, ic.store().url(), ic.prefix())
-        : memoryStore(ic, registry);
-    DeadLetterStore letters = new FileDeadLetterStore(vertx, Path.of(config.deadLetters().file()));
+    IdempotencyStore store = idempotencyStore(vertx, ic, registry);
+    DeadLetterStore letters = deadLetterStore(vertx, config);
     Mirroring m = new Mirroring(config, KeyStrategy.parse(ic.key()),
         new Delivery(store, ic.ttl(), ic.failOpen(), letters));
     m.replayer = new DeadLetterReplayer(vertx, config, store, letters);
@@ -58,6 +56,21 @@ public final class Mirroring {
       }
     }
     return m;
+  }
+
+  /** The configured idempotency store; a memory store reports its size and evictions to {@code registry}. */
+  public static IdempotencyStore idempotencyStore(Vertx vertx, IdempotencyConfig ic, MeterRegistry registry) {
+    return StoreConfig.REDIS.equals(ic.store().kind())
+        ? new RedisIdempotencyStore(vertx, ic.store().url(), ic.prefix())
+        : memoryStore(ic, registry);
+  }
+
+  /** The configured dead-letter store. */
+  public static DeadLetterStore deadLetterStore(Vertx vertx, TandemConfig config) {
+    var dl = config.deadLetters();
+    return dev.tandem.proxy.config.DeadLetterConfig.REDIS.equals(dl.store())
+        ? new RedisDeadLetterStore(vertx, dl.redis(), dl.stream())
+        : new FileDeadLetterStore(vertx, Path.of(dl.file()));
   }
 
   private static IdempotencyStore memoryStore(IdempotencyConfig ic, MeterRegistry registry) {
