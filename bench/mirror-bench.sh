@@ -2,11 +2,13 @@
 # Mirroring benchmark: Tandem's mirror against NGINX's `mirror` directive, with a fast and a slow shadow, side by
 # side in one run. See "Mirroring" in bench/README.md for what is measured and how to read the output.
 #
-#   bench/mirror-bench.sh                      # full run, ~9 minutes
+#   bench/mirror-bench.sh                      # full run, ~10 minutes
 #   REPS=3 DURATION=5 bench/mirror-bench.sh    # quicker, noisier
+#   RATE=15000 bench/mirror-bench.sh           # the fixed-rate Tandem runs at 15k req/s instead of 10k
 #   SHADOWS="fast slow hang" bench/mirror-bench.sh   # also a shadow that never answers
 #   TARGETS="nginx nginx-ka tandem" bench/mirror-bench.sh   # also NGINX mirroring over keep-alive connections
 #   JFR=1 bench/mirror-bench.sh                # also a JFR profile of Tandem over the measured runs
+#   PERF=1 bench/mirror-bench.sh               # then syscalls per request and perf profiles (fast shadow)
 #
 # Layout: core $PROXY_CPU (0) runs the proxy under test (Tandem's JVM, or NGINX's single worker with `mirror`);
 # core $LOAD_CPU (1) runs wrk, the primary backend NGINX and the shadows. Every request goes to 127.0.0.1; temp
@@ -26,7 +28,7 @@ JAVA_OPTS=${JAVA_OPTS:-}                 # extra JVM flags for Tandem (added aft
 NGINX=${NGINX:-/usr/sbin/nginx}
 WRK=${WRK:-wrk}
 REPS=${REPS:-5}                          # repetitions; each runs every method × shadow × target once
-DURATION=${DURATION:-8}                  # seconds per measured wrk run
+DURATION=${DURATION:-6}                  # seconds per measured wrk run
 WARMUP=${WARMUP:-6}                      # warm-up round: seconds of wrk against Tandem per method, fast shadow
                                          # (2 s per other shadow); rounds repeat until the JIT is quiet:
 WARMUP_MAX=${WARMUP_MAX:-150}            # ... at most this many seconds of warm-up in all
@@ -37,17 +39,22 @@ THREADS=${THREADS:-2}
 BODY_BYTES=${BODY_BYTES:-1024}           # POST body size
 METHODS=${METHODS:-"GET POST"}
 SHADOWS=${SHADOWS:-"fast slow"}          # fast: NGINX; slow: answers after SLOW_DELAY s; hang: never answers
-TARGETS=${TARGETS:-"nginx tandem"}       # nginx: `mirror` as usually written (a new connection per copy);
-                                         # nginx-ka: `mirror` to an upstream with keepalive (extra)
+TARGETS=${TARGETS:-"nginx tandem tandem-rate"}  # nginx: `mirror` as usually written (a new connection per
+                                         # copy); tandem: as fast as wrk goes; tandem-rate: Tandem at a fixed
+                                         # offered load of RATE req/s; nginx-ka: `mirror` to a keep-alive upstream
+RATE=${RATE:-10000}                      # req/s offered to tandem-rate (about half of what Tandem mirrors at most)
 SLOW_DELAY=${SLOW_DELAY:-0.5}            # seconds the slow shadow waits before answering
 SLOW_IMPL=${SLOW_IMPL:-auto}             # echo: NGINX + echo module (echo_sleep); python: bench/slow-shadow.py
 MIRROR_TIMEOUT=${MIRROR_TIMEOUT:-2}      # seconds; Tandem's mirror timeout and NGINX's proxy_*_timeout to shadows
 MIRROR_MAX_IN_FLIGHT=${MIRROR_MAX_IN_FLIGHT:-1024}
 SHADOW_MAX_CONNECTIONS=${SHADOW_MAX_CONNECTIONS:-256}   # Tandem's pool to each shadow (backends.*.maxConnections)
+TANDEM_IDEMPOTENCY=${TANDEM_IDEMPOTENCY:-}  # YAML for Tandem's idempotency key, e.g. '{ store: memory, maxKeys: 1000 }'
 DRAIN_WAIT=${DRAIN_WAIT:-15}             # max seconds to wait after a Tandem run for its in-flight copies to settle
 PROXY_CPU=${PROXY_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 JFR=${JFR:-}                             # non-empty: JFR (settings=profile) over the measured runs -> tandem.jfr
+PERF=${PERF:-}                           # non-empty: afterwards, per proxy with the fast shadow, syscalls per
+                                         # request (perf stat) and a perf profile (kernel + JIT symbols)
 TAG=${TAG:-}                             # appended to the results directory name
 QUIET_WAIT=${QUIET_WAIT:-120}            # max seconds to wait for an idle machine before each run
 FOREIGN_MAX=${FOREIGN_MAX:-10}           # a run during which other processes used more than this % of a core ...
@@ -80,10 +87,12 @@ require_tools "$NGINX" "$WRK" "$JAVA" taskset curl awk pgrep jq python3
 require_free_ports $BACKEND_PORT $FAST_PORT $SLOW_PORT $HANG_PORT $SHADOW_STATUS_PORT $SLOW_STATUS_PORT \
   $NGINX_PORT $NGINX_KA_PORT $TANDEM_PORT $ADMIN_PORT
 for s in $SHADOWS; do case $s in fast | slow | hang) ;; *) die "unknown shadow '$s' (fast, slow, hang)" ;; esac; done
-for t in $TARGETS; do case $t in nginx | nginx-ka | tandem) ;; *) die "unknown target '$t'" ;; esac; done
+for t in $TARGETS; do case $t in nginx | nginx-ka | tandem | tandem-rate) ;; *) die "unknown target '$t'" ;; esac; done
 cp "$JAR" "$TMP/tandem.jar"   # a private copy: a rebuild during the run cannot change the code under test
 CLK_TCK=$(getconf CLK_TCK)
 JCMD=$(dirname "$(readlink -f "$(command -v "$JAVA")")")/jcmd
+JSTAT=$(dirname "$JCMD")/jstat
+if [ -n "$PERF" ]; then command -v perf >/dev/null || die "perf not found"; fi
 ECHO_MODULE=$("$NGINX" -V 2>&1 | tr ' ' '\n' | awk -F= '$1 == "--modules-path" { print $2 }')/ngx_http_echo_module.so
 if [ "$SLOW_IMPL" = auto ]; then
   if [ -f "$ECHO_MODULE" ]; then SLOW_IMPL=echo; else SLOW_IMPL=python; fi
@@ -229,6 +238,7 @@ EOF
 EOF
   done
   echo "deadLetters: { file: $TMP/dlq.jsonl }"
+  [ -z "$TANDEM_IDEMPOTENCY" ] || echo "idempotency: $TANDEM_IDEMPOTENCY"
 } > "$TMP/tandem.yaml"
 cp "$TMP/tandem.yaml" "$TMP/nginx/nginx.conf" "$RESULTS/"
 [ "$SLOW_IMPL" != echo ] || cp "$TMP/slow/nginx.conf" "$RESULTS/slow-shadow-nginx.conf"
@@ -273,10 +283,11 @@ url_of() { # target shadow
   case $1 in
     nginx) echo "http://127.0.0.1:$NGINX_PORT/$2/" ;;
     nginx-ka) echo "http://127.0.0.1:$NGINX_KA_PORT/$2/" ;;
-    tandem) echo "http://127.0.0.1:$TANDEM_PORT/$2/" ;;
+    tandem | tandem-rate) echo "http://127.0.0.1:$TANDEM_PORT/$2/" ;;
   esac
 }
-pid_of() { case $1 in nginx | nginx-ka) echo "$NGINX_PID" ;; tandem) echo "$TANDEM_PID" ;; esac; }
+pid_of() { case $1 in nginx | nginx-ka) echo "$NGINX_PID" ;; tandem | tandem-rate) echo "$TANDEM_PID" ;; esac; }
+is_tandem() { case $1 in tandem | tandem-rate) return 0 ;; *) return 1 ;; esac; }
 # "requests connections" the shadow has received so far (its own counters; each reading counts itself once).
 shadow_counts() { # shadow
   local status_port
@@ -310,6 +321,7 @@ drain() { # route
 head -c "$BODY_BYTES" /dev/zero | tr '\0' 'p' > "$TMP/post.body"
 for shadow in $SHADOWS; do
   for target in $TARGETS; do
+    [ "$target" != tandem-rate ] || continue   # the same URL as tandem
     url=$(url_of "$target" "$shadow")
     before=$(shadow_counts "$shadow")
     got=$(curl -fsS --max-time 10 "$url" | wc -c)
@@ -336,8 +348,11 @@ log "sanity checks passed (GET 1 KB; 2 POSTs with ${BODY_BYTES}-byte bodies on o
 # ------------------------------------------------------------------------------------------------------ runs
 RUN_SEQ=0
 run_wrk() { # target shadow method seconds outfile
+  local rate=0
   RUN_SEQ=$((RUN_SEQ + 1))
-  BENCH_METHOD=$3 BENCH_BODY_BYTES=$BODY_BYTES BENCH_RUN="$(date +%s)-$RUN_SEQ-$1-$2" taskset -c "$LOAD_CPU" \
+  [ "$1" != tandem-rate ] || rate=$RATE
+  BENCH_METHOD=$3 BENCH_BODY_BYTES=$BODY_BYTES BENCH_RUN="$(date +%s)-$RUN_SEQ-$1-$2" BENCH_RATE=$rate \
+    BENCH_THREADS=$THREADS taskset -c "$LOAD_CPU" \
     "$WRK" -t"$THREADS" -c"$CONNS" -d"$4"s --latency -s "$HERE/wrk-mirror.lua" "$(url_of "$1" "$2")" >"$5" 2>&1
 }
 ours_ticks() {
@@ -347,10 +362,17 @@ ours_ticks() {
   done
   echo "$total"
 }
+# Tandem's GC counters (jstat, run on the load core outside the measured window): young collections, their total
+# pause in ms, full collections, old generation in use (MB).
+gc_stat() {
+  taskset -c "$LOAD_CPU" "$JSTAT" -gc "$TANDEM_PID" 2>/dev/null | awk 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i }
+    NR == 2 { printf "%d %.1f %d %.1f\n", $h["YGC"], 1000 * $h["YGCT"], $h["FGC"], $h["OU"] / 1024 }'
+}
 load_cpu_busy() { awk -v c="cpu$LOAD_CPU" '$1 == c { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
 
 HEADER="rep method shadow target rps p50_us p99_us max_us errors proxy_cpu_pct proxy_cpu_us_per_req load_cpu_pct"
 HEADER="$HEADER foreign_cpu_pct jit_cpu_pct attempt duration_s shadow_requests shadow_connections $LEDGER_FIELDS balanced drain_s"
+HEADER="$HEADER young_gcs young_gc_ms full_gcs old_used_mb"
 tr ' ' '\t' <<<"$HEADER" > "$RESULTS/runs.tsv"
 
 # One measured wrk run: wrk's figures; the proxy's CPU (its core's utilisation, CPU time per request); the load
@@ -359,12 +381,13 @@ tr ' ' '\t' <<<"$HEADER" > "$RESULTS/runs.tsv"
 # route's mirror ledger delta, read after the run's copies have settled (in_flight back to 0).
 measure() { # rep method shadow target
   local rep=$1 method=$2 shadow=$3 target=$4 out pid attempt t0 t1 c0 c1 o0 o1 b0 b1 l0 l1 s0 s1 g0 g1 j0 j1
-  local line wrk_cpu row foreign ledger_delta drain_s
+  local line wrk_cpu row foreign ledger_delta drain_s gc0 gc1 gc
   pid=$(pid_of "$target")
   for attempt in $(seq 1 $((RETRIES + 1))); do
     out="$RESULTS/raw/rep$rep-$method-$shadow-$target-$attempt.txt"
     wait_quiet
-    [ "$target" != tandem ] || g0=$(ledger "$shadow")
+    gc="- - - -"
+    ! is_tandem "$target" || { g0=$(ledger "$shadow"); gc0=$(gc_stat); }
     s0=$(shadow_counts "$shadow")
     c0=$(cpu_ticks "$pid"); o0=$(ours_ticks); b0=$(busy_ticks); l0=$(load_cpu_busy); j0=$(jit_ticks); t0=$(date +%s%N)
     wrk_cpu=$( { TIMEFORMAT='%U %S'; time run_wrk "$target" "$shadow" "$method" "$DURATION" "$out"; } 2>&1 )
@@ -375,34 +398,39 @@ measure() { # rep method shadow target
     local errors=$((err_connect + err_read + err_write + err_status + err_timeout))
     ledger_delta=$(for _ in $LEDGER_FIELDS; do printf -- '- '; done; echo -)
     drain_s=-
-    if [ "$target" = tandem ]; then
+    if is_tandem "$target"; then
+      gc1=$(gc_stat)
+      gc=$(awk -v a="$gc0" -v b="$gc1" 'BEGIN { split(a, x, " "); split(b, y, " ")
+        printf "%d %.1f %d %.1f", y[1] - x[1], y[2] - x[2], y[3] - x[3], y[4] }')
       drain_s=$(drain "$shadow")
       g1=$(ledger "$shadow")
       # in_flight is a level, not a counter: report it as it is after the drain; balanced as read.
       ledger_delta=$(awk -v a="$g0" -v b="$g1" 'BEGIN { n = split(a, x, " "); split(b, y, " ")
         for (i = 1; i < n - 1; i++) printf "%d ", y[i] - x[i]; printf "%d %s", y[n - 1], y[n] }')
-    elif [ "$shadow" != fast ]; then
-      sleep "$MIRROR_TIMEOUT"   # let NGINX's last copies to a slow shadow finish before counting
+    elif [ "$shadow" = slow ]; then
+      sleep "$(awk -v d="$SLOW_DELAY" 'BEGIN { print d + 0.5 }')"   # NGINX's last copies finish before counting
+    elif [ "$shadow" = hang ]; then
+      sleep "$MIRROR_TIMEOUT"
     fi
     s1=$(shadow_counts "$shadow")
     row=$(awk -v rep="$rep" -v m="$method" -v s="$shadow" -v t="$target" -v rps="$rps" -v p50="$p50_us" \
       -v p99="$p99_us" -v max="$max_us" -v err="$errors" -v dc="$((c1 - c0))" -v hz="$CLK_TCK" -v dt="$((t1 - t0))" \
       -v n="$requests" -v db="$((b1 - b0))" -v ours="$((o1 - o0))" -v wrk="$wrk_cpu" -v att="$attempt" \
-      -v dl="$((l1 - l0))" -v dj="$((j1 - j0))" -v wd="$duration_us" -v s0="$s0" -v s1="$s1" -v led="$ledger_delta" -v dr="$drain_s" 'BEGIN {
+      -v dl="$((l1 - l0))" -v dj="$((j1 - j0))" -v wd="$duration_us" -v s0="$s0" -v s1="$s1" -v led="$ledger_delta" -v dr="$drain_s" -v gc="$gc" 'BEGIN {
         split(wrk, w, " "); secs = dt / 1e9; cpu = dc / hz
         foreign = 100 * ((db - ours) / hz - w[1] - w[2]) / secs; if (foreign < 0) foreign = 0
         split(s0, a, " "); split(s1, b, " ")
         printf "%s\t%s\t%s\t%s\t%.0f\t%d\t%d\t%d\t%d\t%.0f\t%.1f\t%.0f\t%.0f\t%.1f\t%d\t%.2f\t%d\t%d", rep, m, s, t, rps,
           p50, p99, max, err, 100 * cpu / secs, (n > 0 ? 1e6 * cpu / n : 0), 100 * dl / hz / secs, foreign,
-          (t == "tandem" ? 100 * dj / hz / secs : 0), att, wd / 1e6, b[1] - a[1] - 1, b[2] - a[2] - 1
+          (t ~ /^tandem/ ? 100 * dj / hz / secs : 0), att, wd / 1e6, b[1] - a[1] - 1, b[2] - a[2] - 1
         k = split(led, l, " "); for (i = 1; i <= k; i++) printf "\t%s", l[i]
-        printf "\t%s\n", dr }')
+        printf "\t%s", dr; k = split(gc, g, " "); for (i = 1; i <= k; i++) printf "\t%s", g[i]; printf "\n" }')
     foreign=$(cut -f13 <<<"$row")   # column foreign_cpu_pct
     log "rep $rep $method $shadow $target: $(awk -F'\t' -v fields="$HEADER" '{
       printf "%s req/s, p50 %.2f ms, p99 %.2f ms, proxy CPU %s%%, %s us/req, load core %s%%, foreign %s%%; shadow got %s copies over %s new conns",
         $5, $6 / 1000, $7 / 1000, $10, $11, $12, $13, $17, $18
-      if ($4 == "tandem") printf "; JIT %s%%; ledger: eligible %s sent %s delivered %s dropped_queue_full %s failed %s timeout %s dead_lettered %s duplicate %s in_flight %s balanced %s (drained in %ss)",
-        $14, $19, $20, $21, $23, $25, $26, $27, $22, $29, $30, $31 }' <<<"$row")"
+      if ($4 ~ /^tandem/) printf "; JIT %s%%; young GCs %s (%.1f ms each), old gen %s MB; ledger: eligible %s sent %s delivered %s dropped_queue_full %s failed %s timeout %s dead_lettered %s duplicate %s in_flight %s balanced %s (drained in %ss)",
+        $14, $32, ($32 > 0 ? $33 / $32 : 0), $35, $19, $20, $21, $23, $25, $26, $27, $22, $29, $30, $31 }' <<<"$row")"
     [ "$errors" -eq 0 ] || log "WARNING: $errors errors in $out"
     if [ "$foreign" -le "$FOREIGN_MAX" ] || [ "$attempt" -gt "$RETRIES" ]; then
       [ "$foreign" -le "$FOREIGN_MAX" ] || log "WARNING: keeping a disturbed run (no retries left)"
@@ -447,7 +475,7 @@ log "settling NGINX (2 s per case); warming Tandem up in rounds (${WARMUP} s per
 for method in $METHODS; do
   for shadow in $SHADOWS; do
     for target in $TARGETS; do
-      [ "$target" = tandem ] || run_wrk "$target" "$shadow" "$method" 2 "$RESULTS/raw/warmup-$method-$shadow-$target.txt"
+      is_tandem "$target" || run_wrk "$target" "$shadow" "$method" 2 "$RESULTS/raw/warmup-$method-$shadow-$target.txt"
     done
   done
 done
@@ -499,6 +527,61 @@ fi
 kill -0 "$TANDEM_PID" 2>/dev/null || die "Tandem died during the run (see $RESULTS/tandem.log)"
 for shadow in $SHADOWS; do drain "$shadow" >/dev/null; done
 heap_report "after the runs"
+
+if [ -n "$PERF" ] && grep -qx fast <<<"$(tr ' ' '\n' <<<"$SHADOWS")"; then
+  # 1. System calls and context switches per request of the proxy's own processes (NGINX: master + worker),
+  # with the fast shadow. 2. A CPU profile of the proxy (kernel, libjvm, JIT-compiled Java through the map file
+  # that jcmd Compiler.perfmap writes), by object and by symbol.
+  events=raw_syscalls:sys_enter,context-switches
+  for sc in read readv recvfrom write writev sendto epoll_wait epoll_pwait epoll_ctl futex socket connect accept4 \
+    close shutdown setsockopt getsockopt; do
+    events="$events,syscalls:sys_enter_$sc"
+  done
+  printf 'method\ttarget\trequests\tevent\tper_request\n' > "$RESULTS/perf-syscalls.tsv"
+  for method in $METHODS; do
+    for target in $TARGETS; do
+      [ "$target" != tandem-rate ] || continue
+      pids=$(echo "$(pid_of "$target")" $(pgrep -P "$(pid_of "$target")") | tr ' ' ',')
+      taskset -c "$LOAD_CPU" perf stat -x, -e "$events" -p "$pids" -o "$RESULTS/perf-stat-$method-$target.csv" \
+        -- sleep "$DURATION" 2>>"$RESULTS/bench.log" &
+      perf_pid=$!
+      run_wrk "$target" fast "$method" "$DURATION" "$RESULTS/raw/perf-stat-$method-$target.txt"
+      wait "$perf_pid" || true
+      n=$(grep -o 'requests=[0-9]*' "$RESULTS/raw/perf-stat-$method-$target.txt" | cut -d= -f2)
+      awk -F, -v m="$method" -v t="$target" -v n="$n" '$1 ~ /^[0-9]+$/ && n > 0 {
+        printf "%s\t%s\t%s\t%s\t%.2f\n", m, t, n, $3, $1 / n }' "$RESULTS/perf-stat-$method-$target.csv" \
+        >> "$RESULTS/perf-syscalls.tsv"
+      ! is_tandem "$target" || drain fast >/dev/null
+    done
+  done
+  log "system calls per request, fast shadow (perf-syscalls.tsv):"
+  awk -F'\t' 'NR > 1 && $5 > 0 { sub(/^(syscalls:sys_enter_|raw_syscalls:sys_enter)/, "", $4);
+    if ($4 == "") $4 = "ALL syscalls"; printf "  %-5s %-8s %-17s %7.2f\n", $1, $2, $4, $5 }' \
+    "$RESULTS/perf-syscalls.tsv" | tee -a "$RESULTS/bench.log" >&2
+  for method in $METHODS; do
+    for target in $TARGETS; do
+      [ "$target" != tandem-rate ] || continue
+      pids=$(echo "$(pid_of "$target")" $(pgrep -P "$(pid_of "$target")") | tr ' ' ',')
+      data="$RESULTS/perf-$method-$target.data"
+      taskset -c "$LOAD_CPU" perf record -q -N -F 997 -g -p "$pids" -o "$data" -- sleep "$DURATION" \
+        2>>"$RESULTS/bench.log" &
+      perf_pid=$!
+      run_wrk "$target" fast "$method" "$DURATION" "$RESULTS/raw/perf-$method-$target.txt"
+      wait "$perf_pid" || true
+      if is_tandem "$target"; then
+        "$JCMD" "$TANDEM_PID" Compiler.perfmap >>"$RESULTS/bench.log" 2>&1 || log "jcmd Compiler.perfmap failed"
+        drain fast >/dev/null
+      fi
+      perf report -i "$data" --no-children --sort dso --stdio -g none 2>/dev/null \
+        | grep -v '^$' > "$RESULTS/perf-$method-$target-by-dso.txt" || true
+      perf report -i "$data" --no-children --sort dso,sym --stdio -g none 2>/dev/null \
+        | grep -v '^$' | head -n 150 > "$RESULTS/perf-$method-$target-top.txt" || true
+      log "perf $method $target by object: $(grep -v '^#' "$RESULTS/perf-$method-$target-by-dso.txt" | head -n 4 \
+        | awk '{ printf "%s %s  ", $1, $2 }')"
+    done
+  done
+  cp "/tmp/perf-$TANDEM_PID.map" "$RESULTS/" 2>/dev/null || true
+fi
 admin /admin/mirror/stats | jq . > "$RESULTS/mirror-stats-final.json"
 dead_letters=0
 [ ! -f "$TMP/dlq.jsonl" ] || dead_letters=$(wc -l < "$TMP/dlq.jsonl")
@@ -510,7 +593,7 @@ log "tandem.log: $(grep -ciE 'warn|severe|error|exception' "$RESULTS/tandem.log"
 {
   echo "command: JAVA_OPTS='$JAVA_OPTS' REPS=$REPS DURATION=$DURATION WARMUP=$WARMUP CONNS=$CONNS THREADS=$THREADS" \
     "BODY_BYTES=$BODY_BYTES SHADOWS='$SHADOWS' TARGETS='$TARGETS' SLOW_DELAY=$SLOW_DELAY SLOW_IMPL=$SLOW_IMPL" \
-    "MIRROR_TIMEOUT=$MIRROR_TIMEOUT MIRROR_MAX_IN_FLIGHT=$MIRROR_MAX_IN_FLIGHT bench/mirror-bench.sh"
+    "RATE=$RATE TANDEM_IDEMPOTENCY='$TANDEM_IDEMPOTENCY' MIRROR_TIMEOUT=$MIRROR_TIMEOUT MIRROR_MAX_IN_FLIGHT=$MIRROR_MAX_IN_FLIGHT bench/mirror-bench.sh"
   machine_info "$NGINX" "$WRK" "$JAVA" "$JAR"
   echo "dead letters written: $dead_letters"
 } > "$RESULTS/machine.txt"

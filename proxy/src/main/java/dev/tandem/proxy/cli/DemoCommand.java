@@ -5,6 +5,8 @@ import dev.tandem.proxy.config.ConfigLoader;
 import dev.tandem.proxy.config.TandemConfig;
 import dev.tandem.proxy.demo.DemoTraffic;
 import dev.tandem.proxy.demo.OrdersApi;
+import dev.tandem.proxy.mirror.MirrorLedger;
+import dev.tandem.proxy.mirror.Outcome;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -50,7 +52,10 @@ final class DemoCommand implements Callable<Integer> {
     var vertx = runtime.vertx();
     OrdersApi legacy = Blocking.await(OrdersApi.start(vertx, OrdersApi.Flavour.LEGACY, 0));
     OrdersApi candidate = Blocking.await(OrdersApi.start(vertx, OrdersApi.Flavour.CANDIDATE, 0));
-    TandemConfig config = new ConfigLoader().parse(demoConfig(legacy.port(), candidate.port()), "demo").config();
+    java.nio.file.Path letters = java.nio.file.Files.createTempFile("tandem-demo-dead-letters", ".jsonl");
+    letters.toFile().deleteOnExit();
+    TandemConfig config = new ConfigLoader().parse(demoConfig(legacy.port(), candidate.port(),
+        letters.toString().replace("\\", "/")), "demo").config();
     Tandem tandem;
     try {
       tandem = Blocking.await(Tandem.start(vertx, runtime.registry(), config));
@@ -73,8 +78,16 @@ final class DemoCommand implements Callable<Integer> {
     out.printf("%nSent %d requests through the proxy in %d ms: %s%s; p50 %.1f ms, p99 %.1f ms.%n",
         s.sent(), s.elapsedMillis(), mix, s.failures() > 0 ? ", " + s.failures() + " failed" : "",
         s.p50Millis(), s.p99Millis());
-    out.printf("The legacy service answered %d of them; the candidate received %d (canary weight 0).%n",
-        legacy.received(), candidate.received());
+    MirrorLedger ledger = tandem.mirroring().ledgers().get("orders");
+    awaitSettled(ledger, s.sent());
+    out.printf("The legacy service answered all %d; the candidate answered none of them to a client (canary weight 0)"
+        + " but received %d mirrored copies.%n", legacy.received(), candidate.received());
+    out.printf("Mirror ledger: %d eligible = %d sent + %d skipped + %d rate-limited + %d dropped; sent = %d delivered"
+            + " + %d duplicate + %d dead-lettered + %d failed + %d timed out%s.%n",
+        ledger.get(Outcome.ELIGIBLE), ledger.get(Outcome.SENT), ledger.snapshot().getLong("skipped"),
+        ledger.get(Outcome.RATE_LIMITED), ledger.get(Outcome.DROPPED_QUEUE_FULL), ledger.get(Outcome.DELIVERED),
+        ledger.get(Outcome.DUPLICATE), ledger.get(Outcome.DEAD_LETTERED), ledger.get(Outcome.FAILED),
+        ledger.get(Outcome.TIMEOUT), ledger.snapshot().getBoolean("balanced") ? " (balanced)" : " (NOT balanced)");
     out.printf("%nTry it:%n");
     out.printf("  curl -s http://127.0.0.1:%d/orders/7%n", tandem.port());
     out.printf("  curl -s -X POST -H 'Content-Type: application/json' -d '{\"customer\":\"you\",\"items\":"
@@ -82,6 +95,8 @@ final class DemoCommand implements Callable<Integer> {
     out.printf("  curl -s -H 'Authorization: Bearer %s' http://127.0.0.1:%d/admin/routes%n", DEMO_TOKEN,
         tandem.adminPort());
     out.printf("  curl -s http://127.0.0.1:%d/metrics | grep tandem_requests_total%n", tandem.adminPort());
+    out.printf("  curl -s -H 'Authorization: Bearer %s' http://127.0.0.1:%d/admin/mirror/stats%n", DEMO_TOKEN,
+        tandem.adminPort());
     out.println(duration == null ? "\nServing until Ctrl-C." : "\nServing for " + dev.tandem.proxy.config.Durations.format(duration)
         + ", or until Ctrl-C.");
     out.flush();
@@ -94,13 +109,22 @@ final class DemoCommand implements Callable<Integer> {
     } else {
       stop.await(duration.toMillis(), TimeUnit.MILLISECONDS);
     }
-    Blocking.await(tandem.close().eventually(() -> vertx.close()));
+    Blocking.await(tandem.close());
+    Blocking.await(vertx.close());
     out.println("Demo stopped.");
     out.flush();
     return Console.EXIT_OK;
   }
 
-  private String demoConfig(int legacyPort, int candidatePort) {
+  /** Waits (main thread, bounded) until every mirror copy of the burst has its final outcome. */
+  private static void awaitSettled(MirrorLedger ledger, long eligible) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while ((ledger.get(Outcome.ELIGIBLE) < eligible || ledger.inFlight() > 0) && System.nanoTime() < deadline) {
+      java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+    }
+  }
+
+  private String demoConfig(int legacyPort, int candidatePort, String deadLetterFile) {
     return """
         server: { host: 127.0.0.1, port: %d }
         admin: { host: 127.0.0.1, port: %d, token: %s }
@@ -112,6 +136,8 @@ final class DemoCommand implements Callable<Integer> {
             match: { pathPrefix: / }
             primary: legacy
             canary: { backend: candidate, weight: 0 }
-        """.formatted(port, adminPort, DEMO_TOKEN, legacyPort, candidatePort);
+            mirror: { backend: candidate, percent: 100, timeout: 2s }
+        deadLetters: { file: "%s" }
+        """.formatted(port, adminPort, DEMO_TOKEN, legacyPort, candidatePort, deadLetterFile);
   }
 }

@@ -88,7 +88,8 @@ final class DlqCommand implements Callable<Integer> {
         spec.commandLine().getErr().println("tandem dlq list: " + Console.describe(e));
         return Console.EXIT_FAILED;
       } finally {
-        Blocking.await(store.close().transform(ar -> runtime.vertx().close()));
+        Blocking.await(store.close());
+        Blocking.await(runtime.vertx().close());
       }
     }
   }
@@ -134,8 +135,8 @@ final class DlqCommand implements Callable<Integer> {
         spec.commandLine().getErr().println("tandem dlq replay: " + Console.describe(e));
         return Console.EXIT_FAILED;
       } finally {
-        Blocking.await(Future.join(replayer.close(), keys.close(), letters.close())
-            .transform(ar -> runtime.vertx().close()));
+        Blocking.await(Future.join(replayer.close(), keys.close(), letters.close()));
+        Blocking.await(runtime.vertx().close());
       }
     }
   }

@@ -14,6 +14,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /** {@code tandem proxy --config FILE}: runs the proxy until the process is stopped. */
 @Command(name = "proxy", mixinStandardHelpOptions = true,
@@ -62,12 +63,14 @@ final class ProxyCommand implements Callable<Integer> {
     out.flush();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      tandem.close().eventually(() -> runtime.vertx().close())
-          .onComplete(ar -> stopped.countDown());
+      // Stop listening and drain, then stop Vert.x; each step bounded so that a stuck close cannot hang the exit.
       try {
-        stopped.await();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+        tandem.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        runtime.vertx().close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        System.err.println("tandem: shutdown did not finish cleanly: " + Console.describe(e));
+      } finally {
+        stopped.countDown();
       }
     }, "tandem-shutdown"));
     stopped.await();

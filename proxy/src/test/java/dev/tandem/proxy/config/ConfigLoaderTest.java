@@ -289,4 +289,72 @@ class ConfigLoaderTest {
         """, "t.yaml");
     assertThat(loaded.warnings()).extracting(ConfigError::path).containsExactly("routes[0].canary");
   }
+
+  @Test
+  @DisplayName("mirror options load: several shadows, filters, sizes, timing, headers")
+  void mirrorOptions() throws Exception {
+    TandemConfig c = load("""
+        backends: { legacy: "http://127.0.0.1:9001", a: "http://127.0.0.1:9002", b: "http://127.0.0.1:9003" }
+        routes:
+          - name: default
+            primary: legacy
+            mirror:
+              shadows: [ { backend: a, rateLimit: 50 }, { backend: b, timeout: 1s, maxInFlight: 8 } ]
+              percent: 12.5
+              methods: [get, post]
+              excludePaths: ["^/health"]
+              maxBodyBytes: 64KB
+              send: afterPrimary
+              afterStatus: [2xx, 304]
+              stripHeaders: [Authorization]
+              setHeaders: { X-Env: shadow }
+        idempotency: { store: redis, redis: "redis://127.0.0.1:6379", ttl: 30m, key: "{header:X-User-Id}:{path}",
+                       onStoreDown: failOpen, prefix: "idem:" }
+        deadLetters: { store: redis, redis: "redis://127.0.0.1:6379" }
+        """);
+    MirrorConfig m = c.routes().get(0).mirror();
+    assertThat(m.shadows()).extracting(MirrorConfig.Shadow::backend).containsExactly("a", "b");
+    assertThat(m.shadows().get(0).rateLimit()).isEqualTo(50);
+    assertThat(m.shadows().get(1).timeout()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(m.shadows().get(1).maxInFlight()).isEqualTo(8);
+    assertThat(m.methods()).containsExactlyInAnyOrder("GET", "POST");
+    assertThat(m.maxBodyBytes()).isEqualTo(64 * 1024);
+    assertThat(m.send()).isEqualTo(MirrorConfig.SEND_AFTER_PRIMARY);
+    assertThat(m.afterStatus()).containsExactly("2xx", "304");
+    assertThat(m.setHeaders()).containsEntry("X-Env", "shadow");
+    assertThat(c.idempotency().failOpen()).isTrue();
+    assertThat(c.idempotency().ttl()).isEqualTo(Duration.ofMinutes(30));
+    assertThat(c.deadLetters().stream()).isEqualTo(DeadLetterConfig.DEFAULT_STREAM);
+  }
+
+  @Test
+  @DisplayName("bad mirror, idempotency and dead-letter settings are named")
+  void mirrorErrors() {
+    assertThat(errors("""
+        backends: { legacy: "http://127.0.0.1:9001", a: "http://127.0.0.1:9002" }
+        routes:
+          - name: default
+            primary: legacy
+            mirror:
+              backend: a
+              shadows: [ { backend: a } ]
+              excludePaths: ["(unclosed"]
+              maxBodyBytes: lots
+              send: later
+              afterStatus: [ok]
+              rateLimit: -1
+        idempotency: { key: "{user}", onStoreDown: maybe }
+        deadLetters: { store: redis }
+        """)).containsExactlyInAnyOrder(
+        "routes[0].mirror.backend: give either backend or shadows, not both",
+        "routes[0].mirror.excludePaths: '(unclosed' is not a valid regular expression: Unclosed group",
+        "routes[0].mirror.maxBodyBytes: must be a size such as 65536, 64KB or 1MB, got 'lots'",
+        "routes[0].mirror.send: must be one of auto, immediate, afterPrimary, got 'later'",
+        "routes[0].mirror.afterStatus: must list statuses such as 201 or classes such as 2xx, got 'ok'",
+        "routes[0].mirror.rateLimit: must be a number of 0 or more, got -1",
+        "idempotency.key: unknown field {user}; known: {method}, {path}, {header:NAME}, {json:/pointer}, {bodyHash},"
+            + " {timeBucket:DURATION}",
+        "idempotency.onStoreDown: must be one of failClosed, failOpen, got 'maybe'",
+        "deadLetters.redis: is required when store is redis (a URL such as redis://127.0.0.1:6379)");
+  }
 }
