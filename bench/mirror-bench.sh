@@ -28,7 +28,7 @@ JAVA_OPTS=${JAVA_OPTS:-}                 # extra JVM flags for Tandem (added aft
 NGINX=${NGINX:-/usr/sbin/nginx}
 WRK=${WRK:-wrk}
 REPS=${REPS:-5}                          # repetitions; each runs every method × shadow × target once
-DURATION=${DURATION:-6}                  # seconds per measured wrk run
+DURATION=${DURATION:-5}                  # seconds per measured wrk run
 WARMUP=${WARMUP:-6}                      # warm-up round: seconds of wrk against Tandem per method, fast shadow
                                          # (2 s per other shadow); rounds repeat until the JIT is quiet:
 WARMUP_MAX=${WARMUP_MAX:-150}            # ... at most this many seconds of warm-up in all
@@ -363,16 +363,16 @@ ours_ticks() {
   echo "$total"
 }
 # Tandem's GC counters (jstat, run on the load core outside the measured window): young collections, their total
-# pause in ms, full collections, old generation in use (MB).
+# pause in ms, full collections and their total pause in ms, old generation in use (MB).
 gc_stat() {
   taskset -c "$LOAD_CPU" "$JSTAT" -gc "$TANDEM_PID" 2>/dev/null | awk 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i }
-    NR == 2 { printf "%d %.1f %d %.1f\n", $h["YGC"], 1000 * $h["YGCT"], $h["FGC"], $h["OU"] / 1024 }'
+    NR == 2 { printf "%d %.1f %d %.1f %.1f\n", $h["YGC"], 1000 * $h["YGCT"], $h["FGC"], 1000 * $h["FGCT"], $h["OU"] / 1024 }'
 }
 load_cpu_busy() { awk -v c="cpu$LOAD_CPU" '$1 == c { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
 
 HEADER="rep method shadow target rps p50_us p99_us max_us errors proxy_cpu_pct proxy_cpu_us_per_req load_cpu_pct"
 HEADER="$HEADER foreign_cpu_pct jit_cpu_pct attempt duration_s shadow_requests shadow_connections $LEDGER_FIELDS balanced drain_s"
-HEADER="$HEADER young_gcs young_gc_ms full_gcs old_used_mb"
+HEADER="$HEADER young_gcs young_gc_ms full_gcs full_gc_ms old_used_mb"
 tr ' ' '\t' <<<"$HEADER" > "$RESULTS/runs.tsv"
 
 # One measured wrk run: wrk's figures; the proxy's CPU (its core's utilisation, CPU time per request); the load
@@ -386,7 +386,7 @@ measure() { # rep method shadow target
   for attempt in $(seq 1 $((RETRIES + 1))); do
     out="$RESULTS/raw/rep$rep-$method-$shadow-$target-$attempt.txt"
     wait_quiet
-    gc="- - - -"
+    gc="- - - - -"
     ! is_tandem "$target" || { g0=$(ledger "$shadow"); gc0=$(gc_stat); }
     s0=$(shadow_counts "$shadow")
     c0=$(cpu_ticks "$pid"); o0=$(ours_ticks); b0=$(busy_ticks); l0=$(load_cpu_busy); j0=$(jit_ticks); t0=$(date +%s%N)
@@ -401,7 +401,7 @@ measure() { # rep method shadow target
     if is_tandem "$target"; then
       gc1=$(gc_stat)
       gc=$(awk -v a="$gc0" -v b="$gc1" 'BEGIN { split(a, x, " "); split(b, y, " ")
-        printf "%d %.1f %d %.1f", y[1] - x[1], y[2] - x[2], y[3] - x[3], y[4] }')
+        printf "%d %.1f %d %.1f %.1f", y[1] - x[1], y[2] - x[2], y[3] - x[3], y[4] - x[4], y[5] }')
       drain_s=$(drain "$shadow")
       g1=$(ledger "$shadow")
       # in_flight is a level, not a counter: report it as it is after the drain; balanced as read.
@@ -429,8 +429,8 @@ measure() { # rep method shadow target
     log "rep $rep $method $shadow $target: $(awk -F'\t' -v fields="$HEADER" '{
       printf "%s req/s, p50 %.2f ms, p99 %.2f ms, proxy CPU %s%%, %s us/req, load core %s%%, foreign %s%%; shadow got %s copies over %s new conns",
         $5, $6 / 1000, $7 / 1000, $10, $11, $12, $13, $17, $18
-      if ($4 ~ /^tandem/) printf "; JIT %s%%; young GCs %s (%.1f ms each), old gen %s MB; ledger: eligible %s sent %s delivered %s dropped_queue_full %s failed %s timeout %s dead_lettered %s duplicate %s in_flight %s balanced %s (drained in %ss)",
-        $14, $32, ($32 > 0 ? $33 / $32 : 0), $35, $19, $20, $21, $23, $25, $26, $27, $22, $29, $30, $31 }' <<<"$row")"
+      if ($4 ~ /^tandem/) printf "; JIT %s%%; young GCs %s (%.1f ms each), full GCs %s (%s ms), old gen %s MB; ledger: eligible %s sent %s delivered %s dropped_queue_full %s failed %s timeout %s dead_lettered %s duplicate %s in_flight %s balanced %s (drained in %ss)",
+        $14, $32, ($32 > 0 ? $33 / $32 : 0), $34, $35, $36, $19, $20, $21, $23, $25, $26, $27, $22, $29, $30, $31 }' <<<"$row")"
     [ "$errors" -eq 0 ] || log "WARNING: $errors errors in $out"
     if [ "$foreign" -le "$FOREIGN_MAX" ] || [ "$attempt" -gt "$RETRIES" ]; then
       [ "$foreign" -le "$FOREIGN_MAX" ] || log "WARNING: keeping a disturbed run (no retries left)"

@@ -129,18 +129,19 @@ fi
 if { has tandem || has tandem-rate; } && head -n1 "$RUNS" | grep -qw young_gcs; then
   echo
   echo "Tandem's garbage collection during the runs (jstat; SerialGC unless JAVA_OPTS says otherwise): young"
-  echo "collections per second and their mean pause (all runs), share of the run spent in them; old generation in use"
-  echo "after the last run of the case"
-  printf '%-5s %-6s %-11s %10s %14s %9s %7s %12s\n' method shadow target "young GC/s" "mean pause ms" "GC time" "full GC" "old gen MB"
+  echo "collections per second and their mean pause (all runs); share of the run spent in GC pauses; full collections"
+  echo "and their total pause; old generation in use after the last run of the case"
+  printf '%-5s %-6s %-11s %10s %14s %9s %7s %13s %12s\n' method shadow target "young GC/s" "mean pause ms" "GC time" \
+    "full GC" "full GC ms" "old gen MB"
   for m in $methods; do
     for s in $shadows; do
       for t in tandem tandem-rate; do
         awk -F'\t' -v m="$m" -v s="$s" -v t="$t" 'NR == 1 { for (i = 1; i <= NF; i++) idx[$i] = i; next }
           $2 == m && $3 == s && $4 == t && $idx["young_gcs"] != "-" {
             n += $idx["young_gcs"]; ms += $idx["young_gc_ms"]; secs += $idx["duration_s"]; f += $idx["full_gcs"]
-            old = $idx["old_used_mb"]; k++ }
-          END { if (k) printf "%-5s %-6s %-11s %10.1f %14.2f %8.1f%% %7d %12.1f\n", m, s, t, n / secs,
-            (n ? ms / n : 0), ms / secs / 10, f, old }' "$RUNS"
+            if ("full_gc_ms" in idx) fms += $idx["full_gc_ms"]; old = $idx["old_used_mb"]; k++ }
+          END { if (k) printf "%-5s %-6s %-11s %10.1f %14.2f %8.1f%% %7d %13.1f %12.1f\n", m, s, t, n / secs,
+            (n ? ms / n : 0), (ms + fms) / secs / 10, f, fms, old }' "$RUNS"
       done
     done
   done
