@@ -123,11 +123,16 @@ wait_quiet() {
   [ "$idle" -ge 90 ] || log "WARNING: still only $idle% idle after ${QUIET_WAIT}s: measuring anyway"
 }
 
+# "sha256-prefix  build time" of a jar; taken when the private copy is made, since the original may be rebuilt
+# during the run.
+jar_info() { # original-jar private-copy
+  echo "$(sha256sum "$2" | cut -c1-16)  $(date -r "$1" '+%F %T')"
+}
 # Machine and tool versions, for machine.txt.
-machine_info() { # nginx wrk java jar
+machine_info() { # nginx wrk java jar-info
   echo "nproc: $(nproc)  kernel: $(uname -r)  cpu: $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)"
   "$1" -v 2>&1
   "$2" -v 2>&1 | head -n1 || true
   "$3" -version 2>&1
-  echo "jar: $(sha256sum "$4" | cut -c1-16)  $(date -r "$4" '+%F %T')"
+  echo "jar (the copy that ran): $4"
 }

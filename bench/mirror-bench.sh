@@ -2,11 +2,11 @@
 # Mirroring benchmark: Tandem's mirror against NGINX's `mirror` directive, with a fast and a slow shadow, side by
 # side in one run. See "Mirroring" in bench/README.md for what is measured and how to read the output.
 #
-#   bench/mirror-bench.sh                      # full run, ~10 minutes
+#   bench/mirror-bench.sh                      # full run, ~9 minutes on a quiet machine
 #   REPS=3 DURATION=5 bench/mirror-bench.sh    # quicker, noisier
 #   RATE=15000 bench/mirror-bench.sh           # the fixed-rate Tandem runs at 15k req/s instead of 10k
 #   SHADOWS="fast slow hang" bench/mirror-bench.sh   # also a shadow that never answers
-#   TARGETS="nginx nginx-ka tandem" bench/mirror-bench.sh   # also NGINX mirroring over keep-alive connections
+#   TARGETS="nginx nginx-ka tandem" bench/mirror-bench.sh   # also NGINX mirroring to a keep-alive upstream
 #   JFR=1 bench/mirror-bench.sh                # also a JFR profile of Tandem over the measured runs
 #   PERF=1 bench/mirror-bench.sh               # then syscalls per request and perf profiles (fast shadow)
 #
@@ -37,6 +37,8 @@ JIT_QUIET=${JIT_QUIET:-2}                # ... quiet: the C1/C2 compiler threads
 CONNS=${CONNS:-64}
 THREADS=${THREADS:-2}
 BODY_BYTES=${BODY_BYTES:-1024}           # POST body size
+WRK_TIMEOUT=${WRK_TIMEOUT:-10s}          # wrk's own timeout (its default, 2 s, would drop NGINX's answers that
+                                         # wait MIRROR_TIMEOUT for a silent shadow from the latency figures)
 METHODS=${METHODS:-"GET POST"}
 SHADOWS=${SHADOWS:-"fast slow"}          # fast: NGINX; slow: answers after SLOW_DELAY s; hang: never answers
 TARGETS=${TARGETS:-"nginx tandem tandem-rate"}  # nginx: `mirror` as usually written (a new connection per
@@ -44,7 +46,8 @@ TARGETS=${TARGETS:-"nginx tandem tandem-rate"}  # nginx: `mirror` as usually wri
                                          # offered load of RATE req/s; nginx-ka: `mirror` to a keep-alive upstream
 RATE=${RATE:-10000}                      # req/s offered to tandem-rate (about half of what Tandem mirrors at most)
 SLOW_DELAY=${SLOW_DELAY:-0.5}            # seconds the slow shadow waits before answering
-SLOW_IMPL=${SLOW_IMPL:-auto}             # echo: NGINX + echo module (echo_sleep); python: bench/slow-shadow.py
+SLOW_IMPL=${SLOW_IMPL:-auto}             # slow shadow: echo (NGINX + echo module's echo_sleep) or python
+                                         # (bench/slow-shadow.py); the hang shadow is always slow-shadow.py
 MIRROR_TIMEOUT=${MIRROR_TIMEOUT:-2}      # seconds; Tandem's mirror timeout and NGINX's proxy_*_timeout to shadows
 MIRROR_MAX_IN_FLIGHT=${MIRROR_MAX_IN_FLIGHT:-1024}
 SHADOW_MAX_CONNECTIONS=${SHADOW_MAX_CONNECTIONS:-256}   # Tandem's pool to each shadow (backends.*.maxConnections)
@@ -63,9 +66,9 @@ ADMIN_TOKEN=bench-admin-token
 BACKEND_PORT=19001
 FAST_PORT=19002                          # fast shadow (NGINX, like the backend)
 SLOW_PORT=19003                          # slow shadow
-HANG_PORT=19004                          # shadow that never answers
+HANG_PORT=19004                          # shadow that never answers (slow-shadow.py --delay -1)
 SHADOW_STATUS_PORT=19012                 # stub_status of the fast shadow NGINX
-SLOW_STATUS_PORT=19013                   # stub_status of the slow/hang shadow NGINX (echo implementation)
+SLOW_STATUS_PORT=19013                   # stub_status of the slow shadow NGINX (echo implementation)
 NGINX_PORT=18090                         # NGINX proxy with `mirror`, new connection per copy
 NGINX_KA_PORT=18091                      # NGINX proxy with `mirror` over keep-alive upstreams
 TANDEM_PORT=18080
@@ -89,6 +92,7 @@ require_free_ports $BACKEND_PORT $FAST_PORT $SLOW_PORT $HANG_PORT $SHADOW_STATUS
 for s in $SHADOWS; do case $s in fast | slow | hang) ;; *) die "unknown shadow '$s' (fast, slow, hang)" ;; esac; done
 for t in $TARGETS; do case $t in nginx | nginx-ka | tandem | tandem-rate) ;; *) die "unknown target '$t'" ;; esac; done
 cp "$JAR" "$TMP/tandem.jar"   # a private copy: a rebuild during the run cannot change the code under test
+JAR_INFO=$(jar_info "$JAR" "$TMP/tandem.jar")
 CLK_TCK=$(getconf CLK_TCK)
 JCMD=$(dirname "$(readlink -f "$(command -v "$JAVA")")")/jcmd
 JSTAT=$(dirname "$JCMD")/jstat
@@ -111,15 +115,16 @@ nginx_backend_conf "$TMP/backend" "$BACKEND_PORT" > "$TMP/backend/nginx.conf"
   echo "  server { listen 127.0.0.1:$SHADOW_STATUS_PORT; location / { stub_status; } }"
   echo "}"
 } > "$TMP/fast/nginx.conf"
-# The slow shadow (and the one that never answers). NGINX cannot wait before answering by itself; the echo
-# module's echo_sleep is a timer in the event loop (no thread or connection is blocked). The body is read first
-# (echo_read_request_body), so keep-alive goes on. Without the module, bench/slow-shadow.py does the same in
-# Python asyncio.
+# The slow shadow. NGINX cannot wait before answering by itself; the echo module's echo_sleep is a timer in the
+# event loop (no thread or connection is blocked). The body is read first (echo_read_request_body), so keep-alive
+# goes on. Without the module, bench/slow-shadow.py does the same in Python asyncio. The shadow that never answers
+# is always slow-shadow.py: echo_sleep does not notice a client that gives up, so NGINX would keep every abandoned
+# connection (CLOSE_WAIT) until the sleep ends and run out of worker_connections.
 if [ "$SLOW_IMPL" = echo ]; then
   {
     echo "load_module $ECHO_MODULE;"
     nginx_common "$TMP/slow"
-    for pd in "$SLOW_PORT $SLOW_DELAY" "$HANG_PORT 86400"; do
+    for pd in "$SLOW_PORT $SLOW_DELAY"; do
       set -- $pd
       cat <<EOF
   server {
@@ -149,7 +154,9 @@ fi
 # proxy-bench.sh and mirrors every request (`mirror`, `mirror_request_body on`) to an internal location that
 # proxies to the shadow. nginx (port $NGINX_PORT): the mirror location as it is usually written, to an upstream
 # without `keepalive`, so NGINX opens a new TCP connection for every copy. nginx-ka ($NGINX_KA_PORT): the same to
-# an upstream with `keepalive 256` and HTTP/1.1, for comparison. NGINX's mirror subrequest must finish before the
+# an upstream with `keepalive 256` and HTTP/1.1, for comparison. (It still uses a new connection per copy when the
+# shadow's answers have a body: the mirror module marks its subrequests header_only, so NGINX finalizes a copy at
+# the response header and cannot cache a connection with an unread body.) NGINX's mirror subrequest must finish before the
 # connection's next request is read, so a slow shadow slows the client down; NGINX gives up on a shadow after
 # MIRROR_TIMEOUT seconds, as Tandem does.
 shadow_port() { case $1 in fast) echo "$FAST_PORT" ;; slow) echo "$SLOW_PORT" ;; hang) echo "$HANG_PORT" ;; esac; }
@@ -252,16 +259,17 @@ start_nginx() { # name cpu -> STARTED_PID
 start_nginx backend "$LOAD_CPU"; BACKEND_PID=$STARTED_PID
 start_nginx fast "$LOAD_CPU"; FAST_PID=$STARTED_PID
 start_nginx nginx "$PROXY_CPU"; NGINX_PID=$STARTED_PID
-SLOW_PIDS=()
+SLOW_PIDS=()   # the slow shadow, then the one that never answers
+start_py_shadow() { # port delay
+  taskset -c "$LOAD_CPU" python3 "$HERE/slow-shadow.py" --port "$1" --delay "$2" >>"$RESULTS/slow-shadow.log" 2>&1 &
+  PIDS+=("$!"); SLOW_PIDS+=("$!")
+}
 if [ "$SLOW_IMPL" = echo ]; then
   start_nginx slow "$LOAD_CPU"; SLOW_PIDS+=("$STARTED_PID")
 else
-  for pd in "$SLOW_PORT $SLOW_DELAY" "$HANG_PORT -1"; do
-    set -- $pd
-    taskset -c "$LOAD_CPU" python3 "$HERE/slow-shadow.py" --port "$1" --delay "$2" >>"$RESULTS/slow-shadow.log" 2>&1 &
-    PIDS+=("$!"); SLOW_PIDS+=("$!")
-  done
+  start_py_shadow "$SLOW_PORT" "$SLOW_DELAY"
 fi
+start_py_shadow "$HANG_PORT" -1
 # shellcheck disable=SC2086
 taskset -c "$PROXY_CPU" "$JAVA" -XX:ActiveProcessorCount=1 $JAVA_OPTS -jar "$TMP/tandem.jar" proxy \
   --config "$TMP/tandem.yaml" >"$RESULTS/tandem.log" 2>&1 &
@@ -275,9 +283,9 @@ if [ "$SLOW_IMPL" = echo ]; then
   wait_http "http://127.0.0.1:$SLOW_STATUS_PORT/" "${SLOW_PIDS[0]}"
 else
   wait_http "http://127.0.0.1:$SLOW_PORT/__stats" "${SLOW_PIDS[0]}"
-  wait_http "http://127.0.0.1:$HANG_PORT/__stats" "${SLOW_PIDS[1]}"
 fi
-log "pids: backend $BACKEND_PID, fast shadow $FAST_PID, slow shadow ${SLOW_PIDS[*]}, nginx $NGINX_PID, tandem $TANDEM_PID"
+wait_http "http://127.0.0.1:$HANG_PORT/__stats" "${SLOW_PIDS[1]}"
+log "pids: backend $BACKEND_PID, fast shadow $FAST_PID, slow and silent shadows ${SLOW_PIDS[*]}, nginx $NGINX_PID, tandem $TANDEM_PID"
 
 url_of() { # target shadow
   case $1 in
@@ -291,7 +299,7 @@ is_tandem() { case $1 in tandem | tandem-rate) return 0 ;; *) return 1 ;; esac; 
 # "requests connections" the shadow has received so far (its own counters; each reading counts itself once).
 shadow_counts() { # shadow
   local status_port
-  if [ "$1" = fast ] || [ "$SLOW_IMPL" = echo ]; then
+  if [ "$1" = fast ] || { [ "$1" = slow ] && [ "$SLOW_IMPL" = echo ]; }; then
     [ "$1" = fast ] && status_port=$SHADOW_STATUS_PORT || status_port=$SLOW_STATUS_PORT
     # stub_status: "server accepts handled requests" then " A H R"
     curl -fsS --max-time 5 "http://127.0.0.1:$status_port/" | awk 'NR == 3 { print $3, $1 }'
@@ -326,34 +334,35 @@ for shadow in $SHADOWS; do
     before=$(shadow_counts "$shadow")
     got=$(curl -fsS --max-time 10 "$url" | wc -c)
     [ "$got" -eq 1024 ] || die "GET $url returned $got bytes, expected 1024"
-    # Two POSTs on one connection: the second can only succeed if the first body was read off the socket.
-    out=$(curl -sS --max-time 10 -o /dev/null -o /dev/null -w '%{http_code}/%{num_connects} ' \
-      --data-binary @"$TMP/post.body" -H 'Content-Type: application/octet-stream' \
-      -H "Idempotency-Key: sanity-$target-$shadow-1" "$url" -H "Idempotency-Key: sanity-$target-$shadow-2" "$url")
+    # Two POSTs on one connection (curl --next keeps it): the second can only succeed if the first body was read
+    # off the socket. Each has its own Idempotency-Key, so Tandem sends both copies.
+    post=(-sS --max-time 10 -o /dev/null -w '%{http_code}/%{num_connects} ' --data-binary @"$TMP/post.body"
+      -H 'Content-Type: application/octet-stream')
+    out=$(curl "${post[@]}" -H "Idempotency-Key: sanity-$target-$shadow-1" "$url" \
+      --next "${post[@]}" -H "Idempotency-Key: sanity-$target-$shadow-2" "$url")
     [ "$out" = "200/1 200/0 " ] || die "POST $url: expected '200/1 200/0 ' (status/new connections), got '$out'"
-    if [ "$shadow" != hang ]; then
-      # The 3 copies must reach the shadow (a slow one answers later; NGINX's copies are done already).
-      for _ in $(seq 1 50); do
-        after=$(shadow_counts "$shadow")
-        [ $(( ${after% *} - ${before% *} - 1 )) -ge 3 ] && break
-        sleep 0.1
-      done
-      [ $(( ${after% *} - ${before% *} - 1 )) -ge 3 ] \
-        || die "$target: the $shadow shadow received $(( ${after% *} - ${before% *} - 1 )) copies of 3 requests"
-    fi
+    # The 3 copies must reach the shadow (each shadow counts a request when it has read it; every reading of the
+    # counters is a request too, hence - polls).
+    polls=0
+    while :; do
+      after=$(shadow_counts "$shadow"); polls=$((polls + 1))
+      got=$(( ${after% *} - ${before% *} - polls ))
+      [ "$got" -lt 3 ] && [ "$polls" -lt 50 ] || break
+      sleep 0.1
+    done
+    [ "$got" -eq 3 ] || die "$target: the $shadow shadow received $got copies of 3 requests"
   done
 done
 log "sanity checks passed (GET 1 KB; 2 POSTs with ${BODY_BYTES}-byte bodies on one connection; copies reach each shadow)"
 
 # ------------------------------------------------------------------------------------------------------ runs
-RUN_SEQ=0
 run_wrk() { # target shadow method seconds outfile
   local rate=0
-  RUN_SEQ=$((RUN_SEQ + 1))
   [ "$1" != tandem-rate ] || rate=$RATE
-  BENCH_METHOD=$3 BENCH_BODY_BYTES=$BODY_BYTES BENCH_RUN="$(date +%s)-$RUN_SEQ-$1-$2" BENCH_RATE=$rate \
+  BENCH_METHOD=$3 BENCH_BODY_BYTES=$BODY_BYTES BENCH_RUN="$(date +%s%N)-$1-$2" BENCH_RATE=$rate \
     BENCH_THREADS=$THREADS taskset -c "$LOAD_CPU" \
-    "$WRK" -t"$THREADS" -c"$CONNS" -d"$4"s --latency -s "$HERE/wrk-mirror.lua" "$(url_of "$1" "$2")" >"$5" 2>&1
+    "$WRK" -t"$THREADS" -c"$CONNS" -d"$4"s --timeout "$WRK_TIMEOUT" --latency -s "$HERE/wrk-mirror.lua" \
+    "$(url_of "$1" "$2")" >"$5" 2>&1
 }
 ours_ticks() {
   local total=0 p
@@ -594,7 +603,7 @@ log "tandem.log: $(grep -ciE 'warn|severe|error|exception' "$RESULTS/tandem.log"
   echo "command: JAVA_OPTS='$JAVA_OPTS' REPS=$REPS DURATION=$DURATION WARMUP=$WARMUP CONNS=$CONNS THREADS=$THREADS" \
     "BODY_BYTES=$BODY_BYTES SHADOWS='$SHADOWS' TARGETS='$TARGETS' SLOW_DELAY=$SLOW_DELAY SLOW_IMPL=$SLOW_IMPL" \
     "RATE=$RATE TANDEM_IDEMPOTENCY='$TANDEM_IDEMPOTENCY' MIRROR_TIMEOUT=$MIRROR_TIMEOUT MIRROR_MAX_IN_FLIGHT=$MIRROR_MAX_IN_FLIGHT bench/mirror-bench.sh"
-  machine_info "$NGINX" "$WRK" "$JAVA" "$JAR"
+  machine_info "$NGINX" "$WRK" "$JAVA" "$JAR_INFO"
   echo "dead letters written: $dead_letters"
 } > "$RESULTS/machine.txt"
 ln -sfn "$RESULTS" "$HERE/results/latest-mirror"

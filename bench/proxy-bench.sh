@@ -61,6 +61,7 @@ require_tools "$NGINX" "$WRK" "$JAVA" taskset curl awk pgrep
 require_free_ports $BACKEND_PORT $NGINX_PORT $TANDEM_PORT $ADMIN_PORT
 # A private copy, so that a rebuild during the run cannot change the code under test.
 cp "$JAR" "$TMP/tandem.jar"
+JAR_INFO=$(jar_info "$JAR" "$TMP/tandem.jar")
 CLK_TCK=$(getconf CLK_TCK)
 JCMD=$(dirname "$(readlink -f "$(command -v "$JAVA")")")/jcmd
 if [ -n "$PERF" ]; then command -v perf >/dev/null || die "perf not found"; fi
@@ -294,7 +295,7 @@ fi
 {
   echo "command: JAVA_OPTS='$JAVA_OPTS' REPS=$REPS DURATION=$DURATION WARMUP=$WARMUP CONNS=$CONNS THREADS=$THREADS" \
     "BODY_BYTES=$BODY_BYTES TARGETS='$TARGETS' bench/proxy-bench.sh"
-  machine_info "$NGINX" "$WRK" "$JAVA" "$JAR"
+  machine_info "$NGINX" "$WRK" "$JAVA" "$JAR_INFO"
 } > "$RESULTS/machine.txt"
 ln -sfn "$RESULTS" "$HERE/results/latest"
 log "done: $RESULTS/summary.txt"

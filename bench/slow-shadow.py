@@ -11,7 +11,7 @@ GET /__stats answers at once with the counters (requests received and connection
 its connection included, as NGINX's stub_status counts), which the benchmark reads before and after each run.
 
     slow-shadow.py --port 19003 --delay 0.5        # answers after 500 ms
-    slow-shadow.py --port 19003 --delay -1         # never answers (reads requests and holds the connection)
+    slow-shadow.py --port 19004 --delay -1         # never answers (holds the connection until the client closes)
 
 Listens on 127.0.0.1 only. Prints one "stats" line to stderr on SIGTERM/SIGINT: requests answered, connections.
 """
@@ -78,7 +78,11 @@ async def handle(reader, writer, delay):
                 await writer.drain()
                 continue
             if delay < 0:
-                await asyncio.Event().wait()  # never answers; the connection is held until the client goes
+                # Never answers: reads (and drops) whatever else comes until the client closes the connection, so
+                # that an abandoned connection is released at once (NGINX's echo_sleep keeps it in CLOSE_WAIT).
+                while await reader.read(65536):
+                    pass
+                return
             await asyncio.sleep(delay)
             body = BODY_GET if method in (b"GET", b"HEAD") else BODY_OTHER
             writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n%s\r\n%s" % (
