@@ -50,10 +50,12 @@ public final class RouteMirror {
   public MirrorCopy begin(HttpServerRequest request, String uri, String path) {
     String method = request.method().name();
     String requestId = request.headers().get("X-Request-Id");
-    String sampleKey = requestId != null ? requestId : UUID.randomUUID().toString();
     List<ShadowSender> taking = new ArrayList<>(shadows.size());
     boolean filtered = isFiltered(method, path);
-    boolean sampled = !filtered && sampled(sampleKey, config.percent());
+    // A random id only when sampling needs one: at 0% or 100% the decision does not depend on it.
+    boolean partial = config.percent() > 0 && config.percent() < 100;
+    String sampleKey = requestId != null || !partial ? requestId : UUID.randomUUID().toString();
+    boolean sampled = !filtered && (partial ? sampled(sampleKey, config.percent()) : config.percent() >= 100);
     for (ShadowSender s : shadows) {
       ledger.count(Outcome.ELIGIBLE);
       if (filtered) {
