@@ -73,4 +73,116 @@ class MemoryIdempotencyStoreTest {
     assertThat(reserve(s, "k4").first()).isFalse();
     assertThat(reserve(s, "k0").first()).isTrue();
   }
+
+  @Test
+  @DisplayName("outcomes other than delivered:<status> are kept, up to a bound of distinct values, then as 'completed'")
+  void otherOutcomes() {
+    MemoryIdempotencyStore s = new MemoryIdempotencyStore(1000, clock);
+    reserve(s, "odd");
+    s.complete("odd", "delivered:2xx", TTL);
+    assertThat(reserve(s, "odd").priorOutcome()).isEqualTo("delivered:2xx");
+    for (int i = 0; i < MemoryIdempotencyStore.MAX_OTHER_OUTCOMES + 10; i++) {
+      reserve(s, "k" + i);
+      s.complete("k" + i, "note-" + i, TTL);
+    }
+    assertThat(reserve(s, "k3").priorOutcome()).isEqualTo("note-3");
+    assertThat(reserve(s, "k" + (MemoryIdempotencyStore.MAX_OTHER_OUTCOMES + 5)).priorOutcome()).isEqualTo("completed");
+  }
+
+  /** A straightforward reference on plain collections: the same rules, none of the hashing or the ring arithmetic. */
+  private static final class Reference {
+    record Held(String outcome, long expiresAt, long seq) {
+    }
+
+    record Queued(String key, long seq) {
+    }
+
+    final int maxKeys;
+    final java.util.Map<String, Held> keys = new java.util.HashMap<>();
+    final java.util.ArrayDeque<Queued> order = new java.util.ArrayDeque<>();
+    long seq;
+    long evictions;
+
+    Reference(int maxKeys) {
+      this.maxKeys = maxKeys;
+    }
+
+    Reservation reserve(String key, long now, long ttl) {
+      Held held = keys.get(key);
+      if (held != null && held.expiresAt > now) {
+        return Reservation.duplicate(held.outcome);
+      }
+      keys.remove(key);
+      while (!order.isEmpty()) {
+        Held head = current(order.peek());
+        if (head != null && head.expiresAt > now) {
+          break;
+        }
+        Queued q = order.poll();
+        if (head != null) {
+          keys.remove(q.key);
+        }
+      }
+      while (order.size() >= maxKeys) {
+        Queued q = order.poll();
+        Held head = current(q);
+        if (head != null) {
+          evictions += head.expiresAt > now ? 1 : 0;
+          keys.remove(q.key);
+        }
+      }
+      keys.put(key, new Held(Reservation.PENDING, now + ttl, ++seq));
+      order.add(new Queued(key, seq));
+      return Reservation.granted();
+    }
+
+    private Held current(Queued q) {
+      Held h = keys.get(q.key);
+      return h != null && h.seq == q.seq ? h : null;
+    }
+  }
+
+  @Test
+  @DisplayName("200,000 random operations agree with a reference on plain collections, and the bound always holds")
+  void agreesWithReference() {
+    int maxKeys = 500;
+    MemoryIdempotencyStore s = new MemoryIdempotencyStore(maxKeys, clock);
+    Reference ref = new Reference(maxKeys);
+    java.util.Random random = new java.util.Random(42);
+    for (int op = 0; op < 200_000; op++) {
+      String key = "key-" + random.nextInt(2_000);
+      long now = clock.millis();
+      switch (random.nextInt(10)) {
+        case 0 -> {
+          s.release(key);
+          ref.keys.remove(key);
+        }
+        case 1, 2 -> {
+          String outcome = "delivered:" + (200 + random.nextInt(5));
+          s.complete(key, outcome, TTL);
+          ref.keys.computeIfPresent(key, (k, h) -> new Reference.Held(outcome, now + TTL.toMillis(), h.seq()));
+        }
+        case 3 -> clock.now = clock.now.plusSeconds(random.nextInt(20));
+        default -> assertThat(reserve(s, key)).as("op %d, %s", op, key)
+            .isEqualTo(ref.reserve(key, now, TTL.toMillis()));
+      }
+      assertThat(s.size()).isLessThanOrEqualTo(maxKeys).isEqualTo(ref.keys.size());
+    }
+    assertThat(ref.evictions).isPositive();
+    assertThat(s.evictions()).isEqualTo(ref.evictions);
+  }
+
+  @Test
+  @DisplayName("a million keys through a store of 100,000: the bound holds and recent keys are still known")
+  void manyKeys() {
+    MemoryIdempotencyStore s = new MemoryIdempotencyStore(100_000, clock);
+    for (int i = 0; i < 1_000_000; i++) {
+      assertThat(reserve(s, "k" + i).first()).isTrue();
+    }
+    assertThat(s.size()).isEqualTo(100_000);
+    assertThat(s.evictions()).isEqualTo(900_000);
+    assertThat(reserve(s, "k999999").first()).isFalse();
+    assertThat(reserve(s, "k900000").first()).isFalse();
+    assertThat(reserve(s, "k899999").first()).isTrue();
+  }
 }

@@ -16,8 +16,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Sends copies to one shadow from one event loop, over a connection pool of its own, so that a shadow that is
- * slow or gone can exhaust only its own connections, never the primary's. At most {@code maxInFlight} copies are
- * outstanding; the caller drops what does not fit. The shadow's answer is read and discarded as it arrives.
+ * slow or gone can exhaust only its own connections, never the primary's. At most
+ * {@code min(maxInFlight, backend maxConnections)} copies are outstanding, so that every copy in flight holds a
+ * connection and none waits in the client's queue (where, under a slow shadow, copies would pile up and be held in
+ * the heap for the length of the timeout); the caller drops what does not fit. The shadow's answer is read and
+ * discarded as it arrives.
  */
 public final class ShadowSender {
 
@@ -26,6 +29,7 @@ public final class ShadowSender {
   private final HttpClientAgent client;
   private final TokenBucket bucket;
   private final Timer timer;
+  private final int limit;
   private int inFlight;
 
   /** @param timer records the shadow's answer times; null records nothing */
@@ -34,10 +38,10 @@ public final class ShadowSender {
     this.shadow = shadow;
     this.bucket = bucket;
     this.timer = timer;
+    this.limit = Math.min(shadow.maxInFlight(), backend.maxConnections());
     this.client = vertx.createHttpClient(new HttpClientOptions().setSsl(backend.ssl()).setKeepAlive(true)
             .setTcpNoDelay(true).setName("tandem-shadow-" + backend.name()),
-        new PoolOptions().setHttp1MaxSize(Math.min(shadow.maxInFlight(), backend.maxConnections()))
-            .setMaxWaitQueueSize(shadow.maxInFlight()));
+        new PoolOptions().setHttp1MaxSize(limit).setMaxWaitQueueSize(limit));
   }
 
   public String backend() {
@@ -49,9 +53,14 @@ public final class ShadowSender {
     return bucket.tryTake(System.nanoTime());
   }
 
-  /** Takes an in-flight slot; false when the shadow already has {@code maxInFlight} copies outstanding. */
+  /** Copies this sender lets be outstanding at once. */
+  int limit() {
+    return limit;
+  }
+
+  /** Takes an in-flight slot; false when the shadow already has {@link #limit()} copies outstanding. */
   boolean admitInFlight() {
-    if (inFlight >= shadow.maxInFlight()) {
+    if (inFlight >= limit) {
       return false;
     }
     inFlight++;

@@ -186,6 +186,30 @@ class MirrorTest {
   }
 
   @Test
+  @DisplayName("the in-flight bound is also capped by the shadow backend's maxConnections: no copy waits for a connection")
+  void inFlightBoundByPool() {
+    int silent = h.backend(req -> { }).actualPort();
+    Tandem t = h.tandem("""
+        server: { host: 127.0.0.1, port: 0, instances: 1 }
+        admin: { host: 127.0.0.1, port: 0, token: %s }
+        backends:
+          legacy: "http://127.0.0.1:%d"
+          candidate: { url: "http://127.0.0.1:%d", maxConnections: 3 }
+        routes:
+          - name: default
+            primary: legacy
+            mirror: { backend: candidate, percent: 100, maxInFlight: 100, timeout: 30s }
+        """.formatted(TandemHarness.TOKEN, primary(), silent));
+    for (int i = 0; i < 7; i++) {
+      assertThat(call(t, HttpMethod.GET, "/" + i, null)).startsWith("200");
+    }
+    MirrorLedger l = ledger(t);
+    assertThat(l.get(Outcome.SENT)).isEqualTo(3);
+    assertThat(l.get(Outcome.DROPPED_QUEUE_FULL)).isEqualTo(4);
+    assertThat(l.snapshot().getBoolean("balanced")).isTrue();
+  }
+
+  @Test
   @DisplayName("a rate limit per shadow turns excess copies into rate_limited")
   void rateLimit() {
     Tandem t = tandem(primary(), shadow(200), ", rateLimit: 0.001", "");
