@@ -1,6 +1,9 @@
 package dev.tandem.proxy;
 
 import dev.tandem.proxy.admin.AdminServer;
+import dev.tandem.proxy.canary.RouteControl;
+import dev.tandem.proxy.state.StateStore;
+import dev.tandem.proxy.state.StateStores;
 import dev.tandem.proxy.config.TandemConfig;
 import dev.tandem.proxy.health.Readiness;
 import dev.tandem.proxy.http.ProxyVerticle;
@@ -29,9 +32,11 @@ public final class Tandem {
   private final RouteTable routes;
   private final List<String> deployments = new ArrayList<>();
   private final Readiness readiness;
-  private final AdminServer admin;
   private final ProxyMetrics metrics;
   private final Mirroring mirroring;
+  private final StateStore stateStore;
+  private RouteControl control;
+  private AdminServer admin;
   private volatile boolean listening;
   private int port;
 
@@ -42,13 +47,22 @@ public final class Tandem {
     this.readiness = new Readiness(() -> listening, Readiness.probesFor(vertx, config));
     this.metrics = new ProxyMetrics(registry);
     this.mirroring = Mirroring.create(vertx, config, registry);
-    this.admin = new AdminServer(vertx, config.admin(), routes, readiness, registry, mirroring);
+    this.stateStore = StateStores.create(vertx, config.state());
   }
 
-  /** Starts the data plane and the admin server; fails (and leaves nothing running) when either cannot listen. */
+  /**
+   * Loads the saved run-time state (weights changed by operators win over the file's), then starts the data plane
+   * and the admin server; fails (and leaves nothing running) when either cannot listen.
+   */
   public static Future<Tandem> start(Vertx vertx, PrometheusMeterRegistry registry, TandemConfig config) {
     Tandem tandem = new Tandem(vertx, registry, config);
-    return tandem.startDataPlane()
+    return RouteControl.start(vertx, tandem.routes, tandem.stateStore, registry, route -> null)
+        .compose(control -> {
+          tandem.control = control;
+          tandem.admin = new AdminServer(vertx, config.admin(), tandem.routes, tandem.readiness, registry,
+              tandem.mirroring, control);
+          return tandem.startDataPlane();
+        })
         .compose(v -> tandem.admin.start())
         .map(server -> tandem)
         .recover(failure -> tandem.close().transform(ignored -> Future.failedFuture(failure)));
@@ -61,7 +75,7 @@ public final class Tandem {
     int listenPort = configured == 0 ? -FREE_PORT_KEYS.incrementAndGet() : configured;
     List<ProxyVerticle> instances = new java.util.concurrent.CopyOnWriteArrayList<>();
     return vertx.deployVerticle(() -> {
-          ProxyVerticle v = new ProxyVerticle(config, routes, metrics, mirroring, listenPort);
+          ProxyVerticle v = new ProxyVerticle(config, routes, metrics, mirroring, control, listenPort);
           instances.add(v);
           return v;
         }, new DeploymentOptions().setInstances(config.server().instances()))
@@ -94,6 +108,10 @@ public final class Tandem {
     return routes;
   }
 
+  public RouteControl control() {
+    return control;
+  }
+
   /** Stops listening, then closes every connection pool and store client. */
   public Future<Void> close() {
     listening = false;
@@ -101,9 +119,12 @@ public final class Tandem {
     for (String id : deployments) {
       closing.add(vertx.undeploy(id));
     }
-    closing.add(admin.close());
+    if (admin != null) {
+      closing.add(admin.close());
+    }
     closing.add(readiness.close());
     closing.add(mirroring.close());
+    closing.add(control != null ? control.close() : stateStore.close());
     return Future.join(closing).mapEmpty();
   }
 }

@@ -25,6 +25,9 @@ public final class TandemHarness implements AutoCloseable {
   public final Vertx vertx;
   public final PrometheusMeterRegistry registry = MetricsSetup.newRegistry();
   private HttpClientAgent client;
+  private java.nio.file.Path stateDir;
+  private io.vertx.core.Context testContext;
+  private int tandems;
 
   public TandemHarness() {
     this.vertx = MetricsSetup.vertx(registry, new VertxOptions());
@@ -38,13 +41,36 @@ public final class TandemHarness implements AutoCloseable {
     }
   }
 
+  /**
+   * Runs {@code call} on one event loop of the harness's own, so that a test thread's requests are made from a
+   * Vert.x context rather than from a foreign thread (each of which Vert.x would give a context of its own).
+   */
+  public <T> Future<T> onContext(java.util.function.Supplier<Future<T>> call) {
+    io.vertx.core.Promise<T> done = io.vertx.core.Promise.promise();
+    testContext().runOnContext(v -> call.get().onComplete(done));
+    return done.future();
+  }
+
+  private synchronized io.vertx.core.Context testContext() {
+    if (testContext == null) {
+      testContext = vertx.getOrCreateContext();
+    }
+    return testContext;
+  }
+
   /** A backend answering with {@code handler}. */
   public HttpServer backend(Handler<HttpServerRequest> handler) {
     return await(vertx.createHttpServer().requestHandler(handler).listen(0, "127.0.0.1"));
   }
 
-  /** Tandem started from {@code yaml}; {@code %s}-free YAML with ports already filled in. */
+  /**
+   * Tandem started from {@code yaml}; {@code %s}-free YAML with ports already filled in. Without a {@code state:}
+   * key, the run-time state goes to a file of this harness's own, removed by {@link #close()}.
+   */
   public Tandem tandem(String yaml) {
+    if (!yaml.lines().anyMatch(l -> l.startsWith("state:"))) {
+      yaml = yaml + "\nstate: { file: \"" + stateDir().resolve("state-" + (++tandems) + ".json") + "\" }\n";
+    }
     try {
       return await(Tandem.start(vertx, registry, ConfigLoader.withEnvironment(k -> null).parse(yaml, "test")
           .config()));
@@ -84,8 +110,27 @@ public final class TandemHarness implements AutoCloseable {
     return client;
   }
 
+  /** A directory of this harness's own for state files, removed by {@link #close()}. */
+  public synchronized java.nio.file.Path stateDir() {
+    if (stateDir == null) {
+      try {
+        stateDir = java.nio.file.Files.createTempDirectory("tandem-test-state");
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+    return stateDir;
+  }
+
   @Override
   public void close() {
     await(vertx.close());
+    if (stateDir != null) {
+      try (var files = java.nio.file.Files.walk(stateDir)) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      } catch (java.io.IOException ignored) {
+        // a temporary directory; the OS cleans up what is left
+      }
+    }
   }
 }

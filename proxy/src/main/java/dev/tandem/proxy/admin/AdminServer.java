@@ -1,10 +1,12 @@
 package dev.tandem.proxy.admin;
 
+import dev.tandem.proxy.canary.RouteControl;
 import dev.tandem.proxy.config.AdminConfig;
 import dev.tandem.proxy.health.Readiness;
 import dev.tandem.proxy.mirror.Mirroring;
 import dev.tandem.proxy.route.RouteTable;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -19,16 +21,24 @@ import io.vertx.micrometer.PrometheusScrapingHandler;
  */
 public final class AdminServer {
 
+  private static final String CONTEXT = "tandem.context";
+
   private final Vertx vertx;
   private final AdminConfig config;
   private final Router router;
   private HttpServer server;
 
   public AdminServer(Vertx vertx, AdminConfig config, RouteTable routes, Readiness readiness,
-                     PrometheusMeterRegistry registry, Mirroring mirroring) {
+                     PrometheusMeterRegistry registry, Mirroring mirroring, RouteControl control) {
     this.vertx = vertx;
     this.config = config;
     this.router = Router.router(vertx);
+    // Answers are often written from a store's callback, which may run on another event loop than the one that
+    // owns the connection; json() hops back to this one, since a response is not safe to touch from another thread.
+    router.route().handler(ctx -> {
+      ctx.put(CONTEXT, Vertx.currentContext());
+      ctx.next();
+    });
     router.get("/health/live").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "UP")));
     router.get("/health/ready").handler(ctx -> readiness.check().onComplete(ar -> {
       if (ar.failed()) {
@@ -39,7 +49,7 @@ public final class AdminServer {
     }));
     router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
     router.route("/admin/*").handler(new BearerAuth(config.tokens()));
-    router.get("/admin/routes").handler(ctx -> json(ctx, 200, RoutesView.routes(routes.routes())));
+    new RouteControlApi(control, routes).mount(router);
     new DeadLetterApi(mirroring).mount(router);
     router.errorHandler(404, ctx -> json(ctx, 404, new JsonObject().put("error", "not_found")
         .put("message", "no endpoint " + ctx.request().method() + " " + ctx.request().path())));
@@ -67,6 +77,15 @@ public final class AdminServer {
   }
 
   static void json(RoutingContext ctx, int status, JsonObject body) {
+    Context owner = ctx.get(CONTEXT);
+    if (owner != null && Vertx.currentContext() != owner) {
+      owner.runOnContext(v -> write(ctx, status, body));
+    } else {
+      write(ctx, status, body);
+    }
+  }
+
+  private static void write(RoutingContext ctx, int status, JsonObject body) {
     ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json")
         .end(body.encodePrettily() + "\n");
   }

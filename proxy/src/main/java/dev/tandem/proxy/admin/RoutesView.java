@@ -1,5 +1,6 @@
 package dev.tandem.proxy.admin;
 
+import dev.tandem.proxy.canary.RouteControl;
 import dev.tandem.proxy.config.CanaryConfig;
 import dev.tandem.proxy.config.MatchConfig;
 import dev.tandem.proxy.config.MirrorConfig;
@@ -16,13 +17,14 @@ final class RoutesView {
   private RoutesView() {
   }
 
-  static JsonObject routes(List<Route> routes) {
+  static JsonObject routes(List<Route> routes, RouteControl control) {
     JsonArray list = new JsonArray();
-    routes.forEach(r -> list.add(route(r)));
+    routes.forEach(r -> list.add(route(r, control)));
     return new JsonObject().put("routes", list);
   }
 
-  static JsonObject route(Route route) {
+  /** A route with its current (run-time) canary weight and mirror percent. */
+  static JsonObject route(Route route, RouteControl control) {
     RouteConfig c = route.config();
     MatchConfig m = c.match();
     JsonObject match = new JsonObject().put("pathPrefix", m.pathPrefix());
@@ -39,9 +41,11 @@ final class RoutesView {
         .put("match", match)
         .put("primary", c.primary())
         .put("canary", canary == null ? null
-            : new JsonObject().put("backend", canary.backend()).put("weight", canary.weight()))
+            : new JsonObject().put("backend", canary.backend()).put("weight", route.state().canaryWeight())
+                .put("configuredWeight", canary.weight())
+                .put("rollout", control.rollout(c.name()).getString("status")))
         .put("mirror", mirror == null ? null
-            : new JsonObject().put("backend", mirror.backend()).put("percent", mirror.percent())
-                .put("compare", mirror.compare()));
+            : new JsonObject().put("backend", mirror.backend()).put("percent", route.state().mirrorPercent())
+                .put("configuredPercent", mirror.percent()).put("compare", mirror.compare()));
   }
 }

@@ -15,6 +15,13 @@ final class Console {
   private Console() {
   }
 
+  /** A user mistake already explained on stderr: the command exits 2 without saying more. */
+  static final class UsageProblem extends RuntimeException {
+    UsageProblem() {
+      super(null, null, false, false);
+    }
+  }
+
   static int configProblems(PrintWriter err, String file, ConfigException e) {
     int n = e.errors().size();
     err.println("tandem: " + file + ": " + n + (n == 1 ? " problem" : " problems") + ":");

@@ -54,8 +54,12 @@ final class DemoCommand implements Callable<Integer> {
     OrdersApi candidate = Blocking.await(OrdersApi.start(vertx, OrdersApi.Flavour.CANDIDATE, 0));
     java.nio.file.Path letters = java.nio.file.Files.createTempFile("tandem-demo-dead-letters", ".jsonl");
     letters.toFile().deleteOnExit();
+    // A fresh state file: the demo always starts from its configuration, not from an earlier run's changes.
+    java.nio.file.Path state = java.nio.file.Files.createTempFile("tandem-demo-state", ".json");
+    java.nio.file.Files.delete(state);
+    state.toFile().deleteOnExit();
     TandemConfig config = new ConfigLoader().parse(demoConfig(legacy.port(), candidate.port(),
-        letters.toString().replace("\\", "/")), "demo").config();
+        letters.toString().replace("\\", "/"), state.toString().replace("\\", "/")), "demo").config();
     Tandem tandem;
     try {
       tandem = Blocking.await(Tandem.start(vertx, runtime.registry(), config));
@@ -88,13 +92,21 @@ final class DemoCommand implements Callable<Integer> {
         ledger.get(Outcome.RATE_LIMITED), ledger.get(Outcome.DROPPED_QUEUE_FULL), ledger.get(Outcome.DELIVERED),
         ledger.get(Outcome.DUPLICATE), ledger.get(Outcome.DEAD_LETTERED), ledger.get(Outcome.FAILED),
         ledger.get(Outcome.TIMEOUT), ledger.snapshot().getBoolean("balanced") ? " (balanced)" : " (NOT balanced)");
+    rollout(out, tandem, candidate, vertx);
     out.printf("%nTry it:%n");
     out.printf("  curl -s http://127.0.0.1:%d/orders/7%n", tandem.port());
     out.printf("  curl -s -X POST -H 'Content-Type: application/json' -d '{\"customer\":\"you\",\"items\":"
         + "[{\"sku\":\"SKU-100\",\"quantity\":1,\"unitPrice\":9.5}]}' http://127.0.0.1:%d/orders%n", tandem.port());
     out.printf("  curl -s -H 'Authorization: Bearer %s' http://127.0.0.1:%d/admin/routes%n", DEMO_TOKEN,
         tandem.adminPort());
-    out.printf("  curl -s http://127.0.0.1:%d/metrics | grep tandem_requests_total%n", tandem.adminPort());
+    out.printf("  curl -s http://127.0.0.1:%d/metrics | grep -E 'tandem_(requests_total|canary_weight)'%n",
+        tandem.adminPort());
+    out.printf("  curl -s -H 'X-Canary: always' http://127.0.0.1:%d/orders/7   # opt in to the candidate%n",
+        tandem.port());
+    out.printf("  ./tandem admin set-weight --url http://127.0.0.1:%d --token %s orders 10 --reason 'try it'%n",
+        tandem.adminPort(), DEMO_TOKEN);
+    out.printf("  curl -s -H 'Authorization: Bearer %s' http://127.0.0.1:%d/admin/audit%n", DEMO_TOKEN,
+        tandem.adminPort());
     out.printf("  curl -s -H 'Authorization: Bearer %s' http://127.0.0.1:%d/admin/mirror/stats%n", DEMO_TOKEN,
         tandem.adminPort());
     out.println(duration == null ? "\nServing until Ctrl-C." : "\nServing for " + dev.tandem.proxy.config.Durations.format(duration)
@@ -116,6 +128,64 @@ final class DemoCommand implements Callable<Integer> {
     return Console.EXIT_OK;
   }
 
+  /**
+   * A progressive rollout of the candidate that steps up while it is healthy; once it is at 50% the candidate
+   * starts failing, and the error-rate gate rolls it back to 0. Traffic keeps flowing from this thread.
+   */
+  private static void rollout(PrintWriter out, Tandem tandem, OrdersApi candidate, io.vertx.core.Vertx vertx)
+      throws Exception {
+    var plan = new dev.tandem.proxy.config.RolloutConfig(java.util.List.of(10.0, 25.0, 50.0, 100.0),
+        Duration.ofMillis(400), new dev.tandem.proxy.config.RolloutConfig.Gates(1.0, 10.0, 5.0, 10));
+    out.printf("%nProgressive rollout of 'orders' to the candidate: steps 10%%, 25%%, 50%%, 100%%, one every 0.4 s"
+        + " while the gates pass (error rate at most 1 point above the legacy's, p99 at most 10x, 10 requests or"
+        + " more on the candidate).%n");
+    out.flush();
+    var control = tandem.control();
+    Blocking.await(control.startRollout("orders", plan, "demo", "demo: release 2 of the orders service"));
+    DemoTraffic traffic = new DemoTraffic(vertx, tandem.port(), 7);
+    int shownStep = 0;
+    boolean broken = false;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() < deadline) {
+      var state = control.rollout("orders");
+      String status = state.getString("status");
+      int step = state.getInteger("step");
+      if (step != shownStep && status.equals("running")) {
+        out.printf("  step %d: %s%% of users on the candidate%n", step,
+            dev.tandem.proxy.config.Percent.plain(state.getDouble("currentWeight")));
+        out.flush();
+        shownStep = step;
+      }
+      if (!broken && step >= 3) {
+        candidate.failing(true);
+        broken = true;
+        out.println("  ... the candidate starts failing (503) at 50%");
+        out.flush();
+      }
+      if (!status.equals("running")) {
+        out.printf("  rollout %s: %s; canary weight now %s%%%n", status.replace('_', ' '),
+            state.getString("endedReason"), dev.tandem.proxy.config.Percent.plain(state.getDouble("currentWeight")));
+        break;
+      }
+      Blocking.await(traffic.burst(30));
+    }
+    candidate.failing(false);
+    out.println("Audit log (GET /admin/audit), oldest first:");
+    var entries = Blocking.await(control.audit(20));
+    java.util.Collections.reverse(entries);
+    for (var e : entries) {
+      out.printf("  %s  %-7s %-17s %s -> %s%s%n", e.getString("time"), e.getString("caller"), e.getString("action"),
+          weightOf(e.getValue("old")), weightOf(e.getValue("new")),
+          e.getString("reason") == null ? "" : "  (" + e.getString("reason") + ")");
+    }
+    out.flush();
+  }
+
+  private static String weightOf(Object v) {
+    return v instanceof io.vertx.core.json.JsonObject o && o.containsKey("weight")
+        ? dev.tandem.proxy.config.Percent.plain(o.getDouble("weight")) + "%" : "-";
+  }
+
   /** Waits (main thread, bounded) until every mirror copy of the burst has its final outcome. */
   private static void awaitSettled(MirrorLedger ledger, long eligible) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -124,7 +194,7 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  private String demoConfig(int legacyPort, int candidatePort, String deadLetterFile) {
+  private String demoConfig(int legacyPort, int candidatePort, String deadLetterFile, String stateFile) {
     return """
         server: { host: 127.0.0.1, port: %d }
         admin: { host: 127.0.0.1, port: %d, token: %s }
@@ -138,6 +208,7 @@ final class DemoCommand implements Callable<Integer> {
             canary: { backend: candidate, weight: 0 }
             mirror: { backend: candidate, percent: 100, timeout: 2s }
         deadLetters: { file: "%s" }
-        """.formatted(port, adminPort, DEMO_TOKEN, legacyPort, candidatePort, deadLetterFile);
+        state: { file: "%s" }
+        """.formatted(port, adminPort, DEMO_TOKEN, legacyPort, candidatePort, deadLetterFile, stateFile);
   }
 }

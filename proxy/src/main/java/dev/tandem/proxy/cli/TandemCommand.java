@@ -13,7 +13,7 @@ import java.util.concurrent.Callable;
         "Shadow, canary and compare: a proxy for moving traffic from a legacy service to its replacement.",
         ""},
     subcommands = {ProxyCommand.class, DemoCommand.class, ReplayCommand.class, VerifyDbCommand.class,
-        DlqCommand.class, CommandLine.HelpCommand.class},
+        DlqCommand.class, AdminCommand.class, CommandLine.HelpCommand.class},
     footer = {"", "Start with './tandem demo'. Docs: README.md"})
 public final class TandemCommand implements Callable<Integer> {
 
@@ -30,6 +30,10 @@ public final class TandemCommand implements Callable<Integer> {
       return Console.EXIT_USAGE;
     });
     cl.setExecutionExceptionHandler((e, line, parsed) -> {
+      if (e instanceof Console.UsageProblem) {
+        line.getErr().flush();
+        return Console.EXIT_USAGE;
+      }
       line.getErr().println("tandem: " + Console.describe(e));
       if (System.getenv("TANDEM_DEBUG") != null) {
         e.printStackTrace(line.getErr());

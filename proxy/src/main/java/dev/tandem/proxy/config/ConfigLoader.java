@@ -132,20 +132,14 @@ public final class ConfigLoader {
     StoreConfig comparator = readStore(root.child("comparator"), List.of(StoreConfig.MEMORY, StoreConfig.POSTGRES));
     VerifyConfig verify = readVerify(root.child("verify"));
     DeadLetterConfig deadLetters = readDeadLetters(root.child("deadLetters"));
+    StateConfig state = readState(root.scalarOrChild("state"), idempotency);
     root.rejectUnknownKeys();
 
     if (server.port() != 0 && server.port() == admin.port()
         && (server.host().equals(admin.host()) || server.host().equals("0.0.0.0") || admin.host().equals("0.0.0.0"))) {
       problems.error("admin.port", "must differ from server.port (" + server.port() + ")");
     }
-    for (RouteConfig r : routes) {
-      int i = routes.indexOf(r);
-      if (r.canary() != null && r.canary().weight() > 0) {
-        problems.warn("routes[" + i + "].canary", "canary routing arrives with a later release; all of this route's"
-            + " traffic goes to '" + r.primary() + "' for now");
-      }
-    }
-    return new TandemConfig(server, admin, backends, routes, idempotency, comparator, verify, deadLetters);
+    return new TandemConfig(server, admin, backends, routes, idempotency, comparator, verify, deadLetters, state);
   }
 
   private ServerConfig readServer(Node n) {
@@ -274,10 +268,7 @@ public final class ConfigLoader {
       CanaryConfig canary = null;
       Node c = n.child("canary");
       if (c.isPresent()) {
-        String backend = c.requiredString("backend");
-        checkBackend(c, "backend", backend, backends);
-        canary = new CanaryConfig(backend, c.percent("weight", 0));
-        c.rejectUnknownKeys();
+        canary = readCanary(c, backends);
       }
       MirrorConfig mirror = null;
       Node m = n.child("mirror");
@@ -288,6 +279,134 @@ public final class ConfigLoader {
       out.add(new RouteConfig(name, match, primary, canary, mirror));
     }
     return out;
+  }
+
+  private CanaryConfig readCanary(Node c, Set<String> backends) {
+    String backend = c.requiredString("backend");
+    checkBackend(c, "backend", backend, backends);
+    double weight;
+    if (c.has("weightTotal")) {
+      // NGINX ingress's canary-weight-total: weight counts out of this total instead of 100.
+      int total = c.integer("weightTotal", 100, 1, 1_000_000);
+      double w = c.number("weight", 0);
+      if (w < 0 || w > total) {
+        c.error("weight", "must be between 0 and weightTotal (" + total + "), got " + w);
+        w = 0;
+      }
+      weight = Math.rint(w * 100.0 / total * 100) / 100;
+    } else {
+      weight = c.percent("weight", 0);
+    }
+    String header = c.string("header", CanaryConfig.DEFAULT_HEADER);
+    String headerValue = c.string("headerValue", null);
+    java.util.regex.Pattern headerPattern = pattern(c, "headerPattern");
+    Map<String, java.util.regex.Pattern> matchHeaders = new LinkedHashMap<>();
+    c.entries("matchHeaders").forEach((name, v) -> {
+      try {
+        matchHeaders.put(name, java.util.regex.Pattern.compile(v.text() == null ? "" : v.text()));
+      } catch (java.util.regex.PatternSyntaxException e) {
+        v.error("is not a valid regex: " + e.getDescription());
+      }
+    });
+    String cookie = c.string("cookie", CanaryConfig.DEFAULT_COOKIE);
+    CanaryConfig.Sticky sticky = CanaryConfig.Sticky.DEFAULT;
+    Node st = c.child("sticky");
+    if (st.isPresent()) {
+      sticky = new CanaryConfig.Sticky(st.string("header", null),
+          st.string("cookie", CanaryConfig.Sticky.DEFAULT_COOKIE),
+          st.duration("maxAge", CanaryConfig.Sticky.DEFAULT_MAX_AGE));
+      if (!sticky.cookie().matches("[!#$%&'*+.^_`|~0-9A-Za-z-]+")) {
+        st.error("cookie", "is not a valid cookie name, got '" + sticky.cookie() + "'");
+      }
+      st.rejectUnknownKeys();
+    }
+    String backendHeader = c.string("backendHeader", null);
+    RolloutConfig rollout = null;
+    Node r = c.child("rollout");
+    if (r.isPresent()) {
+      rollout = readRollout(r);
+    }
+    c.rejectUnknownKeys();
+    return new CanaryConfig(backend, weight, header, headerValue, headerPattern, matchHeaders, cookie, sticky,
+        backendHeader == null || backendHeader.isBlank() ? null : backendHeader, rollout);
+  }
+
+  private RolloutConfig readRollout(Node r) {
+    List<Double> steps = new ArrayList<>();
+    List<String> stepValues = r.strings("steps");
+    if (stepValues.isEmpty()) {
+      r.error("steps", "at least one step is required, e.g. [5, 10, 25, 50, 100]");
+    }
+    for (String step : stepValues) {
+      String problem = Percent.problem(step);
+      if (problem != null) {
+        r.error("steps", problem);
+        continue;
+      }
+      double w = Double.parseDouble(step.trim());
+      if (!steps.isEmpty() && w <= steps.get(steps.size() - 1)) {
+        r.error("steps", "must go up, got " + Percent.plain(w) + " after " + Percent.plain(steps.get(steps.size() - 1)));
+      }
+      steps.add(w);
+    }
+    var interval = r.duration("interval", RolloutConfig.DEFAULT_INTERVAL);
+    RolloutConfig.Gates gates = readGates(r.child("gates"));
+    r.rejectUnknownKeys();
+    return new RolloutConfig(steps, interval, gates);
+  }
+
+  private static RolloutConfig.Gates readGates(Node g) {
+    RolloutConfig.Gates d = RolloutConfig.Gates.DEFAULT;
+    var gates = new RolloutConfig.Gates(g.number("maxErrorRateIncrease", d.maxErrorRateIncrease()),
+        g.number("maxP99Ratio", d.maxP99Ratio()), g.percent("maxDiffRate", d.maxDiffRate()),
+        g.integer("minRequests", d.minRequests(), 0, Integer.MAX_VALUE));
+    g.rejectUnknownKeys();
+    return gates;
+  }
+
+  private static java.util.regex.Pattern pattern(Node n, String key) {
+    String v = n.string(key, null);
+    if (v == null) {
+      return null;
+    }
+    try {
+      return java.util.regex.Pattern.compile(v);
+    } catch (java.util.regex.PatternSyntaxException e) {
+      n.error(key, "is not a valid regex: " + e.getDescription());
+      return null;
+    }
+  }
+
+  private StateConfig readState(Node n, IdempotencyConfig idempotency) {
+    if (!n.isPresent()) {
+      return StateConfig.DEFAULT;
+    }
+    String text = n.text();
+    if (text != null) {
+      // The short form, state: redis, shares the idempotency store's Redis.
+      if (text.equalsIgnoreCase(StateConfig.FILE)) {
+        return StateConfig.DEFAULT;
+      }
+      if (text.equalsIgnoreCase(StateConfig.REDIS)) {
+        String url = StoreConfig.REDIS.equals(idempotency.store().kind()) ? idempotency.store().url() : null;
+        if (url == null) {
+          n.error("'state: redis' uses idempotency.redis, which is not set; write state: { store: redis, "
+              + "redis: redis://host:6379 }");
+        }
+        return new StateConfig(StateConfig.REDIS, StateConfig.DEFAULT_FILE, url, StateConfig.DEFAULT_PREFIX);
+      }
+      n.error("must be file, redis, or { store: ..., ... }, got '" + text + "'");
+      return StateConfig.DEFAULT;
+    }
+    String store = n.oneOf("store", StateConfig.FILE, List.of(StateConfig.FILE, StateConfig.REDIS));
+    String file = n.string("file", StateConfig.DEFAULT_FILE);
+    String redis = n.string("redis", null);
+    String prefix = n.string("prefix", StateConfig.DEFAULT_PREFIX);
+    if (store.equals(StateConfig.REDIS) && (redis == null || !redis.startsWith("redis"))) {
+      n.error("redis", "is required when store is redis (a URL such as redis://127.0.0.1:6379)");
+    }
+    n.rejectUnknownKeys();
+    return new StateConfig(store, file, redis, prefix);
   }
 
   private MirrorConfig readMirror(Node m, Set<String> backends) {
@@ -374,15 +493,24 @@ public final class ConfigLoader {
   }
 
   private DeadLetterConfig readDeadLetters(Node n) {
-    String store = n.oneOf("store", DeadLetterConfig.FILE, List.of(DeadLetterConfig.FILE, DeadLetterConfig.REDIS));
+    String store = n.oneOf("store", DeadLetterConfig.FILE,
+        List.of(DeadLetterConfig.FILE, DeadLetterConfig.REDIS, DeadLetterConfig.POSTGRES));
     String file = n.string("file", DeadLetterConfig.DEFAULT_FILE);
     String redis = n.string("redis", null);
     String stream = n.string("stream", DeadLetterConfig.DEFAULT_STREAM);
+    String postgres = n.string("postgres", null);
+    String table = n.string("table", DeadLetterConfig.DEFAULT_TABLE);
     if (store.equals(DeadLetterConfig.REDIS) && (redis == null || !redis.startsWith("redis"))) {
       n.error("redis", "is required when store is redis (a URL such as redis://127.0.0.1:6379)");
     }
+    if (store.equals(DeadLetterConfig.POSTGRES) && (postgres == null || !postgres.startsWith("postgres"))) {
+      n.error("postgres", "is required when store is postgres (a URL such as postgresql://postgres@127.0.0.1:5432/tandem)");
+    }
+    if (!table.matches("[A-Za-z_][A-Za-z0-9_]{0,62}(\\.[A-Za-z_][A-Za-z0-9_]{0,62})?")) {
+      n.error("table", "must be a plain SQL table name, optionally schema.table (letters, digits, _), got '" + table + "'");
+    }
     n.rejectUnknownKeys();
-    return new DeadLetterConfig(store, file, redis, stream);
+    return new DeadLetterConfig(store, file, redis, stream, postgres, table);
   }
 
   private static void checkBackend(Node n, String key, String name, Set<String> backends) {

@@ -4,10 +4,10 @@ import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Durations as users write them in configuration and on the command line: {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h}. */
+/** Durations as users write them in configuration and on the command line: {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h}, {@code 30d}. */
 public final class Durations {
 
-  private static final Pattern FORM = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
+  private static final Pattern FORM = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
 
   private Durations() {
   }
@@ -23,7 +23,8 @@ public final class Durations {
       case "ms" -> Duration.ofMillis(n);
       case "s" -> Duration.ofSeconds(n);
       case "m" -> Duration.ofMinutes(n);
-      default -> Duration.ofHours(n);
+      case "h" -> Duration.ofHours(n);
+      default -> Duration.ofDays(n);
     };
   }
 

@@ -71,6 +71,12 @@ final class Node {
     return child;
   }
 
+  /** The value at {@code key} whatever its kind, for keys that take either a word or a mapping. */
+  Node scalarOrChild(String key) {
+    read.add(key);
+    return new Node(json.get(key), pathOf(key), problems);
+  }
+
   /** The value itself as text, for nodes that are plain scalars (a backend given as a URL string). */
   String text() {
     return json.isValueNode() ? json.asText() : null;
@@ -146,26 +152,12 @@ final class Node {
     if (v == null) {
       return defaultValue;
     }
-    double d;
-    if (v.isNumber()) {
-      d = v.asDouble();
-    } else {
-      try {
-        d = Double.parseDouble(v.asText().trim());
-      } catch (NumberFormatException e) {
-        error(key, "must be a number between 0 and 100, got " + describe(v));
-        return defaultValue;
-      }
-    }
-    if (Double.isNaN(d) || d < 0 || d > 100) {
-      error(key, "must be between 0 and 100, got " + v.asText());
+    String problem = v.isNumber() ? Percent.problem(v.asDouble()) : Percent.problem(v.isValueNode() ? v.asText() : null);
+    if (problem != null) {
+      error(key, problem.endsWith("100") ? problem + ", got " + describe(v) : problem);
       return defaultValue;
     }
-    if (Math.abs(d * 100 - Math.rint(d * 100)) > 1e-6) {
-      error(key, "must have at most two decimals, got " + v.asText());
-      return defaultValue;
-    }
-    return d;
+    return v.isNumber() ? v.asDouble() : Double.parseDouble(v.asText().trim());
   }
 
   Duration duration(String key, Duration defaultValue) {

@@ -15,7 +15,8 @@ public record TandemConfig(
     IdempotencyConfig idempotency,
     StoreConfig comparator,
     VerifyConfig verify,
-    DeadLetterConfig deadLetters) {
+    DeadLetterConfig deadLetters,
+    StateConfig state) {
 
   public TandemConfig {
     backends = Map.copyOf(backends);

@@ -40,6 +40,7 @@ public final class OrdersApi {
   private final Flavour flavour;
   private final Map<Long, Order> orders = new LinkedHashMap<>();
   private final AtomicLong received = new AtomicLong();
+  private volatile boolean failing;
   private long nextId = 1001;
   private HttpServer server;
 
@@ -71,6 +72,12 @@ public final class OrdersApi {
     Router router = Router.router(vertx);
     router.route().handler(ctx -> {
       api.received.incrementAndGet();
+      if (api.failing) {
+        // The demo's bad release: every request fails, as a broken deployment would.
+        ctx.response().setStatusCode(503).putHeader("Content-Type", "application/json")
+            .end("{\"error\":\"database connection pool exhausted\"}");
+        return;
+      }
       ctx.response().putHeader("Server", flavour == Flavour.LEGACY ? "orders-legacy/1.4" : "orders-v2/0.9")
           .putHeader("X-Request-Id", UUID.randomUUID().toString());
       ctx.next();
@@ -89,6 +96,11 @@ public final class OrdersApi {
 
   public int port() {
     return server.actualPort();
+  }
+
+  /** Makes every request fail with 503 from now on (true), or answer normally again (false). */
+  public void failing(boolean fail) {
+    this.failing = fail;
   }
 
   /** Requests this service has received. */

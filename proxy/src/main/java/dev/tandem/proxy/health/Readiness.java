@@ -37,6 +37,12 @@ public final class Readiness {
     if (StoreConfig.POSTGRES.equals(comparator.kind())) {
       probes.add(StoreProbe.postgres(vertx, "comparator (postgres)", comparator.url(), PROBE_TIMEOUT_MILLIS));
     }
+    var deadLetters = config.deadLetters();
+    if (dev.tandem.proxy.config.DeadLetterConfig.REDIS.equals(deadLetters.store())) {
+      probes.add(StoreProbe.redis(vertx, "deadLetters (redis)", deadLetters.redis(), PROBE_TIMEOUT_MILLIS));
+    } else if (dev.tandem.proxy.config.DeadLetterConfig.POSTGRES.equals(deadLetters.store())) {
+      probes.add(StoreProbe.postgres(vertx, "deadLetters (postgres)", deadLetters.postgres(), PROBE_TIMEOUT_MILLIS));
+    }
     return probes;
   }
 

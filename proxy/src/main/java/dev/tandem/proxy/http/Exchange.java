@@ -1,10 +1,11 @@
 package dev.tandem.proxy.http;
 
-import dev.tandem.proxy.metrics.ProxyMetrics;
+import dev.tandem.proxy.metrics.Recorder;
 import dev.tandem.proxy.mirror.MirrorCopy;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.streams.ReadStream;
 import io.vertx.core.AsyncResult;
+import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
@@ -26,17 +27,20 @@ final class Exchange {
   private final HttpServerRequest request;
   private final HttpServerResponse response;
   private final Backend backend;
-  private final ProxyMetrics.Series metrics;
+  private final Recorder metrics;
   private final String uri;
   private final long startNanos;
   private final MirrorCopy copy;
+  private final Handler<HttpServerResponse> decorate;
   private HttpClientRequest upstream;
   private boolean hasBody;
   private boolean finished;
 
-  Exchange(HttpServerRequest request, Backend backend, ProxyMetrics.Series metrics, String uri, long startNanos,
-           MirrorCopy copy) {
+  /** @param decorate adds Tandem's own headers (sticky cookie, backend header) to the answer; may be null */
+  Exchange(HttpServerRequest request, Backend backend, Recorder metrics, String uri, long startNanos,
+           MirrorCopy copy, Handler<HttpServerResponse> decorate) {
     this.copy = copy;
+    this.decorate = decorate;
     this.request = request;
     this.response = request.response();
     this.backend = backend;
@@ -121,6 +125,9 @@ final class Exchange {
     response.setStatusCode(answer.statusCode());
     response.setStatusMessage(answer.statusMessage());
     HopByHop.copy(answer.headers(), response.headers(), false);
+    if (decorate != null) {
+      decorate.handle(response);
+    }
     boolean bodyless = request.method() == HttpMethod.HEAD || answer.statusCode() == 204
         || answer.statusCode() == 304 || answer.statusCode() < 200;
     long length = contentLength(answer.headers().get("Content-Length"));
@@ -174,6 +181,9 @@ final class Exchange {
     if (response.headWritten()) {
       response.reset();
     } else {
+      if (decorate != null) {
+        decorate.handle(response);
+      }
       ProxyErrors.send(response, status, backend.name(), ProxyErrors.describe(failure));
     }
     finish(status);

@@ -1,32 +1,62 @@
 package dev.tandem.proxy.http;
 
+import dev.tandem.proxy.canary.CanaryRouter;
+import dev.tandem.proxy.canary.SideStats;
+import dev.tandem.proxy.config.CanaryConfig;
 import dev.tandem.proxy.metrics.ProxyMetrics;
+import dev.tandem.proxy.metrics.Recorder;
 import dev.tandem.proxy.mirror.MirrorCopy;
 import dev.tandem.proxy.mirror.RouteMirror;
 import dev.tandem.proxy.route.Route;
 import dev.tandem.proxy.route.RouteTable;
 import io.vertx.core.Handler;
+import io.vertx.core.http.Cookie;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 
 import java.util.IdentityHashMap;
 import java.util.Map;
 
-/** The data plane's request handler: finds the route and hands the request to an {@link Exchange}. */
+/**
+ * The data plane's request handler: finds the route, chooses the side (primary or canary), starts the mirror copy
+ * and hands the request to an {@link Exchange}.
+ */
 final class ForwardingHandler implements Handler<HttpServerRequest> {
 
-  private final RouteTable routes;
-  private final Map<String, Backend> backends;
-  private final Map<Route, ProxyMetrics.Series> primarySeries = new IdentityHashMap<>();
-  private final ProxyMetrics.Series unmatched;
-  private final Map<Route, RouteMirror> mirrors;
+  /** Everything one route needs per request, looked up once per event loop. */
+  private record Plan(Backend primary, Recorder primaryRecorder, CanaryRouter canary, Backend canaryBackend,
+                      Recorder canaryRecorder, RouteMirror mirror) {
+  }
 
+  private final RouteTable routes;
+  private final Map<Route, Plan> plans = new IdentityHashMap<>();
+  private final ProxyMetrics.Series unmatched;
+
+  /**
+   * @param canaryStats per route with a canary: the primary's and the canary's interval stats, for rollout gates
+   */
   ForwardingHandler(RouteTable routes, Map<String, Backend> backends, ProxyMetrics metrics,
-                    Map<Route, RouteMirror> mirrors) {
+                    Map<Route, RouteMirror> mirrors, Map<Route, SideStats[]> canaryStats) {
     this.routes = routes;
-    this.mirrors = mirrors;
-    this.backends = backends;
     for (Route r : routes.routes()) {
-      primarySeries.put(r, metrics.series(r.name(), r.config().primary()));
+      String primary = r.config().primary();
+      Recorder primaryRecorder = metrics.series(r.name(), primary);
+      CanaryConfig cc = r.config().canary();
+      CanaryRouter router = null;
+      Backend canaryBackend = null;
+      Recorder canaryRecorder = null;
+      if (cc != null) {
+        SideStats[] stats = canaryStats.get(r);
+        router = new CanaryRouter(cc, r.state());
+        canaryBackend = backends.get(cc.backend());
+        canaryRecorder = metrics.series(r.name(), cc.backend());
+        if (stats != null) {
+          primaryRecorder = primaryRecorder.andThen(stats[0]);
+          canaryRecorder = canaryRecorder.andThen(stats[1]);
+        }
+      }
+      plans.put(r, new Plan(backends.get(primary), primaryRecorder, router, canaryBackend, canaryRecorder,
+          mirrors.get(r)));
     }
     this.unmatched = metrics.series(ProxyMetrics.UNMATCHED, ProxyMetrics.NO_BACKEND);
   }
@@ -41,15 +71,41 @@ final class ForwardingHandler implements Handler<HttpServerRequest> {
       unmatched.record(404, System.nanoTime() - start);
       return;
     }
-    Backend backend = backends.get(route.config().primary());
-    ProxyMetrics.Series series = primarySeries.get(route);
-    if (UpgradeTunnel.isWebSocketUpgrade(request)) {
-      new UpgradeTunnel(request, backend, series, uri, start).start();
-    } else {
-      RouteMirror mirror = mirrors.get(route);
-      MirrorCopy copy = mirror == null ? null : mirror.begin(request, uri, pathOf(uri));
-      new Exchange(request, backend, series, uri, start, copy).start();
+    Plan plan = plans.get(route);
+    Backend backend = plan.primary;
+    Recorder recorder = plan.primaryRecorder;
+    Handler<HttpServerResponse> decorate = null;
+    if (plan.canary != null) {
+      CanaryRouter.Choice choice = plan.canary.choose(request);
+      if (choice.canary()) {
+        backend = plan.canaryBackend;
+        recorder = plan.canaryRecorder;
+      }
+      decorate = decorator(choice, plan.canary.config().backendHeader(), backend.name());
     }
+    if (UpgradeTunnel.isWebSocketUpgrade(request)) {
+      new UpgradeTunnel(request, backend, recorder, uri, start).start();
+    } else {
+      MirrorCopy copy = plan.mirror == null ? null : plan.mirror.begin(request, uri, pathOf(uri), backend.name());
+      new Exchange(request, backend, recorder, uri, start, copy, decorate).start();
+    }
+  }
+
+  /** Adds the sticky cookie and the backend header, when there are any, to the client's answer. */
+  private static Handler<HttpServerResponse> decorator(CanaryRouter.Choice choice, String backendHeader,
+                                                       String backend) {
+    Cookie cookie = choice.setCookie();
+    if (cookie == null && backendHeader == null) {
+      return null;
+    }
+    return response -> {
+      if (cookie != null) {
+        response.headers().add("Set-Cookie", cookie.encode());
+      }
+      if (backendHeader != null) {
+        response.headers().set(backendHeader, backend);
+      }
+    };
   }
 
   /** The path and query as the client sent them, byte for byte; an absolute-form target loses its scheme and host. */

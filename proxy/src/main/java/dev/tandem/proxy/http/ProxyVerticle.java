@@ -1,5 +1,7 @@
 package dev.tandem.proxy.http;
 
+import dev.tandem.proxy.canary.RouteControl;
+import dev.tandem.proxy.canary.SideStats;
 import dev.tandem.proxy.config.BackendConfig;
 import dev.tandem.proxy.config.TandemConfig;
 import dev.tandem.proxy.metrics.ProxyMetrics;
@@ -33,6 +35,7 @@ public final class ProxyVerticle extends VerticleBase {
   private final Map<String, Backend> backends = new HashMap<>();
   private final int port;
   private final Mirroring mirroring;
+  private final RouteControl control;
   private final List<ShadowSender> shadows = new ArrayList<>();
   private HttpServer server;
 
@@ -40,8 +43,10 @@ public final class ProxyVerticle extends VerticleBase {
    * @param port where to listen: the configured port, or a negative number for a free port shared by every
    *             instance given the same number
    */
-  public ProxyVerticle(TandemConfig config, RouteTable routes, ProxyMetrics metrics, Mirroring mirroring, int port) {
+  public ProxyVerticle(TandemConfig config, RouteTable routes, ProxyMetrics metrics, Mirroring mirroring,
+                       RouteControl control, int port) {
     this.mirroring = mirroring;
+    this.control = control;
     this.config = config;
     this.routes = routes;
     this.metrics = metrics;
@@ -63,14 +68,19 @@ public final class ProxyVerticle extends VerticleBase {
         .setCompressionSupported(false)
         .setDecompressionSupported(false);
     Map<Route, RouteMirror> mirrors = new IdentityHashMap<>();
+    Map<Route, SideStats[]> canaryStats = new IdentityHashMap<>();
     for (Route r : routes.routes()) {
-      RouteMirror m = mirroring.forEventLoop(vertx, r.config(), shadows);
+      SideStats[] stats = control.stats(r.name());
+      if (stats != null) {
+        canaryStats.put(r, stats);
+      }
+      RouteMirror m = mirroring.forEventLoop(vertx, r, shadows);
       if (m != null) {
         mirrors.put(r, m);
       }
     }
     server = vertx.createHttpServer(options)
-        .requestHandler(new ForwardingHandler(routes, backends, metrics, mirrors));
+        .requestHandler(new ForwardingHandler(routes, backends, metrics, mirrors, canaryStats));
     return server.listen();
   }
 

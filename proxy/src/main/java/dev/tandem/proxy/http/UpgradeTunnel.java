@@ -1,6 +1,6 @@
 package dev.tandem.proxy.http;
 
-import dev.tandem.proxy.metrics.ProxyMetrics;
+import dev.tandem.proxy.metrics.Recorder;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpServerRequest;
@@ -15,11 +15,11 @@ final class UpgradeTunnel {
 
   private final HttpServerRequest request;
   private final Backend backend;
-  private final ProxyMetrics.Series metrics;
+  private final Recorder metrics;
   private final String uri;
   private final long startNanos;
 
-  UpgradeTunnel(HttpServerRequest request, Backend backend, ProxyMetrics.Series metrics, String uri, long startNanos) {
+  UpgradeTunnel(HttpServerRequest request, Backend backend, Recorder metrics, String uri, long startNanos) {
     this.request = request;
     this.backend = backend;
     this.metrics = metrics;

@@ -39,7 +39,7 @@ public final class ProxyMetrics {
   }
 
   /** Meters for one route and backend. */
-  public final class Series {
+  public final class Series implements Recorder {
 
     private static final int MIN_CODE = 100;
     private static final int MAX_CODE = 599;
@@ -59,6 +59,7 @@ public final class ProxyMetrics {
           .register(registry);
     }
 
+    @Override
     public void record(int statusCode, long nanos) {
       duration.record(nanos, TimeUnit.NANOSECONDS);
       counter(statusCode).increment();

@@ -63,7 +63,7 @@ public final class MirrorLedger {
       out.put(o.label(), get(o));
     }
     long skipped = get(Outcome.SKIPPED_SAMPLE) + get(Outcome.SKIPPED_FILTERED) + get(Outcome.SKIPPED_BODY_TOO_LARGE)
-        + get(Outcome.SKIPPED_STATUS) + get(Outcome.SKIPPED_ABORTED);
+        + get(Outcome.SKIPPED_STATUS) + get(Outcome.SKIPPED_ABORTED) + get(Outcome.SKIPPED_CANARY);
     long inFlightNow = inFlight.get();
     out.put("skipped", skipped).put("in_flight", inFlightNow);
     boolean eligibleBalances = get(Outcome.ELIGIBLE)

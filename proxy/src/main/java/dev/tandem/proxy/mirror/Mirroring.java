@@ -68,9 +68,12 @@ public final class Mirroring {
   /** The configured dead-letter store. */
   public static DeadLetterStore deadLetterStore(Vertx vertx, TandemConfig config) {
     var dl = config.deadLetters();
-    return dev.tandem.proxy.config.DeadLetterConfig.REDIS.equals(dl.store())
-        ? new RedisDeadLetterStore(vertx, dl.redis(), dl.stream())
-        : new FileDeadLetterStore(vertx, Path.of(dl.file()));
+    return switch (dl.store()) {
+      case dev.tandem.proxy.config.DeadLetterConfig.REDIS -> new RedisDeadLetterStore(vertx, dl.redis(), dl.stream());
+      case dev.tandem.proxy.config.DeadLetterConfig.POSTGRES ->
+          new PostgresDeadLetterStore(vertx, dl.postgres(), dl.table());
+      default -> new FileDeadLetterStore(vertx, Path.of(dl.file()));
+    };
   }
 
   private static IdempotencyStore memoryStore(IdempotencyConfig ic, MeterRegistry registry) {
@@ -83,7 +86,8 @@ public final class Mirroring {
   }
 
   /** The route's mirror on the calling event loop, with its own shadow connection pools; null if it has none. */
-  public RouteMirror forEventLoop(Vertx vertx, RouteConfig route, List<ShadowSender> created) {
+  public RouteMirror forEventLoop(Vertx vertx, dev.tandem.proxy.route.Route r, List<ShadowSender> created) {
+    RouteConfig route = r.config();
     MirrorConfig mc = route.mirror();
     if (mc == null) {
       return null;
@@ -95,7 +99,7 @@ public final class Mirroring {
           buckets.get(route.name() + "\u0000" + s.backend()), ledger.shadowTimer(s.backend())));
     }
     created.addAll(senders);
-    return new RouteMirror(route.name(), mc, ledger, senders, delivery, keys);
+    return new RouteMirror(route.name(), mc, ledger, senders, delivery, keys, r.state());
   }
 
   public Map<String, MirrorLedger> ledgers() {

@@ -13,6 +13,8 @@ public enum Outcome {
   SKIPPED_STATUS,
   /** A write whose client went away before the primary answered: not mirrored. */
   SKIPPED_ABORTED,
+  /** The shadow's backend answered the client itself (a canary request): a copy would do the work twice. */
+  SKIPPED_CANARY,
   RATE_LIMITED,
   DROPPED_QUEUE_FULL,
   /** Admitted for delivery: every sent copy ends as one of the five below. */

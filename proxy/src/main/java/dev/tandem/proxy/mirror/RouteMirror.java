@@ -4,12 +4,13 @@ import dev.tandem.idempotency.KeyInput;
 import dev.tandem.idempotency.KeyStrategy;
 import dev.tandem.proxy.config.MirrorConfig;
 import dev.tandem.proxy.http.HopByHop;
+import dev.tandem.proxy.route.RouteState;
+import dev.tandem.proxy.route.StablePoint;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.SocketAddress;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,10 +32,12 @@ public final class RouteMirror {
   private final List<ShadowSender> shadows;
   private final Delivery delivery;
   private final KeyStrategy keys;
+  private final RouteState state;
 
   RouteMirror(String route, MirrorConfig config, MirrorLedger ledger, List<ShadowSender> shadows, Delivery delivery,
-              KeyStrategy keys) {
+              KeyStrategy keys, RouteState state) {
     this.route = route;
+    this.state = state;
     this.config = config;
     this.ledger = ledger;
     this.shadows = List.copyOf(shadows);
@@ -45,21 +48,25 @@ public final class RouteMirror {
   /**
    * Starts a copy of {@code request} when the route mirrors it; null otherwise (already counted).
    *
-   * @param uri the path and query as forwarded
+   * @param uri      the path and query as forwarded
+   * @param servedBy the backend answering the client; a shadow on the same backend gets no copy
    */
-  public MirrorCopy begin(HttpServerRequest request, String uri, String path) {
+  public MirrorCopy begin(HttpServerRequest request, String uri, String path, String servedBy) {
     String method = request.method().name();
     String requestId = request.headers().get("X-Request-Id");
     List<ShadowSender> taking = new ArrayList<>(shadows.size());
     boolean filtered = isFiltered(method, path);
     // A random id only when sampling needs one: at 0% or 100% the decision does not depend on it.
-    boolean partial = config.percent() > 0 && config.percent() < 100;
+    double percent = state.mirrorPercent();
+    boolean partial = percent > 0 && percent < 100;
     String sampleKey = requestId != null || !partial ? requestId : UUID.randomUUID().toString();
-    boolean sampled = !filtered && (partial ? sampled(sampleKey, config.percent()) : config.percent() >= 100);
+    boolean sampled = !filtered && (partial ? sampled(sampleKey, percent) : percent >= 100);
     for (ShadowSender s : shadows) {
       ledger.count(Outcome.ELIGIBLE);
       if (filtered) {
         ledger.count(Outcome.SKIPPED_FILTERED);
+      } else if (s.backend().equals(servedBy)) {
+        ledger.count(Outcome.SKIPPED_CANARY);
       } else if (!sampled) {
         ledger.count(Outcome.SKIPPED_SAMPLE);
       } else {
@@ -84,13 +91,7 @@ public final class RouteMirror {
     if (percent <= 0) {
       return false;
     }
-    long h = 1125899906842597L;
-    for (byte b : requestId.getBytes(StandardCharsets.UTF_8)) {
-      h = 31 * h + b;
-    }
-    h *= 0x9E3779B97F4A7C15L;
-    double point = ((h >>> 11) % 10_000) / 100.0;
-    return point < percent;
+    return StablePoint.of(requestId) < percent;
   }
 
   private boolean isFiltered(String method, String path) {

@@ -14,9 +14,12 @@ public final class Route {
   private final String pathPrefix;
   private final List<String> hosts;
   private final Set<String> methods;
+  private final RouteState state;
 
   public Route(RouteConfig config) {
     this.config = config;
+    this.state = new RouteState(config.name(), config.canary() == null ? 0 : config.canary().weight(),
+        config.mirror() == null ? 0 : config.mirror().percent());
     MatchConfig match = config.match();
     this.pathPrefix = match.pathPrefix();
     this.hosts = match.hosts();
@@ -29,6 +32,11 @@ public final class Route {
 
   public RouteConfig config() {
     return config;
+  }
+
+  /** The values an operator can change at run time; start from the configuration's. */
+  public RouteState state() {
+    return state;
   }
 
   /**

@@ -134,6 +134,38 @@ class CliTest {
   }
 
   @Test
+  @DisplayName("admin routes, set-weight, rollback and audit call a running Tandem; mistakes exit 1 or 2 in one line")
+  void admin() {
+    try (var h = new dev.tandem.proxy.TandemHarness()) {
+      int backend = h.backend(req -> req.response().end("ok")).actualPort();
+      var t = h.tandem("""
+          server: { host: 127.0.0.1, port: 0, instances: 1 }
+          admin: { host: 127.0.0.1, port: 0, token: %s }
+          backends: { legacy: "http://127.0.0.1:%d", candidate: "http://127.0.0.1:%d" }
+          routes: [ { name: orders, primary: legacy, canary: { backend: candidate, weight: 0 } } ]
+          """.formatted(dev.tandem.proxy.TandemHarness.TOKEN, backend, backend));
+      String url = "http://127.0.0.1:" + t.adminPort();
+      String token = dev.tandem.proxy.TandemHarness.TOKEN;
+      assertThat(run("admin", "set-weight", "--url", url, "--token", token, "orders", "25", "--reason", "ramp"))
+          .as(err::toString).isZero();
+      assertThat(t.routes().byName("orders").orElseThrow().state().canaryWeight()).isEqualTo(25.0);
+      assertThat(run("admin", "routes", "--url", url, "--token", token)).isZero();
+      assertThat(out.toString()).contains("orders", "candidate (25.0%)");
+      assertThat(run("admin", "rollback", "--url", url, "--token", token, "orders")).isZero();
+      assertThat(t.routes().byName("orders").orElseThrow().state().canaryWeight()).isZero();
+      assertThat(run("admin", "audit", "--url", url, "--token", token)).isZero();
+      assertThat(out.toString()).contains("admin", "set_weight", "(ramp)", "rollback");
+      assertThat(run("admin", "set-weight", "--url", url, "--token", token, "orders", "140")).isEqualTo(1);
+      assertThat(err.toString()).contains("tandem admin: 400 weight must be between 0 and 100, got 140");
+      assertThat(run("admin", "set-weight", "--url", url, "--token", "wrong-token", "orders", "1")).isEqualTo(1);
+      assertThat(err.toString()).contains("401 invalid bearer token");
+      assertThat(run("admin", "routes")).isEqualTo(2);
+      assertThat(err.toString()).contains("say where the admin API is");
+      assertNoStackTrace();
+    }
+  }
+
+  @Test
   @DisplayName("commands of later releases say so plainly and exit 2")
   void laterRelease() {
     for (String command : new String[] {"replay", "verify-db"}) {
@@ -150,7 +182,9 @@ class CliTest {
     String printed = out.toString();
     assertThat(printed).contains("legacy", "candidate", "Sent 30 requests through the proxy",
         "The legacy service answered all 30", "received 30 mirrored copies", "(balanced)", "curl",
-        "Demo stopped.");
+        "step 1: 10% of users on the candidate", "step 3: 50% of users on the candidate",
+        "the candidate starts failing", "rollout rolled back: step 3 at 50%: errorRate failed",
+        "canary weight now 0%", "rollout_start", "rollout_rollback  50% -> 0%", "Demo stopped.");
     assertThat(printed).doesNotContainPattern("[1-9][0-9]* failed");
   }
 }

@@ -61,7 +61,7 @@ class ConfigLoaderTest {
     assertThat(c.server().port()).isEqualTo(8080);
     assertThat(c.admin().tokens()).containsEntry("admin", "s3cret-token");
     assertThat(c.backend("candidate").port()).isEqualTo(9002);
-    assertThat(c.routes().get(0).canary()).isEqualTo(new CanaryConfig("candidate", 0));
+    assertThat(c.routes().get(0).canary()).isEqualTo(CanaryConfig.of("candidate", 0));
     MirrorConfig mirror = c.routes().get(0).mirror();
     assertThat(mirror.backend()).isEqualTo("candidate");
     assertThat(mirror.percent()).isEqualTo(100);
@@ -278,16 +278,65 @@ class ConfigLoaderTest {
   }
 
   @Test
-  @DisplayName("a canary or mirror that is configured but not yet active is a warning, not silence")
-  void inactiveFeaturesWarn() throws Exception {
+  @DisplayName("a canary can express every NGINX ingress canary annotation, sticky users and a declared rollout")
+  void canaryOptions() throws Exception {
     LoadedConfig loaded = loader.parse("""
         backends: { legacy: "http://127.0.0.1:9001", candidate: "http://127.0.0.1:9002" }
         routes:
           - name: default
             primary: legacy
-            canary: { backend: candidate, weight: 10 }
+            canary:
+              backend: candidate
+              weight: 30            # canary-weight
+              weightTotal: 200      # canary-weight-total: 30 of 200 is 15%
+              header: X-Region      # canary-by-header
+              headerValue: eu       # canary-by-header-value
+              headerPattern: "^eu-" # canary-by-header-pattern
+              cookie: beta          # canary-by-cookie
+              matchHeaders: { X-User-Group: "^beta-" }
+              sticky: { header: X-User-Id, cookie: tc, maxAge: 1d }
+              backendHeader: X-Tandem-Backend
+              rollout: { steps: [5, 50, 100], interval: 2m, gates: { maxP99Ratio: 2, minRequests: 10 } }
+        state: { store: file, file: /tmp/s.json }
         """, "t.yaml");
-    assertThat(loaded.warnings()).extracting(ConfigError::path).containsExactly("routes[0].canary");
+    assertThat(loaded.warnings()).isEmpty();
+    CanaryConfig c = loaded.config().routes().get(0).canary();
+    assertThat(c.weight()).isEqualTo(15.0);
+    assertThat(c.header()).isEqualTo("X-Region");
+    assertThat(c.headerValue()).isEqualTo("eu");
+    assertThat(c.headerPattern().pattern()).isEqualTo("^eu-");
+    assertThat(c.cookie()).isEqualTo("beta");
+    assertThat(c.matchHeaders()).containsOnlyKeys("X-User-Group");
+    assertThat(c.sticky()).isEqualTo(new CanaryConfig.Sticky("X-User-Id", "tc", java.time.Duration.ofDays(1)));
+    assertThat(c.backendHeader()).isEqualTo("X-Tandem-Backend");
+    assertThat(c.rollout().steps()).containsExactly(5.0, 50.0, 100.0);
+    assertThat(c.rollout().gates()).isEqualTo(new RolloutConfig.Gates(1.0, 2.0, 5.0, 10));
+    assertThat(loaded.config().state()).isEqualTo(new StateConfig("file", "/tmp/s.json", null, "tandem:"));
+  }
+
+  @Test
+  @DisplayName("canary mistakes are reported with their key: weight, regex, steps, state")
+  void canaryProblems() {
+    assertThat(errors("""
+        backends: { legacy: "http://127.0.0.1:9001" }
+        routes:
+          - name: default
+            primary: legacy
+            canary:
+              backend: legacy
+              weight: 140
+              headerPattern: "(["
+              sticky: { cookie: "bad name" }
+              rollout: { steps: [50, 10], gates: { minRequests: -1 } }
+        state: redis
+        """)).containsExactlyInAnyOrder(
+        "routes[0].canary.weight: must be between 0 and 100, got 140",
+        "routes[0].canary.headerPattern: is not a valid regex: Unclosed character class",
+        "routes[0].canary.sticky.cookie: is not a valid cookie name, got 'bad name'",
+        "routes[0].canary.rollout.steps: must go up, got 10 after 50",
+        "routes[0].canary.rollout.gates.minRequests: must be between 0 and 2147483647, got -1",
+        "state: 'state: redis' uses idempotency.redis, which is not set; write state: { store: redis, redis: "
+            + "redis://host:6379 }");
   }
 
   @Test

@@ -59,6 +59,49 @@ class DeadLetterStoreTest {
   }
 
   @Test
+  @DisplayName("a PostgreSQL table (created on first use) keeps letters byte for byte, and resolved ones drop out")
+  void postgres() throws Exception {
+    String table = "test_dlq_" + UUID.randomUUID().toString().replace("-", "");
+    PostgresDeadLetterStore store = new PostgresDeadLetterStore(vertx, TestServices.postgresUrl(), table);
+    try {
+      roundTrip(store);
+      // A second store on the same table (another instance, or after a restart) sees the same letters.
+      PostgresDeadLetterStore again = new PostgresDeadLetterStore(vertx, TestServices.postgresUrl(), table);
+      assertThat(again.unresolved().await(10, TimeUnit.SECONDS)).extracting(DeadLetter::id).containsExactly("b");
+      again.close().await(10, TimeUnit.SECONDS);
+    } finally {
+      store.close().await(10, TimeUnit.SECONDS);
+      var pool = io.vertx.pgclient.PgBuilder.pool().connectingTo(TestServices.postgresUrl()).using(vertx).build();
+      pool.query("DROP TABLE IF EXISTS " + table).execute().await(10, TimeUnit.SECONDS);
+      pool.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  @DisplayName("a PostgreSQL store that cannot connect fails the append with the cause, which the caller counts as failed")
+  void postgresDown() throws Exception {
+    int dead = freePort();
+    PostgresDeadLetterStore store = new PostgresDeadLetterStore(vertx,
+        "postgresql://postgres@127.0.0.1:" + dead + "/postgres", "tandem_dead_letters");
+    assertThatThrownBy(() -> store.append(letter("x", new byte[0])).await(10, TimeUnit.SECONDS))
+        .hasMessageContaining("Connection refused");
+    store.close().await(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  @DisplayName("a table name that is not a plain identifier is refused")
+  void badTableName() {
+    assertThatThrownBy(() -> new PostgresDeadLetterStore(vertx, "postgresql://127.0.0.1/x", "x; drop table y"))
+        .hasMessageContaining("not a plain SQL identifier");
+  }
+
+  private static int freePort() throws Exception {
+    try (var s = new java.net.ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  @Test
   @DisplayName("a corrupt line in the file is reported with its file and line")
   void corruptFile(@TempDir Path dir) throws Exception {
     Path f = dir.resolve("dlq.jsonl");

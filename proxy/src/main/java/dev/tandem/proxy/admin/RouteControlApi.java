@@ -1,0 +1,267 @@
+package dev.tandem.proxy.admin;
+
+import dev.tandem.proxy.canary.ControlException;
+import dev.tandem.proxy.canary.RouteControl;
+import dev.tandem.proxy.config.Durations;
+import dev.tandem.proxy.config.Percent;
+import dev.tandem.proxy.config.RolloutConfig;
+import dev.tandem.proxy.route.RouteTable;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * The run-time control endpoints: canary weight, mirror percent, rollback, rollouts and the audit log. Every body
+ * is checked before anything changes; a bad one gets a 400 that names the field and what was wrong with it.
+ */
+final class RouteControlApi {
+
+  private static final int MAX_REASON = 500;
+  private static final int MAX_AUDIT_LIMIT = 10_000;
+
+  private final RouteControl control;
+  private final RouteTable routes;
+
+  RouteControlApi(RouteControl control, RouteTable routes) {
+    this.control = control;
+    this.routes = routes;
+  }
+
+  /** A 400 with its message. */
+  private static final class BadRequest extends RuntimeException {
+    BadRequest(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  void mount(Router router) {
+    BodyHandler body = BodyHandler.create().setBodyLimit(64 * 1024);
+    router.get("/admin/routes").handler(ctx -> AdminServer.json(ctx, 200, RoutesView.routes(routes.routes(), control)));
+    router.put("/admin/routes/:name/canary").handler(body).handler(ctx -> change(ctx, () -> {
+      JsonObject b = object(ctx, Set.of("weight", "reason"));
+      return control.setWeight(name(ctx), percent(b, "weight"), caller(ctx), reason(b));
+    }));
+    router.put("/admin/routes/:name/mirror").handler(body).handler(ctx -> change(ctx, () -> {
+      JsonObject b = object(ctx, Set.of("percent", "reason"));
+      return control.setMirror(name(ctx), percent(b, "percent"), caller(ctx), reason(b));
+    }));
+    router.post("/admin/routes/:name/rollback").handler(body).handler(ctx -> change(ctx, () -> {
+      JsonObject b = object(ctx, Set.of("reason"));
+      return control.rollback(name(ctx), caller(ctx), reason(b));
+    }));
+    router.post("/admin/routes/:name/rollout").handler(body).handler(ctx -> change(ctx, () -> {
+      JsonObject b = object(ctx, Set.of("steps", "interval", "gates", "reason"));
+      String route = name(ctx);
+      RolloutConfig declared = routes.byName(route).map(r -> r.config().canary())
+          .map(c -> c.rollout()).orElse(null);
+      return control.startRollout(route, plan(b, declared), caller(ctx), reason(b));
+    }));
+    router.get("/admin/routes/:name/rollout").handler(ctx -> change(ctx,
+        () -> Future.succeededFuture(control.rollout(name(ctx)))));
+    router.post("/admin/routes/:name/rollout/:action").handler(body).handler(ctx -> change(ctx, () -> {
+      JsonObject b = object(ctx, Set.of("reason"));
+      String route = name(ctx);
+      return switch (ctx.pathParam("action")) {
+        case "pause" -> control.pauseRollout(route, caller(ctx), reason(b));
+        case "resume" -> control.resumeRollout(route, caller(ctx), reason(b));
+        case "abort" -> control.abortRollout(route, caller(ctx), reason(b));
+        default -> throw new ControlException(404, "no rollout action '" + ctx.pathParam("action")
+            + "' (pause, resume, abort)");
+      };
+    }));
+    router.get("/admin/audit").handler(ctx -> change(ctx, () -> {
+      int limit = 100;
+      String l = ctx.request().getParam("limit");
+      if (l != null) {
+        try {
+          limit = Integer.parseInt(l);
+        } catch (NumberFormatException e) {
+          throw new BadRequest("limit must be a whole number, got '" + l + "'");
+        }
+        if (limit < 1 || limit > MAX_AUDIT_LIMIT) {
+          throw new BadRequest("limit must be between 1 and " + MAX_AUDIT_LIMIT + ", got " + limit);
+        }
+      }
+      return control.audit(limit).map(entries -> new JsonObject().put("count", entries.size())
+          .put("entries", new JsonArray(new ArrayList<>(entries))));
+    }));
+  }
+
+  /** Runs a change and answers: 200 with its result, 400/404/409 for what the caller got wrong, 500 otherwise. */
+  private static void change(RoutingContext ctx, Supplier<Future<JsonObject>> action) {
+    Future<JsonObject> result;
+    try {
+      result = action.get();
+    } catch (BadRequest e) {
+      AdminServer.json(ctx, 400, error("bad_request", e.getMessage()));
+      return;
+    } catch (ControlException e) {
+      AdminServer.json(ctx, e.status(), error(e.status() == 404 ? "not_found" : "conflict", e.getMessage()));
+      return;
+    }
+    result.onComplete(ar -> {
+      if (ar.succeeded()) {
+        AdminServer.json(ctx, 200, ar.result());
+      } else {
+        // The change is applied; saving it (state store down) is what failed.
+        AdminServer.json(ctx, 500, error("state_not_saved", "the change applies on this instance, but saving it "
+            + "failed: " + ar.cause().getMessage()));
+      }
+    });
+  }
+
+  private static JsonObject error(String code, String message) {
+    return new JsonObject().put("error", code).put("message", message);
+  }
+
+  private static String name(RoutingContext ctx) {
+    return ctx.pathParam("name");
+  }
+
+  private static String caller(RoutingContext ctx) {
+    String caller = ctx.get(BearerAuth.CALLER);
+    return caller == null ? "unknown" : caller;
+  }
+
+  /** The body as a JSON object with only {@code allowed} fields; an empty body is an empty object. */
+  private static JsonObject object(RoutingContext ctx, Set<String> allowed) {
+    io.vertx.core.buffer.Buffer raw = ctx.body() == null ? null : ctx.body().buffer();
+    if (raw == null || raw.length() == 0) {
+      return new JsonObject();
+    }
+    Object parsed;
+    try {
+      parsed = raw.toJsonValue();
+    } catch (RuntimeException e) {
+      throw new BadRequest("the body is not valid JSON: " + e.getMessage());
+    }
+    if (!(parsed instanceof JsonObject o)) {
+      throw new BadRequest("the body must be a JSON object such as " + example(allowed));
+    }
+    for (String f : o.fieldNames()) {
+      if (!allowed.contains(f)) {
+        throw new BadRequest("unknown field '" + f + "'; allowed: " + String.join(", ", allowed.stream().sorted()
+            .toList()));
+      }
+    }
+    return o;
+  }
+
+  private static String example(Set<String> allowed) {
+    if (allowed.contains("weight")) {
+      return "{\"weight\": 12.5}";
+    }
+    return allowed.contains("percent") ? "{\"percent\": 50}" : "{\"reason\": \"...\"}";
+  }
+
+  private static double percent(JsonObject b, String field) {
+    Object v = b.getValue(field);
+    if (v == null) {
+      throw new BadRequest(field + " is required, e.g. {\"" + field + "\": 12.5}");
+    }
+    if (!(v instanceof Number n)) {
+      throw new BadRequest(field + " must be a number between 0 and 100, got " + describe(v));
+    }
+    String problem = Percent.problem(n.doubleValue());
+    if (problem != null) {
+      throw new BadRequest(field + " " + problem);
+    }
+    return n.doubleValue();
+  }
+
+  private static String reason(JsonObject b) {
+    Object v = b.getValue("reason");
+    if (v == null) {
+      return null;
+    }
+    if (!(v instanceof String s)) {
+      throw new BadRequest("reason must be a string, got " + describe(v));
+    }
+    if (s.length() > MAX_REASON) {
+      throw new BadRequest("reason must be at most " + MAX_REASON + " characters, got " + s.length());
+    }
+    return s.isBlank() ? null : s;
+  }
+
+  private static String describe(Object v) {
+    return v instanceof String s ? "the string \"" + s + "\"" : String.valueOf(v);
+  }
+
+  /** The rollout plan from the body, each part defaulting to the one declared in the configuration. */
+  private static RolloutConfig plan(JsonObject b, RolloutConfig declared) {
+    List<Double> steps = new ArrayList<>();
+    if (b.containsKey("steps")) {
+      if (!(b.getValue("steps") instanceof JsonArray list) || list.isEmpty()) {
+        throw new BadRequest("steps must be a non-empty list of weights, e.g. [5, 10, 25, 50, 100]");
+      }
+      for (Object o : list) {
+        if (!(o instanceof Number n)) {
+          throw new BadRequest("steps must hold numbers, got " + describe(o));
+        }
+        String problem = Percent.problem(n.doubleValue());
+        if (problem != null) {
+          throw new BadRequest("steps: " + problem);
+        }
+        if (!steps.isEmpty() && n.doubleValue() <= steps.get(steps.size() - 1)) {
+          throw new BadRequest("steps must go up, got " + Percent.plain(n.doubleValue()) + " after "
+              + Percent.plain(steps.get(steps.size() - 1)));
+        }
+        steps.add(n.doubleValue());
+      }
+    } else if (declared != null) {
+      steps.addAll(declared.steps());
+    } else {
+      throw new BadRequest("steps are required (the route's configuration declares no rollout), e.g. "
+          + "{\"steps\": [5, 10, 25, 50, 100], \"interval\": \"5m\"}");
+    }
+    Duration interval = declared == null ? RolloutConfig.DEFAULT_INTERVAL : declared.interval();
+    if (b.containsKey("interval")) {
+      if (!(b.getValue("interval") instanceof String s)) {
+        throw new BadRequest("interval must be a duration such as \"5m\" or \"30s\"");
+      }
+      interval = Durations.parse(s);
+      if (interval == null) {
+        throw new BadRequest("interval must be a duration such as \"5m\" or \"30s\", got \"" + s + "\"");
+      }
+      if (interval.isZero()) {
+        throw new BadRequest("interval must be positive, got \"" + s + "\"");
+      }
+    }
+    RolloutConfig.Gates d = declared == null ? RolloutConfig.Gates.DEFAULT : declared.gates();
+    if (b.containsKey("gates")) {
+      if (!(b.getValue("gates") instanceof JsonObject g)) {
+        throw new BadRequest("gates must be an object such as {\"maxErrorRateIncrease\": 1, \"maxP99Ratio\": 1.5}");
+      }
+      Set<String> known = Set.of("maxErrorRateIncrease", "maxP99Ratio", "maxDiffRate", "minRequests");
+      for (String f : g.fieldNames()) {
+        if (!known.contains(f)) {
+          throw new BadRequest("unknown gate '" + f + "'; known: " + String.join(", ", known.stream().sorted().toList()));
+        }
+      }
+      d = new RolloutConfig.Gates(nonNegative(g, "maxErrorRateIncrease", d.maxErrorRateIncrease()),
+          nonNegative(g, "maxP99Ratio", d.maxP99Ratio()), nonNegative(g, "maxDiffRate", d.maxDiffRate()),
+          (int) nonNegative(g, "minRequests", d.minRequests()));
+    }
+    return new RolloutConfig(steps, interval, d);
+  }
+
+  private static double nonNegative(JsonObject g, String field, double dflt) {
+    Object v = g.getValue(field);
+    if (v == null) {
+      return dflt;
+    }
+    if (!(v instanceof Number n) || n.doubleValue() < 0 || Double.isNaN(n.doubleValue())) {
+      throw new BadRequest("gates." + field + " must be a number ≥ 0, got " + describe(v));
+    }
+    return n.doubleValue();
+  }
+}

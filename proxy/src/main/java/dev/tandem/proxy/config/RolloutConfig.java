@@ -1,0 +1,36 @@
+package dev.tandem.proxy.config;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * A progressive rollout: the canary weight goes through {@code steps}, one per {@code interval}, as long as the
+ * gates pass over the interval just ended; a failed gate sets the weight to 0 and stops.
+ *
+ * @param steps    canary weights in percent, ascending
+ * @param interval time spent at each step before its gates are checked
+ * @param gates    what the canary must satisfy against the primary
+ */
+public record RolloutConfig(List<Double> steps, Duration interval, Gates gates) {
+
+  public static final Duration DEFAULT_INTERVAL = Duration.ofMinutes(1);
+
+  public RolloutConfig {
+    steps = List.copyOf(steps);
+  }
+
+  /**
+   * The checks made before each step, canary against primary over the last interval.
+   *
+   * @param maxErrorRateIncrease the canary's error rate (5xx, in percent) may exceed the primary's by at most this
+   *                             many points
+   * @param maxP99Ratio          the canary's p99 latency may be at most this multiple of the primary's
+   * @param maxDiffRate          with mirroring and comparison on: at most this percent of compared exchanges differ
+   * @param minRequests          the canary needs at least this many requests in the interval before a gate may pass;
+   *                             with fewer, the step waits for another interval
+   */
+  public record Gates(double maxErrorRateIncrease, double maxP99Ratio, double maxDiffRate, int minRequests) {
+
+    public static final Gates DEFAULT = new Gates(1.0, 1.5, 5.0, 100);
+  }
+}
