@@ -73,7 +73,14 @@ public final class RouteControl {
   public static Future<RouteControl> start(Vertx vertx, RouteTable routes, StateStore store, MeterRegistry registry,
                                            Function<String, Double> diffRate) {
     RouteControl control = new RouteControl(vertx, routes, store, registry, Clock.systemUTC(), diffRate);
-    return store.load().map(saved -> {
+    return store.load().recover(e -> {
+      if (!store.startsWithoutSavedState()) {
+        return Future.failedFuture(e);
+      }
+      LOG.warning("the saved run-time state cannot be read (" + e.getMessage() + "); starting with the"
+          + " configuration's weights until the state store answers");
+      return Future.succeededFuture(Map.of());
+    }).map(saved -> {
       saved.forEach((name, state) -> control.applySaved(name, state, true));
       store.onChange((name, state) -> control.applySaved(name, state, false));
       return control;

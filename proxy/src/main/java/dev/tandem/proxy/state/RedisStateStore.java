@@ -157,6 +157,11 @@ public final class RedisStateStore implements StateStore {
   }
 
   @Override
+  public boolean startsWithoutSavedState() {
+    return true; // the periodic re-read applies the saved values once Redis answers
+  }
+
+  @Override
   public Future<Void> close() {
     closed = true;
     vertx.cancelTimer(rereadTimer);

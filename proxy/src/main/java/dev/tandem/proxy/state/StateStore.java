@@ -35,5 +35,13 @@ public interface StateStore {
    */
   void onChange(BiConsumer<String, JsonObject> listener);
 
+  /**
+   * Whether Tandem may start without the saved state when the store cannot be read (a shared store that is down:
+   * the configuration's values apply until it answers), rather than refuse to start (a local file that is corrupt).
+   */
+  default boolean startsWithoutSavedState() {
+    return false;
+  }
+
   Future<Void> close();
 }
