@@ -1,0 +1,24 @@
+package dev.tandem.comparator;
+
+import io.vertx.core.json.JsonObject;
+
+import java.time.Instant;
+import java.util.List;
+
+/** Keeps sample differing exchanges, with both sides and their differences, for the admin API. */
+public interface ResultStore {
+
+  void add(JsonObject sample);
+
+  /**
+   * The newest samples first.
+   *
+   * @param endpoint only this endpoint; null for all
+   * @param field    only samples with a difference at this field; null for all
+   * @param since    only samples at or after this time; null for all
+   */
+  List<JsonObject> samples(String endpoint, String field, Instant since, int limit);
+
+  /** One sample by id; null when unknown or dropped. */
+  JsonObject sample(String id);
+}
