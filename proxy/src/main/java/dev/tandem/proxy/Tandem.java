@@ -2,6 +2,7 @@ package dev.tandem.proxy;
 
 import dev.tandem.proxy.admin.AdminServer;
 import dev.tandem.proxy.canary.RouteControl;
+import dev.tandem.proxy.compare.Comparisons;
 import dev.tandem.proxy.state.StateStore;
 import dev.tandem.proxy.state.StateStores;
 import dev.tandem.proxy.config.TandemConfig;
@@ -35,6 +36,7 @@ public final class Tandem {
   private final ProxyMetrics metrics;
   private final Mirroring mirroring;
   private final StateStore stateStore;
+  private final Comparisons comparisons;
   private RouteControl control;
   private AdminServer admin;
   private volatile boolean listening;
@@ -47,6 +49,8 @@ public final class Tandem {
     this.readiness = new Readiness(() -> listening, Readiness.probesFor(vertx, config));
     this.metrics = new ProxyMetrics(registry);
     this.mirroring = Mirroring.create(vertx, config, registry);
+    this.comparisons = Comparisons.create(vertx, config, registry);
+    mirroring.comparisons(comparisons);
     this.stateStore = StateStores.create(vertx, config.state());
   }
 
@@ -56,7 +60,9 @@ public final class Tandem {
    */
   public static Future<Tandem> start(Vertx vertx, PrometheusMeterRegistry registry, TandemConfig config) {
     Tandem tandem = new Tandem(vertx, registry, config);
-    return RouteControl.start(vertx, tandem.routes, tandem.stateStore, registry, route -> null)
+    Comparisons c = tandem.comparisons;
+    return RouteControl.start(vertx, tandem.routes, tandem.stateStore, registry,
+            route -> c == null ? null : c.diffRateSinceLastCall(route))
         .compose(control -> {
           tandem.control = control;
           tandem.admin = new AdminServer(vertx, config.admin(), tandem.routes, tandem.readiness, registry,
@@ -108,6 +114,11 @@ public final class Tandem {
     return routes;
   }
 
+  /** The comparisons of mirrored exchanges; null when no route compares. */
+  public Comparisons comparisons() {
+    return comparisons;
+  }
+
   public RouteControl control() {
     return control;
   }
@@ -124,6 +135,9 @@ public final class Tandem {
     }
     closing.add(readiness.close());
     closing.add(mirroring.close());
+    if (comparisons != null) {
+      comparisons.close();
+    }
     closing.add(control != null ? control.close() : stateStore.close());
     return Future.join(closing).mapEmpty();
   }

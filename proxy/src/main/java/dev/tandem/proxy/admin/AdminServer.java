@@ -51,6 +51,7 @@ public final class AdminServer {
     router.route("/admin/*").handler(new BearerAuth(config.tokens()));
     new RouteControlApi(control, routes).mount(router);
     new DeadLetterApi(mirroring).mount(router);
+    new DiffsApi(mirroring).mount(router);
     router.errorHandler(404, ctx -> json(ctx, 404, new JsonObject().put("error", "not_found")
         .put("message", "no endpoint " + ctx.request().method() + " " + ctx.request().path())));
     router.errorHandler(405, ctx -> json(ctx, 405, new JsonObject().put("error", "method_not_allowed")

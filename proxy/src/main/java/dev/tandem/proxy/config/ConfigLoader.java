@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 
+import dev.tandem.comparator.NoiseRule;
+
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -129,7 +131,10 @@ public final class ConfigLoader {
     Map<String, BackendConfig> backends = readBackends(root);
     List<RouteConfig> routes = readRoutes(root, backends.keySet());
     IdempotencyConfig idempotency = readIdempotency(root.child("idempotency"));
-    StoreConfig comparator = readStore(root.child("comparator"), List.of(StoreConfig.MEMORY, StoreConfig.POSTGRES));
+    Node comparatorNode = root.child("comparator");
+    StoreConfig comparator = readStoreKind(comparatorNode, List.of(StoreConfig.MEMORY, StoreConfig.POSTGRES));
+    CompareConfig compare = readCompare(comparatorNode);
+    comparatorNode.rejectUnknownKeys();
     VerifyConfig verify = readVerify(root.child("verify"));
     DeadLetterConfig deadLetters = readDeadLetters(root.child("deadLetters"));
     StateConfig state = readState(root.scalarOrChild("state"), idempotency);
@@ -139,7 +144,8 @@ public final class ConfigLoader {
         && (server.host().equals(admin.host()) || server.host().equals("0.0.0.0") || admin.host().equals("0.0.0.0"))) {
       problems.error("admin.port", "must differ from server.port (" + server.port() + ")");
     }
-    return new TandemConfig(server, admin, backends, routes, idempotency, comparator, verify, deadLetters, state);
+    return new TandemConfig(server, admin, backends, routes, idempotency, comparator, verify, deadLetters, state,
+        compare);
   }
 
   private ServerConfig readServer(Node n) {
@@ -373,6 +379,119 @@ public final class ConfigLoader {
       return java.util.regex.Pattern.compile(v);
     } catch (java.util.regex.PatternSyntaxException e) {
       n.error(key, "is not a valid regex: " + e.getDescription());
+      return null;
+    }
+  }
+
+  private CompareConfig readCompare(Node n) {
+    CompareConfig d = CompareConfig.DEFAULT;
+    if (!n.isPresent()) {
+      return d;
+    }
+    long maxBody = n.bytes("maxBodyBytes", dev.tandem.comparator.Rules.DEFAULT_MAX_BODY_BYTES);
+    dev.tandem.comparator.Rules global = readRules(n.child("rules"), dev.tandem.comparator.Rules.DEFAULT, maxBody);
+    Map<String, dev.tandem.comparator.Rules> endpoints = new LinkedHashMap<>();
+    for (Node e : n.list("endpoints")) {
+      String endpoint = e.requiredString("endpoint");
+      if (endpoint != null && !endpoint.matches("([A-Za-z]+|\\*) /.*")) {
+        e.error("endpoint", "must be 'METHOD /path/{param}', e.g. 'GET /orders/{id}', got '" + endpoint + "'");
+      } else if (endpoint != null) {
+        endpoints.put(endpoint.trim(), readRules(e.child("rules"), global, maxBody));
+      }
+      e.rejectUnknownKeys();
+    }
+    Node noise = n.child("noise");
+    NoiseRule nr = new NoiseRule(noise.percent("relative", d.noise().relative() * 100) / 100,
+        noise.percent("absolute", d.noise().absolute() * 100) / 100,
+        noise.percent("likelyNoise", d.noise().likelyNoiseRate() * 100) / 100);
+    noise.rejectUnknownKeys();
+    Node redact = n.child("redact");
+    Set<String> redactHeaders = new LinkedHashSet<>(dev.tandem.comparator.Redactor.DEFAULT_HEADERS);
+    redact.strings("headers").forEach(h -> redactHeaders.add(h.toLowerCase(Locale.ROOT)));
+    List<dev.tandem.comparator.PathPattern> redactJson = pointers(redact, "json");
+    redact.rejectUnknownKeys();
+    return new CompareConfig(global, endpoints, nr, redactHeaders, redactJson,
+        n.integer("maxSamples", d.maxSamples(), 0, 1_000_000), n.integer("maxEndpoints", d.maxEndpoints(), 1, 100_000),
+        n.integer("workers", d.workers(), 1, 64), n.integer("queue", d.queue(), 0, 1_000_000));
+  }
+
+  /** Comparison rules; unset keys keep {@code base}'s values (so an endpoint's rules add to the global ones). */
+  private static dev.tandem.comparator.Rules readRules(Node r, dev.tandem.comparator.Rules base, long maxBody) {
+    if (!r.isPresent()) {
+      return new dev.tandem.comparator.Rules(List.of(), Set.of(), Set.of(), Map.of(), base.defaultTolerance(),
+          List.of(), Map.of(), base.timestamps(), base.timestampPrecision(), base.nullEqualsMissing(), List.of(),
+          base.trim(), Map.of(), base.mapKeyThreshold(), maxBody);
+    }
+    Map<dev.tandem.comparator.PathPattern, dev.tandem.comparator.Rules.Tolerance> tolerances = new LinkedHashMap<>();
+    r.entries("tolerances").forEach((path, t) -> {
+      dev.tandem.comparator.PathPattern p = pointer(t, path);
+      if (p != null) {
+        tolerances.put(p, new dev.tandem.comparator.Rules.Tolerance(t.number("absolute", 0), t.number("relative", 0)));
+      }
+      t.rejectUnknownKeys();
+    });
+    Node tol = r.child("tolerance");
+    var defaultTolerance = tol.isPresent()
+        ? new dev.tandem.comparator.Rules.Tolerance(tol.number("absolute", 0), tol.number("relative", 0))
+        : base.defaultTolerance();
+    tol.rejectUnknownKeys();
+    Map<dev.tandem.comparator.PathPattern, String> arrayKeys = new LinkedHashMap<>();
+    r.stringMap("arrayKeys").forEach((path, key) -> {
+      dev.tandem.comparator.PathPattern p = pointer(r, path);
+      if (p != null) {
+        arrayKeys.put(p, key);
+      }
+    });
+    Map<dev.tandem.comparator.PathPattern, dev.tandem.comparator.Rules.Matcher> matchers = new LinkedHashMap<>();
+    r.stringMap("matchers").forEach((path, m) -> {
+      dev.tandem.comparator.PathPattern p = pointer(r, path);
+      if (p == null) {
+        return;
+      }
+      if (m.equals("present")) {
+        matchers.put(p, dev.tandem.comparator.Rules.Matcher.present());
+      } else {
+        try {
+          matchers.put(p, new dev.tandem.comparator.Rules.Matcher(java.util.regex.Pattern.compile(m)));
+        } catch (java.util.regex.PatternSyntaxException e) {
+          r.error("matchers", "'" + path + "' is not 'present' or a valid regex: " + e.getDescription());
+        }
+      }
+    });
+    var rules = new dev.tandem.comparator.Rules(pointers(r, "ignore"), new LinkedHashSet<>(r.strings("ignoreHeaders")),
+        new LinkedHashSet<>(r.strings("compareHeaders")), tolerances, defaultTolerance, pointers(r, "unorderedArrays"),
+        arrayKeys, r.bool("timestamps", base.timestamps()), r.duration("timestampPrecision", base.timestampPrecision()),
+        r.bool("nullEqualsMissing", base.nullEqualsMissing()), pointers(r, "caseInsensitive"),
+        r.bool("trim", base.trim()), matchers, r.integer("mapKeyThreshold", base.mapKeyThreshold(), 1, 1_000_000),
+        maxBody);
+    r.rejectUnknownKeys();
+    return rules;
+  }
+
+  private static List<dev.tandem.comparator.PathPattern> pointers(Node n, String key) {
+    List<dev.tandem.comparator.PathPattern> out = new ArrayList<>();
+    for (String s : n.strings(key)) {
+      dev.tandem.comparator.PathPattern p = pointer(n, s, key);
+      if (p != null) {
+        out.add(p);
+      }
+    }
+    return out;
+  }
+
+  private static dev.tandem.comparator.PathPattern pointer(Node n, String path) {
+    return pointer(n, path, null);
+  }
+
+  private static dev.tandem.comparator.PathPattern pointer(Node n, String path, String key) {
+    try {
+      return dev.tandem.comparator.PathPattern.of(path);
+    } catch (IllegalArgumentException e) {
+      if (key == null) {
+        n.error(e.getMessage() + " (a JSON Pointer such as /items/*/price or /**/etag)");
+      } else {
+        n.error(key, e.getMessage() + " (a JSON Pointer such as /items/*/price or /**/etag)");
+      }
       return null;
     }
   }

@@ -16,7 +16,8 @@ public record TandemConfig(
     StoreConfig comparator,
     VerifyConfig verify,
     DeadLetterConfig deadLetters,
-    StateConfig state) {
+    StateConfig state,
+    CompareConfig compare) {
 
   public TandemConfig {
     backends = Map.copyOf(backends);

@@ -4,6 +4,8 @@ import dev.tandem.proxy.metrics.Recorder;
 import dev.tandem.proxy.mirror.MirrorCopy;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.streams.ReadStream;
+import dev.tandem.comparator.Side;
+import dev.tandem.proxy.compare.PendingComparison;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
@@ -13,6 +15,11 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
+
+import java.util.AbstractMap;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 
 /**
  * One request forwarded to one backend and its answer streamed back. Bodies flow through {@code Pipe}s in both
@@ -131,10 +138,14 @@ final class Exchange {
     boolean bodyless = request.method() == HttpMethod.HEAD || answer.statusCode() == 204
         || answer.statusCode() == 304 || answer.statusCode() < 200;
     long length = contentLength(answer.headers().get("Content-Length"));
+    PendingComparison comparison = copy == null ? null : copy.comparison();
     if (bodyless || length == 0) {
       answer.end().onComplete(done -> {
         response.end();
         finish(answer.statusCode());
+        if (comparison != null) {
+          comparison.primary(side(answer, Buffer.buffer(), false));
+        }
       });
       return;
     }
@@ -147,6 +158,11 @@ final class Exchange {
           response.reset();
         }
         finish(answer.statusCode());
+        if (comparison != null && body.succeeded()) {
+          long max = comparison.maxBodyBytes();
+          Buffer b = body.result();
+          comparison.primary(side(answer, b.length() > max ? b.slice(0, (int) max) : b, b.length() > max));
+        }
       });
       return;
     }
@@ -157,7 +173,8 @@ final class Exchange {
       }
       response.setChunked(true);
     }
-    answer.pipe()
+    BodyTap tap = comparison == null ? null : new BodyTap(answer, comparison.maxBodyBytes());
+    (tap == null ? answer : tap).pipe()
         .endOnFailure(false)
         .to(response)
         .onComplete(done -> {
@@ -166,7 +183,18 @@ final class Exchange {
             response.reset();
           }
           finish(answer.statusCode());
+          if (tap != null && done.succeeded()) {
+            comparison.primary(side(answer, tap.kept(), tap.truncated()));
+          }
         });
+  }
+
+  /** The primary's answer as the comparator sees it. */
+  private Side side(HttpClientResponse answer, Buffer body, boolean truncated) {
+    List<Map.Entry<String, String>> headers = new ArrayList<>();
+    answer.headers().forEach(h -> headers.add(new AbstractMap.SimpleImmutableEntry<>(h.getKey(), h.getValue())));
+    return new Side(backend.name(), answer.statusCode(), headers, body.getBytes(), truncated, null,
+        System.nanoTime() - startNanos);
   }
 
   private void fail(Throwable failure) {
@@ -176,6 +204,10 @@ final class Exchange {
     int status = ProxyErrors.statusFor(failure);
     if (copy != null) {
       copy.primaryAnswered(status);
+      if (copy.comparison() != null) {
+        copy.comparison().primary(new Side(backend.name(), status, List.of(), new byte[0], false,
+            ProxyErrors.describe(failure), System.nanoTime() - startNanos));
+      }
     }
     request.resume();
     if (response.headWritten()) {

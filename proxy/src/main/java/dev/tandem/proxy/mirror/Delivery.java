@@ -53,18 +53,26 @@ public final class Delivery {
           shadow.send(copy).onComplete(ar -> settleWrite(shadow, copy, ledger, ar.succeeded() ? ar.result() : -1,
               ar.cause(), false));
         } else {
+          notCompared(copy);
           deadLetter(shadow, copy, ledger, "idempotency store unavailable: " + reserved.cause().getMessage());
         }
         return;
       }
       Reservation r = reserved.result();
       if (!r.first()) {
+        notCompared(copy);
         ledger.settle(Outcome.DUPLICATE);
         return;
       }
       shadow.send(copy).onComplete(ar -> settleWrite(shadow, copy, ledger, ar.succeeded() ? ar.result() : -1,
           ar.cause(), true));
     });
+  }
+
+  private static void notCompared(MirrorRequest copy) {
+    if (copy.comparison() != null) {
+      copy.comparison().notSent();
+    }
   }
 
   private void settleWrite(ShadowSender shadow, MirrorRequest copy, MirrorLedger ledger, int status, Throwable failure,

@@ -30,6 +30,7 @@ public final class MirrorCopy {
   private boolean bodyComplete;
   private int primaryStatus = -1;
   private boolean settled;
+  private dev.tandem.proxy.compare.PendingComparison comparison;
 
   MirrorCopy(RouteMirror mirror, List<ShadowSender> shadows, String method, String uri, String path, MultiMap headers,
              boolean unsafe, boolean afterPrimary, long maxBodyBytes, Instant arrived) {
@@ -43,6 +44,16 @@ public final class MirrorCopy {
     this.afterPrimary = afterPrimary;
     this.maxBodyBytes = maxBodyBytes;
     this.arrived = arrived;
+  }
+
+  /** Compares the answers of the primary and of the first shadow. */
+  void compareWith(dev.tandem.proxy.compare.PendingComparison c) {
+    this.comparison = c;
+  }
+
+  /** Where the primary's answer goes for comparison; null when this copy is not compared. */
+  public dev.tandem.proxy.compare.PendingComparison comparison() {
+    return comparison;
   }
 
   /** The request body as the primary reads it, with a copy kept for the shadows. */
@@ -67,6 +78,7 @@ public final class MirrorCopy {
   public void clientAborted() {
     if (!settled && afterPrimary && primaryStatus < 0) {
       settled = true;
+      notCompared();
       mirror.skip(this, Outcome.SKIPPED_ABORTED);
     }
   }
@@ -92,6 +104,7 @@ public final class MirrorCopy {
     }
     if (body == null) {
       settled = true;
+      notCompared();
       mirror.skip(this, Outcome.SKIPPED_BODY_TOO_LARGE);
       return;
     }
@@ -101,12 +114,22 @@ public final class MirrorCopy {
       }
       if (!mirror.statusAllowed(primaryStatus)) {
         settled = true;
+        notCompared();
         mirror.skip(this, Outcome.SKIPPED_STATUS);
         return;
       }
     }
     settled = true;
+    if (comparison != null) {
+      comparison.requestBody(body.getBytes());
+    }
     mirror.dispatch(this);
+  }
+
+  private void notCompared() {
+    if (comparison != null) {
+      comparison.notSent();
+    }
   }
 
   List<ShadowSender> shadows() {

@@ -99,7 +99,18 @@ public final class Mirroring {
           buckets.get(route.name() + "\u0000" + s.backend()), ledger.shadowTimer(s.backend())));
     }
     created.addAll(senders);
-    return new RouteMirror(route.name(), mc, ledger, senders, delivery, keys, r.state());
+    return new RouteMirror(route.name(), mc, ledger, senders, delivery, keys, r.state(), comparisons);
+  }
+
+  private dev.tandem.proxy.compare.Comparisons comparisons;
+
+  /** Where compared exchanges go; set before the data plane starts. */
+  public void comparisons(dev.tandem.proxy.compare.Comparisons c) {
+    this.comparisons = c;
+  }
+
+  public dev.tandem.proxy.compare.Comparisons comparisons() {
+    return comparisons;
   }
 
   public Map<String, MirrorLedger> ledgers() {

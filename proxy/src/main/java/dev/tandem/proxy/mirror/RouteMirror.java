@@ -33,9 +33,12 @@ public final class RouteMirror {
   private final Delivery delivery;
   private final KeyStrategy keys;
   private final RouteState state;
+  private final dev.tandem.proxy.compare.Comparisons comparisons;
 
+  /** @param comparisons where compared exchanges go; null when nothing is compared */
   RouteMirror(String route, MirrorConfig config, MirrorLedger ledger, List<ShadowSender> shadows, Delivery delivery,
-              KeyStrategy keys, RouteState state) {
+              KeyStrategy keys, RouteState state, dev.tandem.proxy.compare.Comparisons comparisons) {
+    this.comparisons = comparisons;
     this.route = route;
     this.state = state;
     this.config = config;
@@ -79,8 +82,12 @@ public final class RouteMirror {
     boolean unsafe = !SAFE.contains(method);
     boolean afterPrimary = config.send().equals(MirrorConfig.SEND_AFTER_PRIMARY)
         || (config.send().equals(MirrorConfig.SEND_AUTO) && unsafe);
-    return new MirrorCopy(this, taking, method, uri, path, shadowHeaders(request, uri, requestId), unsafe,
+    MirrorCopy copy = new MirrorCopy(this, taking, method, uri, path, shadowHeaders(request, uri, requestId), unsafe,
         afterPrimary, config.maxBodyBytes(), Instant.now());
+    if (comparisons != null && config.compare() && taking.get(0) == shadows.get(0)) {
+      copy.compareWith(comparisons.begin(route, shadows.get(0).backend(), request, uri));
+    }
+    return copy;
   }
 
   /** Whether a hash of the request id falls in the mirrored share: the same id decides the same way everywhere. */
@@ -146,13 +153,20 @@ public final class RouteMirror {
     }
     MirrorRequest request = new MirrorRequest(route, copy.method(), copy.uri(), headers, copy.body(), key);
     for (ShadowSender s : copy.shadows()) {
+      boolean compared = copy.comparison() != null && s == shadows.get(0);
       if (!s.admitRate()) {
         ledger.count(Outcome.RATE_LIMITED);
+        if (compared) {
+          copy.comparison().notSent();
+        }
       } else if (!s.admitInFlight()) {
         ledger.count(Outcome.DROPPED_QUEUE_FULL);
+        if (compared) {
+          copy.comparison().notSent();
+        }
       } else {
         ledger.count(Outcome.SENT);
-        delivery.deliver(s, request, ledger);
+        delivery.deliver(s, compared ? request.compared(copy.comparison()) : request, ledger);
       }
     }
   }

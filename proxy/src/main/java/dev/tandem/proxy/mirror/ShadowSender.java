@@ -12,6 +12,12 @@ import io.vertx.core.net.HostAndPort;
 import dev.tandem.proxy.config.BackendConfig;
 import dev.tandem.proxy.config.MirrorConfig;
 
+import dev.tandem.comparator.Side;
+
+import java.util.AbstractMap;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -87,14 +93,44 @@ public final class ShadowSender {
               : HostAndPort.create(backend.host(), backend.port()));
           return req.send(copy.body());
         })
-        .compose(resp -> resp.end().map(v -> resp.statusCode()))
+        .compose(resp -> copy.comparison() == null ? resp.end().map(v -> resp.statusCode()) : captured(copy, resp, start))
         .timeout(shadow.timeout().toMillis() * 2, TimeUnit.MILLISECONDS)
         .andThen(ar -> {
           inFlight--;
           if (timer != null) {
             timer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
           }
+          if (ar.failed() && copy.comparison() != null) {
+            copy.comparison().candidate(new Side(backend.name(), 0, List.of(), new byte[0], false,
+                ar.cause() instanceof java.util.concurrent.TimeoutException ? "timeout" : String.valueOf(ar.cause().getMessage()),
+                System.nanoTime() - start));
+          }
         });
+  }
+
+  /** Reads the answer keeping its head and up to the comparison limit of its body, and hands it over. */
+  private Future<Integer> captured(MirrorRequest copy, io.vertx.core.http.HttpClientResponse resp, long start) {
+    dev.tandem.proxy.compare.PendingComparison c = copy.comparison();
+    io.vertx.core.buffer.Buffer kept = io.vertx.core.buffer.Buffer.buffer();
+    boolean[] truncated = {false};
+    resp.handler(chunk -> {
+      long room = c.maxBodyBytes() - kept.length();
+      if (chunk.length() <= room) {
+        kept.appendBuffer(chunk);
+      } else {
+        if (room > 0) {
+          kept.appendBuffer(chunk.slice(0, (int) room));
+        }
+        truncated[0] = true;
+      }
+    });
+    List<Map.Entry<String, String>> headers = new ArrayList<>();
+    resp.headers().forEach(h -> headers.add(new AbstractMap.SimpleImmutableEntry<>(h.getKey(), h.getValue())));
+    return resp.end().map(v -> {
+      c.candidate(new Side(backend.name(), resp.statusCode(), headers, kept.getBytes(), truncated[0], null,
+          System.nanoTime() - start));
+      return resp.statusCode();
+    });
   }
 
   public Future<Void> close() {

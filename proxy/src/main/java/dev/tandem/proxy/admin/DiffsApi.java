@@ -1,0 +1,94 @@
+package dev.tandem.proxy.admin;
+
+import dev.tandem.proxy.compare.Comparisons;
+import dev.tandem.proxy.mirror.Mirroring;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+
+/**
+ * {@code GET /admin/diffs/summary}: per endpoint, what was compared and which fields really differ;
+ * {@code GET /admin/diffs?endpoint=&field=&since=&limit=}: sample differing exchanges, newest first;
+ * {@code GET /admin/diffs/{id}}: one with both sides, its differences and a curl command per side.
+ */
+final class DiffsApi {
+
+  private static final int MAX_LIMIT = 1_000;
+
+  private final Mirroring mirroring;
+
+  DiffsApi(Mirroring mirroring) {
+    this.mirroring = mirroring;
+  }
+
+  void mount(Router router) {
+    router.get("/admin/diffs/summary").handler(ctx -> {
+      Comparisons c = comparisons(ctx);
+      if (c != null) {
+        AdminServer.json(ctx, 200, c.summary());
+      }
+    });
+    router.get("/admin/diffs/:id").handler(ctx -> {
+      Comparisons c = comparisons(ctx);
+      if (c == null) {
+        return;
+      }
+      JsonObject sample = c.store().sample(ctx.pathParam("id"));
+      if (sample == null) {
+        AdminServer.json(ctx, 404, new JsonObject().put("error", "not_found").put("message", "no stored difference '"
+            + ctx.pathParam("id") + "' (samples are kept up to comparator.maxSamples, newest first)"));
+      } else {
+        AdminServer.json(ctx, 200, sample);
+      }
+    });
+    router.get("/admin/diffs").handler(ctx -> {
+      Comparisons c = comparisons(ctx);
+      if (c == null) {
+        return;
+      }
+      int limit = 20;
+      Instant since = null;
+      try {
+        String l = ctx.request().getParam("limit");
+        if (l != null) {
+          limit = Integer.parseInt(l);
+          if (limit < 1 || limit > MAX_LIMIT) {
+            throw new NumberFormatException();
+          }
+        }
+        String s = ctx.request().getParam("since");
+        if (s != null) {
+          since = Instant.parse(s);
+        }
+      } catch (NumberFormatException e) {
+        AdminServer.json(ctx, 400, bad("limit must be a whole number from 1 to " + MAX_LIMIT));
+        return;
+      } catch (DateTimeParseException e) {
+        AdminServer.json(ctx, 400, bad("since must be an instant such as 2026-11-22T10:00:00Z"));
+        return;
+      }
+      var samples = c.store().samples(ctx.request().getParam("endpoint"), ctx.request().getParam("field"), since,
+          limit);
+      AdminServer.json(ctx, 200, new JsonObject().put("count", samples.size())
+          .put("diffs", new JsonArray(new ArrayList<>(samples))));
+    });
+  }
+
+  private Comparisons comparisons(RoutingContext ctx) {
+    Comparisons c = mirroring.comparisons();
+    if (c == null) {
+      AdminServer.json(ctx, 404, new JsonObject().put("error", "not_comparing").put("message",
+          "no route compares responses; set compare: true on a route's mirror"));
+    }
+    return c;
+  }
+
+  private static JsonObject bad(String message) {
+    return new JsonObject().put("error", "bad_request").put("message", message);
+  }
+}

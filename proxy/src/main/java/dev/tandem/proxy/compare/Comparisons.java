@@ -1,0 +1,145 @@
+package dev.tandem.proxy.compare;
+
+import dev.tandem.comparator.ComparisonEngine;
+import dev.tandem.comparator.EndpointGrouper;
+import dev.tandem.comparator.MemoryResultStore;
+import dev.tandem.comparator.NoiseRule;
+import dev.tandem.comparator.RecordedExchange;
+import dev.tandem.comparator.Redactor;
+import dev.tandem.proxy.config.CompareConfig;
+import dev.tandem.proxy.config.TandemConfig;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonObject;
+
+import java.util.AbstractMap;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Runs comparisons off the event loops: a worker pool of {@code workers} threads with at most {@code queue}
+ * exchanges waiting; beyond that an exchange is shed and counted, never queued without bound. A comparator failure
+ * is counted as {@code error} and logged; nothing reaches the data plane. Counts
+ * {@code tandem_comparisons_total{route,result}} and keeps per route the differing share since the last look, for
+ * the rollout's diff-rate gate.
+ */
+public final class Comparisons {
+
+  private static final Logger LOG = Logger.getLogger(Comparisons.class.getName());
+
+  private final ComparisonEngine engine;
+  private final MemoryResultStore store;
+  private final CompareConfig config;
+  private final WorkerExecutor workers;
+  private final AtomicInteger waiting = new AtomicInteger();
+  private final MeterRegistry registry;
+  private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+  private final Map<String, LongAdder[]> window = new ConcurrentHashMap<>(); // route -> {compared, differing}
+
+  private Comparisons(Vertx vertx, TandemConfig config, MeterRegistry registry) {
+    this.config = config.compare();
+    this.registry = registry;
+    this.store = new MemoryResultStore(this.config.maxSamples());
+    Map<String, String> urls = new LinkedHashMap<>();
+    config.backends().forEach((name, b) -> urls.put(name, b.url().replaceAll("/+$", "")));
+    List<String> templates = new ArrayList<>(this.config.endpointRules().keySet());
+    this.engine = new ComparisonEngine(this.config.rules(), this.config.endpointRules(),
+        new EndpointGrouper(templates, this.config.maxEndpoints()), this.config.noise(),
+        new Redactor(this.config.redactHeaders(), this.config.redactJson()), store, urls);
+    this.workers = vertx.createSharedWorkerExecutor("tandem-compare", this.config.workers());
+    Gauge.builder("tandem.comparisons.waiting", waiting, AtomicInteger::get)
+        .description("Exchanges waiting for a comparison worker").register(registry);
+    Gauge.builder("tandem.comparisons.samples", store, MemoryResultStore::size)
+        .description("Differing exchanges kept as samples").register(registry);
+  }
+
+  /** The comparisons of {@code config}; null when no route compares. */
+  public static Comparisons create(Vertx vertx, TandemConfig config, MeterRegistry registry) {
+    boolean any = config.routes().stream().anyMatch(r -> r.mirror() != null && r.mirror().compare());
+    return any ? new Comparisons(vertx, config, registry) : null;
+  }
+
+  /** Starts the comparison of one mirrored request; the caller hands it both answers. */
+  public PendingComparison begin(String route, String candidate, HttpServerRequest request, String uri) {
+    List<Map.Entry<String, String>> headers = new ArrayList<>();
+    request.headers().forEach(h -> headers.add(new AbstractMap.SimpleImmutableEntry<>(h.getKey(), h.getValue())));
+    return new PendingComparison(this, route, candidate, request.method().name(), uri, headers);
+  }
+
+  long maxBodyBytes() {
+    return config.rules().maxBodyBytes();
+  }
+
+  void submit(RecordedExchange e) {
+    if (waiting.incrementAndGet() > config.queue()) {
+      waiting.decrementAndGet();
+      count(e.route(), ComparisonEngine.Result.SHED);
+      return;
+    }
+    workers.<ComparisonEngine.Result>executeBlocking(() -> engine.compare(e), false).onComplete(ar -> {
+      waiting.decrementAndGet();
+      if (ar.failed()) {
+        LOG.log(Level.WARNING, "comparing " + e.method() + " " + e.uri() + " failed", ar.cause());
+        count(e.route(), ComparisonEngine.Result.ERROR);
+      } else {
+        count(e.route(), ar.result());
+        LongAdder[] w = window.computeIfAbsent(e.route(), k -> new LongAdder[] {new LongAdder(), new LongAdder()});
+        w[0].increment();
+        if (ar.result() == ComparisonEngine.Result.DIFFER) {
+          w[1].increment();
+        }
+      }
+    });
+  }
+
+  void skipped(String route) {
+    counter(route, "skipped").increment();
+  }
+
+  private void count(String route, ComparisonEngine.Result result) {
+    counter(route, result.label()).increment();
+  }
+
+  private Counter counter(String route, String result) {
+    return counters.computeIfAbsent(route + '\u0000' + result, k -> Counter.builder("tandem.comparisons")
+        .description("Mirrored exchanges compared, by result").tags("route", route, "result", result)
+        .register(registry));
+  }
+
+  /**
+   * Percent of the route's exchanges compared since the last call that really differed (not noise); null when
+   * none was compared, so that a rollout gate says so rather than passing on no evidence.
+   */
+  public Double diffRateSinceLastCall(String route) {
+    LongAdder[] w = window.get(route);
+    if (w == null) {
+      return null;
+    }
+    long compared = w[0].sumThenReset();
+    long differing = w[1].sumThenReset();
+    return compared == 0 ? null : differing * 100.0 / compared;
+  }
+
+  public JsonObject summary() {
+    return engine.summary();
+  }
+
+  public MemoryResultStore store() {
+    return store;
+  }
+
+  public void close() {
+    workers.close();
+  }
+}

@@ -1,0 +1,81 @@
+package dev.tandem.proxy.compare;
+
+import dev.tandem.comparator.RecordedExchange;
+import dev.tandem.comparator.Side;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Where the two answers of one compared exchange meet: the primary's (from the data plane, once its body has been
+ * passed to the client) and the candidate's (from the shadow sender). When both are in, the exchange goes to the
+ * {@link Comparisons} workers; a copy that is never sent to the candidate (dropped, rate-limited, a duplicate) is
+ * counted as skipped instead. Lives on one event loop; holds at most one capped body per side.
+ */
+public final class PendingComparison {
+
+  private final Comparisons comparisons;
+  private final String route;
+  private final String candidateName;
+  private final String method;
+  private final String uri;
+  private final List<Map.Entry<String, String>> headers;
+  private final Instant time = Instant.now();
+  private byte[] requestBody = new byte[0];
+  private Side primary;
+  private Side candidate;
+  private boolean done;
+
+  PendingComparison(Comparisons comparisons, String route, String candidateName, String method, String uri,
+                    List<Map.Entry<String, String>> headers) {
+    this.comparisons = comparisons;
+    this.route = route;
+    this.candidateName = candidateName;
+    this.method = method;
+    this.uri = uri;
+    this.headers = headers;
+  }
+
+  /** The backend whose answer is compared with the primary's. */
+  public String candidateName() {
+    return candidateName;
+  }
+
+  /** The limit on each side's kept body. */
+  public long maxBodyBytes() {
+    return comparisons.maxBodyBytes();
+  }
+
+  public void requestBody(byte[] body) {
+    this.requestBody = body == null ? new byte[0] : body;
+  }
+
+  public void primary(Side side) {
+    primary = side;
+    complete();
+  }
+
+  public void candidate(Side side) {
+    candidate = side;
+    complete();
+  }
+
+  /** The candidate will not get this request: nothing to compare. */
+  public void notSent() {
+    if (!done) {
+      done = true;
+      comparisons.skipped(route);
+    }
+  }
+
+  private void complete() {
+    if (done || primary == null || candidate == null) {
+      return;
+    }
+    done = true;
+    comparisons.submit(new RecordedExchange(UUID.randomUUID().toString(), time, route, method, uri, headers,
+        requestBody, primary, candidate, null));
+  }
+}
