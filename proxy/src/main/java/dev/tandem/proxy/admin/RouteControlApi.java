@@ -228,12 +228,16 @@ final class RouteControlApi {
       if (!(b.getValue("interval") instanceof String s)) {
         throw new BadRequest("interval must be a duration such as \"5m\" or \"30s\"");
       }
-      interval = Durations.parse(s);
+      try {
+        interval = Durations.parse(s);
+      } catch (ArithmeticException | NumberFormatException e) {
+        interval = null;
+      }
       if (interval == null) {
         throw new BadRequest("interval must be a duration such as \"5m\" or \"30s\", got \"" + s + "\"");
       }
-      if (interval.isZero()) {
-        throw new BadRequest("interval must be positive, got \"" + s + "\"");
+      if (interval.compareTo(RolloutConfig.MIN_INTERVAL) < 0 || interval.compareTo(RolloutConfig.MAX_INTERVAL) > 0) {
+        throw new BadRequest("interval must be from 100ms to 7d, got \"" + s + "\"");
       }
     }
     RolloutConfig.Gates d = declared == null ? RolloutConfig.Gates.DEFAULT : declared.gates();
@@ -247,9 +251,21 @@ final class RouteControlApi {
           throw new BadRequest("unknown gate '" + f + "'; known: " + String.join(", ", known.stream().sorted().toList()));
         }
       }
-      d = new RolloutConfig.Gates(nonNegative(g, "maxErrorRateIncrease", d.maxErrorRateIncrease()),
-          nonNegative(g, "maxP99Ratio", d.maxP99Ratio()), nonNegative(g, "maxDiffRate", d.maxDiffRate()),
-          (int) nonNegative(g, "minRequests", d.minRequests()));
+      double maxP99Ratio = nonNegative(g, "maxP99Ratio", d.maxP99Ratio());
+      if (maxP99Ratio < 1) {
+        throw new BadRequest("gates.maxP99Ratio must be at least 1 (the canary as fast as the primary), got "
+            + Percent.plain(maxP99Ratio));
+      }
+      double maxDiffRate = nonNegative(g, "maxDiffRate", d.maxDiffRate());
+      if (Percent.problem(maxDiffRate) != null) {
+        throw new BadRequest("gates.maxDiffRate " + Percent.problem(maxDiffRate));
+      }
+      double minRequests = nonNegative(g, "minRequests", d.minRequests());
+      if (minRequests != Math.rint(minRequests) || minRequests > Integer.MAX_VALUE) {
+        throw new BadRequest("gates.minRequests must be a whole number, got " + Percent.plain(minRequests));
+      }
+      d = new RolloutConfig.Gates(nonNegative(g, "maxErrorRateIncrease", d.maxErrorRateIncrease()), maxP99Ratio,
+          maxDiffRate, (int) minRequests);
     }
     return new RolloutConfig(steps, interval, d);
   }

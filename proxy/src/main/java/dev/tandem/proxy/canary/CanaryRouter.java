@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
  * ({@code always}/{@code true}, {@code never}, or the configured value or pattern), then the matched headers, then
  * the opt-in cookie, then the weight. For the weight, each user has a stable point in [0, 100) — a hash of the
  * sticky header (a user id) when the request carries it, otherwise of the sticky cookie, which Tandem sets on the
- * user's first answer — and is on the canary while the point is below the weight.
+ * user's first answer while the weight is between 0 and 100 — and is on the canary while the point is below it.
  */
 public final class CanaryRouter {
 
@@ -81,6 +81,10 @@ public final class CanaryRouter {
 
   private Choice byWeight(HttpServerRequest request) {
     double weight = state.canaryWeight();
+    if (weight <= 0 || weight >= 100) {
+      // Everyone on one side: no point to compute, and no cookie to set (it would keep shared caches from caching).
+      return new Choice(weight >= 100, Reason.WEIGHT, null);
+    }
     String key = config.sticky().header() == null ? null : request.getHeader(config.sticky().header());
     Cookie newCookie = null;
     if (key == null || key.isEmpty()) {
@@ -93,7 +97,7 @@ public final class CanaryRouter {
             .setHttpOnly(true).setSameSite(CookieSameSite.LAX);
       }
     }
-    boolean canary = weight >= 100 || (weight > 0 && StablePoint.of(key) < weight);
+    boolean canary = StablePoint.of(key) < weight;
     return new Choice(canary, Reason.WEIGHT, newCookie);
   }
 

@@ -43,6 +43,8 @@ public final class RouteControl {
   private final Map<String, SideStats[]> stats = new HashMap<>();
   private final Map<String, Rollout> rollouts = new HashMap<>();
   private final Map<String, Counter> gateCounters = new HashMap<>();
+  /** Per route, the version of the newest state applied or made here; older saved states are ignored. */
+  private final Map<String, Long> versions = new HashMap<>();
   private final Function<String, Double> diffRate;
 
   /**
@@ -73,7 +75,7 @@ public final class RouteControl {
   public static Future<RouteControl> start(Vertx vertx, RouteTable routes, StateStore store, MeterRegistry registry,
                                            Function<String, Double> diffRate) {
     RouteControl control = new RouteControl(vertx, routes, store, registry, Clock.systemUTC(), diffRate);
-    return store.load().recover(e -> {
+    return store.load().timeout(5, java.util.concurrent.TimeUnit.SECONDS).recover(e -> {
       if (!store.startsWithoutSavedState()) {
         return Future.failedFuture(e);
       }
@@ -96,9 +98,14 @@ public final class RouteControl {
 
   public synchronized Future<JsonObject> setWeight(String route, double weight, String caller, String reason) {
     Route r = canaryRoute(route);
+    Rollout running = rollouts.get(route);
+    if (running != null && running.active()) {
+      throw new ControlException(409, "route '" + route + "' has a rollout " + running.status + "; its next step would"
+          + " overwrite this weight. Pause or abort the rollout first, or roll back");
+    }
     double old = r.state().canaryWeight();
     r.state().canaryWeight(weight);
-    return persist(r, caller, "set_weight", weightJson(old), weightJson(weight), reason).map(v -> view(r));
+    return persist(r, caller, "set_weight", weightJson(old), weightJson(weight), reason).map(v -> locked(() -> view(r)));
   }
 
   public synchronized Future<JsonObject> setMirror(String route, double percent, String caller, String reason) {
@@ -110,7 +117,7 @@ public final class RouteControl {
     double old = r.state().mirrorPercent();
     r.state().mirrorPercent(percent);
     return persist(r, caller, "set_mirror", new JsonObject().put("percent", old),
-        new JsonObject().put("percent", percent), reason).map(v -> view(r));
+        new JsonObject().put("percent", percent), reason).map(v -> locked(() -> view(r)));
   }
 
   /** Weight to 0 and any rollout stopped. */
@@ -122,7 +129,7 @@ public final class RouteControl {
     }
     double old = r.state().canaryWeight();
     r.state().canaryWeight(0);
-    return persist(r, caller, "rollback", weightJson(old), weightJson(0), reason).map(v -> view(r));
+    return persist(r, caller, "rollback", weightJson(old), weightJson(0), reason).map(v -> locked(() -> view(r)));
   }
 
   public synchronized Future<JsonObject> startRollout(String route, RolloutConfig plan, String caller,
@@ -138,7 +145,7 @@ public final class RouteControl {
     double old = r.state().canaryWeight();
     ro.enterStep(0);
     return persist(r, caller, "rollout_start", weightJson(old),
-        weightJson(r.state().canaryWeight()).put("rollout", ro.plan()), reason).map(v -> ro.toJson());
+        weightJson(r.state().canaryWeight()).put("rollout", ro.plan()), reason).map(v -> locked(ro::toJson));
   }
 
   public synchronized Future<JsonObject> pauseRollout(String route, String caller, String reason) {
@@ -147,17 +154,18 @@ public final class RouteControl {
       throw new ControlException(409, "the rollout of route '" + route + "' is " + ro.status + ", not running");
     }
     ro.pause();
-    return persist(ro.route, caller, "rollout_pause", null, null, reason).map(v -> ro.toJson());
+    return persist(ro.route, caller, "rollout_pause", null, null, reason).map(v -> locked(ro::toJson));
   }
 
   /** Resumes a paused rollout; on another instance than the one that started it, this instance takes it over. */
   public synchronized Future<JsonObject> resumeRollout(String route, String caller, String reason) {
     Rollout ro = activeRollout(route);
-    if (ro.status.equals("running") && ro.driving()) {
-      throw new ControlException(409, "the rollout of route '" + route + "' is already running");
+    if (ro.status.equals("running") && (ro.driving() || ro.alive(clock.millis()))) {
+      throw new ControlException(409, "the rollout of route '" + route + "' is already running"
+          + (ro.driving() ? "" : " on instance " + ro.owner));
     }
     ro.resume();
-    return persist(ro.route, caller, "rollout_resume", null, null, reason).map(v -> ro.toJson());
+    return persist(ro.route, caller, "rollout_resume", null, null, reason).map(v -> locked(ro::toJson));
   }
 
   /** Stops the rollout and sends every user back to the primary, as Argo Rollouts' abort does. */
@@ -166,7 +174,7 @@ public final class RouteControl {
     double old = ro.route.state().canaryWeight();
     ro.stop("aborted", reason == null ? "aborted by " + caller : reason);
     ro.route.state().canaryWeight(0);
-    return persist(ro.route, caller, "rollout_abort", weightJson(old), weightJson(0), reason).map(v -> ro.toJson());
+    return persist(ro.route, caller, "rollout_abort", weightJson(old), weightJson(0), reason).map(v -> locked(ro::toJson));
   }
 
   /** Where the route's rollout stands; {@code {"status": "none"}} when it never had one. */
@@ -178,6 +186,11 @@ public final class RouteControl {
 
   public Future<List<JsonObject>> audit(int limit) {
     return store.audit(limit);
+  }
+
+  /** Builds a view under this object's lock (the callbacks of saves run outside it). */
+  private synchronized JsonObject locked(java.util.function.Supplier<JsonObject> view) {
+    return view.get();
   }
 
   /** The route as the admin API shows it after a change. */
@@ -251,7 +264,8 @@ public final class RouteControl {
 
   /** What is saved of a route: its current values and its rollout. */
   private JsonObject stateOf(Route r) {
-    JsonObject state = new JsonObject().put("canaryWeight", r.state().canaryWeight())
+    long version = versions.merge(r.name(), 1L, Long::sum);
+    JsonObject state = new JsonObject().put("version", version).put("canaryWeight", r.state().canaryWeight())
         .put("mirrorPercent", r.state().mirrorPercent()).put("updatedAt", clock.instant().toString());
     Rollout ro = rollouts.get(r.name());
     if (ro != null) {
@@ -266,6 +280,16 @@ public final class RouteControl {
     if (r == null) {
       return; // a route removed from the configuration since
     }
+    long version = state.getLong("version", 0L);
+    long known = versions.getOrDefault(name, 0L);
+    if (version < known) {
+      // Older than what this instance has (a change whose save failed while the store was down): save ours again.
+      if (!atStart) {
+        store.save(name, stateOf(r)).onFailure(e -> { });
+      }
+      return;
+    }
+    versions.put(name, version);
     if (r.config().canary() != null && state.getValue("canaryWeight") instanceof Number w
         && Percent.problem(w.doubleValue()) == null) {
       r.state().canaryWeight(w.doubleValue());
@@ -280,11 +304,12 @@ public final class RouteControl {
       return;
     }
     if (mine != null && mine.driving()) {
-      // This instance drives the rollout; another instance may only have stopped it.
+      // This instance drives the rollout; another one may have paused, aborted or rolled it back.
       String status = saved.getString("status", "");
-      if (!saved.getString("owner", "").equals(instance) && !status.equals("running") && !status.equals("paused")) {
+      if (!status.equals("running")) {
         mine.cancelTimer();
         mine.status = status;
+        mine.endedReason = saved.getString("endedReason");
       }
       return;
     }
@@ -293,11 +318,16 @@ public final class RouteControl {
       return;
     }
     rollouts.put(name, copy);
-    if (atStart && copy.status.equals("running")) {
+    // Pick up a running rollout that nobody drives: after a restart (the file store has no other instance), or when
+    // the instance that drove it has not checked a step for two intervals.
+    boolean orphaned = copy.status.equals("running")
+        && ((atStart && !store.startsWithoutSavedState()) || !copy.alive(clock.millis()));
+    if (orphaned) {
       // Restarted: pick the rollout up where it stood, with a fresh interval for the current step.
       copy.owner = instance;
       copy.resumeTimer();
-      LOG.info(() -> "route " + name + ": resuming the rollout at step " + (copy.step + 1) + " after a restart");
+      LOG.info(() -> "route " + name + ": taking over the rollout at step " + (copy.step + 1));
+      store.save(name, stateOf(r)).onFailure(e -> { });
     }
   }
 
@@ -323,6 +353,7 @@ public final class RouteControl {
     private String stepStartedAt;
     private String endedReason;
     private JsonObject lastCheck;
+    private long heartbeat;
     private final io.vertx.core.json.JsonArray history = new io.vertx.core.json.JsonArray();
     private long timer = -1;
 
@@ -339,6 +370,11 @@ public final class RouteControl {
 
     boolean driving() {
       return timer >= 0;
+    }
+
+    /** Whether the instance driving this rollout checked it recently (within two intervals and 5 s). */
+    boolean alive(long nowMillis) {
+      return heartbeat > 0 && nowMillis - heartbeat < 2 * plan.interval().toMillis() + 5_000;
     }
 
     JsonObject plan() {
@@ -371,10 +407,14 @@ public final class RouteControl {
       for (SideStats s : c.stats.get(route.name())) {
         s.interval();
       }
-      timer = c.vertx.setTimer(Math.max(1, plan.interval().toMillis()), id -> {
-        timer = -1;
-        c.checkStep(this);
-      });
+      heartbeat = c.clock.millis();
+      diffRateReset();
+      timer = c.vertx.setTimer(Math.max(1, plan.interval().toMillis()), id -> c.checkStep(this, id));
+    }
+
+    /** Starts the diff-rate window with this interval. */
+    private void diffRateReset() {
+      control.diffRate.apply(route.name());
     }
 
     void pause() {
@@ -411,7 +451,8 @@ public final class RouteControl {
           .put("steps", plan.steps().size()).put("weight", plan.steps().get(step))
           .put("currentWeight", route.state().canaryWeight()).put("plan", plan()).put("startedBy", startedBy)
           .put("startedAt", startedAt).put("stepStartedAt", stepStartedAt).put("owner", owner)
-          .put("endedReason", endedReason).put("lastCheck", lastCheck).put("history", history.copy());
+          .put("endedReason", endedReason).put("lastCheck", lastCheck).put("heartbeat", heartbeat)
+          .put("history", history.copy());
     }
 
     static Rollout fromJson(RouteControl control, Route route, JsonObject j) {
@@ -434,6 +475,7 @@ public final class RouteControl {
         ro.stepStartedAt = j.getString("stepStartedAt");
         ro.endedReason = j.getString("endedReason");
         ro.lastCheck = j.getJsonObject("lastCheck");
+        ro.heartbeat = j.getLong("heartbeat", 0L);
         j.getJsonArray("history", new io.vertx.core.json.JsonArray()).forEach(ro.history::add);
         return ro;
       } catch (RuntimeException e) {
@@ -444,7 +486,11 @@ public final class RouteControl {
   }
 
   /** The end of a step's interval: check the gates, then step up, wait, finish or roll back. */
-  private synchronized void checkStep(Rollout ro) {
+  private synchronized void checkStep(Rollout ro, long timerId) {
+    if (ro.timer != timerId) {
+      return; // cancelled or replaced since
+    }
+    ro.timer = -1;
     if (rollouts.get(ro.route.name()) != ro || !ro.status.equals("running")) {
       return;
     }

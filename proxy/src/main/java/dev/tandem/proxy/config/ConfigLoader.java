@@ -356,6 +356,9 @@ public final class ConfigLoader {
       steps.add(w);
     }
     var interval = r.duration("interval", RolloutConfig.DEFAULT_INTERVAL);
+    if (interval.compareTo(RolloutConfig.MIN_INTERVAL) < 0 || interval.compareTo(RolloutConfig.MAX_INTERVAL) > 0) {
+      r.error("interval", "must be from 100ms to 7d, got " + Durations.format(interval));
+    }
     RolloutConfig.Gates gates = readGates(r.child("gates"));
     r.rejectUnknownKeys();
     return new RolloutConfig(steps, interval, gates);

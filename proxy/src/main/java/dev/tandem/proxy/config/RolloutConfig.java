@@ -14,6 +14,9 @@ import java.util.List;
 public record RolloutConfig(List<Double> steps, Duration interval, Gates gates) {
 
   public static final Duration DEFAULT_INTERVAL = Duration.ofMinutes(1);
+  /** Shortest and longest interval a rollout accepts. */
+  public static final Duration MIN_INTERVAL = Duration.ofMillis(100);
+  public static final Duration MAX_INTERVAL = Duration.ofDays(7);
 
   public RolloutConfig {
     steps = List.copyOf(steps);

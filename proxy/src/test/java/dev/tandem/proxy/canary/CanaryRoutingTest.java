@@ -108,6 +108,13 @@ class CanaryRoutingTest {
   }
 
   @Test
+  @DisplayName("at weight 0 or 100 no sticky cookie is set: every user is on one side")
+  void noCookieAtTheEnds() {
+    assertThat(get(tandem(0, "")).setCookies()).isEmpty();
+    assertThat(get(tandem(100, "")).setCookies()).isEmpty();
+  }
+
+  @Test
   @DisplayName("with a sticky header (a user id), the split over many users follows the weight, each user stays put")
   void stickyHeaderSplit() {
     Tandem t = tandem(30, ", sticky: { header: X-User-Id }");

@@ -215,6 +215,55 @@ class RouteControlTest {
     }
   }
 
+  @Test
+  @DisplayName("several instances on Redis: a rollback on one stops the rollout another drives; resume there is 409;"
+      + " an older saved state never undoes a newer change")
+  void sharedRollout() {
+    String prefix = "test-" + UUID.randomUUID() + ":";
+    String extra = "state: { store: redis, redis: \"" + TestServices.redisUrl() + "\", prefix: \"" + prefix + "\" }";
+    Tandem a = tandem(extra);
+    Tandem b = tandem(extra);
+    admin(a, HttpMethod.POST, "/admin/routes/orders/rollout", "{\"steps\": [10, 100], \"interval\": \"1h\"}");
+    eventually("b sees the rollout", () -> "running".equals(
+        admin(b, HttpMethod.GET, "/admin/routes/orders/rollout", null).json().getString("status")));
+    assertThat(admin(b, HttpMethod.POST, "/admin/routes/orders/rollout/resume", null).status()).isEqualTo(409);
+    assertThat(admin(a, HttpMethod.PUT, "/admin/routes/orders/canary", "{\"weight\": 50}").status())
+        .as("a weight change would be overwritten by the next step").isEqualTo(409);
+    admin(b, HttpMethod.POST, "/admin/routes/orders/rollback", "{\"reason\": \"from b\"}");
+    eventually("a, the driver, stops", () -> "rolled_back".equals(
+        admin(a, HttpMethod.GET, "/admin/routes/orders/rollout", null).json().getString("status")));
+    assertThat(a.routes().byName("orders").orElseThrow().state().canaryWeight()).isZero();
+
+    // An older state arriving late (a save that failed while Redis was down, a slow re-read) is ignored.
+    admin(a, HttpMethod.PUT, "/admin/routes/orders/canary", "{\"weight\": 30}");
+    eventually("b has 30", () -> b.routes().byName("orders").orElseThrow().state().canaryWeight() == 30.0);
+    var redis = io.vertx.redis.client.Redis.createClient(h.vertx, TestServices.redisUrl());
+    var api = io.vertx.redis.client.RedisAPI.api(redis);
+    await(api.hset(java.util.List.of(prefix + "routes", "orders", "{\"version\":1,\"canaryWeight\":99}")));
+    await(api.publish(prefix + "changes", "orders"));
+    eventually("the newer state is saved again", () -> await(api.hget(prefix + "routes", "orders")).toString()
+        .contains("\"canaryWeight\":30.0"));
+    assertThat(a.routes().byName("orders").orElseThrow().state().canaryWeight()).isEqualTo(30.0);
+    assertThat(b.routes().byName("orders").orElseThrow().state().canaryWeight()).isEqualTo(30.0);
+    redis.close();
+  }
+
+  @Test
+  @DisplayName("rollout intervals outside 100ms..7d, or that overflow, are a 400 and change nothing")
+  void badIntervals() {
+    Tandem t = tandem("");
+    for (String interval : new String[] {"1ms", "8d", "99999999999999999999s", "200000000000d", "soon"}) {
+      Answer a = admin(t, HttpMethod.POST, "/admin/routes/orders/rollout",
+          "{\"steps\": [10], \"interval\": \"" + interval + "\"}");
+      assertThat(a.status()).as(interval).isEqualTo(400);
+    }
+    assertThat(admin(t, HttpMethod.POST, "/admin/routes/orders/rollout",
+        "{\"steps\": [10], \"gates\": {\"minRequests\": 1.5}}").status()).isEqualTo(400);
+    assertThat(admin(t, HttpMethod.GET, "/admin/routes/orders/rollout", null).json().getString("status"))
+        .isEqualTo("none");
+    assertThat(t.routes().byName("orders").orElseThrow().state().canaryWeight()).isZero();
+  }
+
   /** Sends requests as many users until the rollout's status is {@code status}. */
   private JsonObject driveUntil(Tandem t, String status) {
     JsonObject[] last = new JsonObject[1];
