@@ -26,6 +26,8 @@ public final class PendingComparison {
   private byte[] requestBody = new byte[0];
   private Side primary;
   private Side candidate;
+  private Side secondary;
+  private boolean expectSecondary;
   private boolean done;
 
   PendingComparison(Comparisons comparisons, String route, String candidateName, String method, String uri,
@@ -62,6 +64,22 @@ public final class PendingComparison {
     complete();
   }
 
+  /** A second primary instance also gets this request; wait for its answer too. */
+  public void expectSecondary() {
+    expectSecondary = true;
+  }
+
+  public boolean expectsSecondary() {
+    return expectSecondary;
+  }
+
+  /** The secondary's answer, or null when it could not be asked (its pool full): compared without noise. */
+  public void secondary(Side side) {
+    secondary = side;
+    expectSecondary = side != null;
+    complete();
+  }
+
   /** The candidate will not get this request: nothing to compare. */
   public void notSent() {
     if (!done) {
@@ -71,11 +89,13 @@ public final class PendingComparison {
   }
 
   private void complete() {
-    if (done || primary == null || candidate == null) {
+    if (done || primary == null || candidate == null || (expectSecondary && secondary == null)) {
       return;
     }
     done = true;
+    // A secondary that failed (no answer) would make everything look like noise: compare without it.
+    Side noise = secondary != null && secondary.error() == null ? secondary : null;
     comparisons.submit(new RecordedExchange(UUID.randomUUID().toString(), time, route, method, uri, headers,
-        requestBody, primary, candidate, null));
+        requestBody, primary, candidate, noise));
   }
 }

@@ -569,7 +569,13 @@ public final class ConfigLoader {
     }
     MirrorConfig mirror = new MirrorConfig(shadows, m.percent("percent", 100), m.bool("compare", false), methods,
         excludeMethods, paths, excludePaths, m.bytes("maxBodyBytes", MirrorConfig.DEFAULT_MAX_BODY_BYTES), send,
-        afterStatus, m.strings("stripHeaders"), m.stringMap("setHeaders"));
+        afterStatus, m.strings("stripHeaders"), m.stringMap("setHeaders"), m.string("secondary", null));
+    if (mirror.secondary() != null) {
+      checkBackend(m, "secondary", mirror.secondary(), backends);
+      if (!mirror.compare()) {
+        m.error("secondary", "is only used to compare: set compare: true, or remove secondary");
+      }
+    }
     m.rejectUnknownKeys();
     return mirror;
   }

@@ -99,7 +99,15 @@ public final class Mirroring {
           buckets.get(route.name() + "\u0000" + s.backend()), ledger.shadowTimer(s.backend())));
     }
     created.addAll(senders);
-    return new RouteMirror(route.name(), mc, ledger, senders, delivery, keys, r.state(), comparisons);
+    RouteMirror mirror = new RouteMirror(route.name(), mc, ledger, senders, delivery, keys, r.state(), comparisons);
+    if (mc.secondary() != null && mc.compare()) {
+      MirrorConfig.Shadow first = mc.shadows().get(0);
+      ShadowSender s = new ShadowSender(vertx, config.backend(mc.secondary()), new MirrorConfig.Shadow(mc.secondary(),
+          0, first.timeout(), first.maxInFlight()), new TokenBucket(0, System.nanoTime()), null, true);
+      created.add(s);
+      mirror.secondary(s);
+    }
+    return mirror;
   }
 
   private dev.tandem.proxy.compare.Comparisons comparisons;

@@ -34,6 +34,7 @@ public final class RouteMirror {
   private final KeyStrategy keys;
   private final RouteState state;
   private final dev.tandem.proxy.compare.Comparisons comparisons;
+  private ShadowSender secondary;
 
   /** @param comparisons where compared exchanges go; null when nothing is compared */
   RouteMirror(String route, MirrorConfig config, MirrorLedger ledger, List<ShadowSender> shadows, Delivery delivery,
@@ -86,6 +87,9 @@ public final class RouteMirror {
         afterPrimary, config.maxBodyBytes(), Instant.now());
     if (comparisons != null && config.compare() && taking.get(0) == shadows.get(0)) {
       copy.compareWith(comparisons.begin(route, shadows.get(0).backend(), request, uri));
+      if (secondary != null && !unsafe) {
+        copy.comparison().expectSecondary(); // reads only: a write sent to a second legacy instance would land twice
+      }
     }
     return copy;
   }
@@ -169,6 +173,13 @@ public final class RouteMirror {
         delivery.deliver(s, compared ? request.compared(copy.comparison()) : request, ledger);
       }
     }
+    if (copy.comparison() != null && copy.comparison().expectsSecondary()) {
+      if (secondary.admitInFlight()) {
+        secondary.send(request.compared(copy.comparison()));
+      } else {
+        copy.comparison().secondary(null);
+      }
+    }
   }
 
   void skip(MirrorCopy copy, Outcome why) {
@@ -184,6 +195,11 @@ public final class RouteMirror {
       }
     }
     return false;
+  }
+
+  /** The second primary instance whose answers are the noise baseline; not counted in the ledger. */
+  void secondary(ShadowSender sender) {
+    this.secondary = sender;
   }
 
   public MirrorLedger ledger() {

@@ -36,10 +36,18 @@ public final class ShadowSender {
   private final TokenBucket bucket;
   private final Timer timer;
   private final int limit;
+  private final boolean secondary;
   private int inFlight;
 
   /** @param timer records the shadow's answer times; null records nothing */
   ShadowSender(Vertx vertx, BackendConfig backend, MirrorConfig.Shadow shadow, TokenBucket bucket, Timer timer) {
+    this(vertx, backend, shadow, bucket, timer, false);
+  }
+
+  /** @param secondary true for a second primary instance, whose answer is the comparison's noise baseline */
+  ShadowSender(Vertx vertx, BackendConfig backend, MirrorConfig.Shadow shadow, TokenBucket bucket, Timer timer,
+               boolean secondary) {
+    this.secondary = secondary;
     this.backend = backend;
     this.shadow = shadow;
     this.bucket = bucket;
@@ -101,7 +109,7 @@ public final class ShadowSender {
             timer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
           }
           if (ar.failed() && copy.comparison() != null) {
-            copy.comparison().candidate(new Side(backend.name(), 0, List.of(), new byte[0], false,
+            answered(copy.comparison(), new Side(backend.name(), 0, List.of(), new byte[0], false,
                 ar.cause() instanceof java.util.concurrent.TimeoutException ? "timeout" : String.valueOf(ar.cause().getMessage()),
                 System.nanoTime() - start));
           }
@@ -127,10 +135,18 @@ public final class ShadowSender {
     List<Map.Entry<String, String>> headers = new ArrayList<>();
     resp.headers().forEach(h -> headers.add(new AbstractMap.SimpleImmutableEntry<>(h.getKey(), h.getValue())));
     return resp.end().map(v -> {
-      c.candidate(new Side(backend.name(), resp.statusCode(), headers, kept.getBytes(), truncated[0], null,
+      answered(c, new Side(backend.name(), resp.statusCode(), headers, kept.getBytes(), truncated[0], null,
           System.nanoTime() - start));
       return resp.statusCode();
     });
+  }
+
+  private void answered(dev.tandem.proxy.compare.PendingComparison c, Side side) {
+    if (secondary) {
+      c.secondary(side);
+    } else {
+      c.candidate(side);
+    }
   }
 
   public Future<Void> close() {

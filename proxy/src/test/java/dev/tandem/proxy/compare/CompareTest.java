@@ -101,4 +101,36 @@ class CompareTest {
     eventually("matched", () -> h.registry.scrape()
         .contains("tandem_comparisons_total{result=\"match\",route=\"orders\"} 1.0"));
   }
+
+  @Test
+  @DisplayName("with mirror.secondary (a second legacy instance), volatile fields are noise and the real difference"
+      + " stays real")
+  void secondaryNoise() {
+    java.util.function.Function<String, io.vertx.core.Handler<io.vertx.core.http.HttpServerRequest>> service =
+        status -> req -> req.response().putHeader("Content-Type", "application/json")
+            .end("{\"status\":\"" + status + "\",\"requestId\":\"" + java.util.UUID.randomUUID() + "\"}");
+    int legacy = h.backend(service.apply("NEW")).actualPort();
+    int legacy2 = h.backend(service.apply("NEW")).actualPort();
+    int candidate = h.backend(service.apply("PENDING")).actualPort();
+    Tandem t = h.tandem("""
+        server: { host: 127.0.0.1, port: 0, instances: 1 }
+        admin: { host: 127.0.0.1, port: 0, token: %s }
+        backends: { legacy: "http://127.0.0.1:%d", legacy-2: "http://127.0.0.1:%d", candidate: "http://127.0.0.1:%d" }
+        routes:
+          - name: orders
+            primary: legacy
+            mirror: { backend: candidate, percent: 100, compare: true, secondary: legacy-2 }
+        """.formatted(TandemHarness.TOKEN, legacy, legacy2, candidate));
+    for (int i = 1; i <= 30; i++) {
+      get(t, "/orders/" + i);
+    }
+    eventually("30 compared", () -> admin(t, "/admin/diffs/summary").getJsonArray("endpoints").size() == 1
+        && admin(t, "/admin/diffs/summary").getJsonArray("endpoints").getJsonObject(0).getLong("compared") == 30);
+    JsonObject e = admin(t, "/admin/diffs/summary").getJsonArray("endpoints").getJsonObject(0);
+    assertThat(e.getLong("withSecondary")).isEqualTo(30);
+    var verdicts = e.getJsonArray("fields").stream().map(JsonObject.class::cast)
+        .collect(java.util.stream.Collectors.toMap(f -> f.getString("field"), f -> f.getString("verdict")));
+    assertThat(verdicts).containsEntry("/status", "real").containsEntry("/requestId", "noise");
+    assertThat(e.getJsonObject("status").getJsonObject("legacy-2").getLong("200")).isEqualTo(30);
+  }
 }
