@@ -28,6 +28,9 @@ public final class EndpointStats {
   private long withSecondary;
   private final Map<String, long[]> fields = new LinkedHashMap<>(); // field -> {raw, noise}
   private final Map<String, String> fieldKinds = new LinkedHashMap<>();
+  /** Per field, hashes of the distinct primary values seen (at most {@link #MAX_DISTINCT}): volatile fields vary. */
+  private final Map<String, java.util.Set<Integer>> distinctPrimary = new LinkedHashMap<>();
+  static final int MAX_DISTINCT = 64;
   private final Map<String, Map<Integer, Long>> statuses = new LinkedHashMap<>();
   private final Map<String, Histogram> latency = new LinkedHashMap<>();
 
@@ -52,7 +55,12 @@ public final class EndpointStats {
       side(secondary);
     }
     for (Difference d : raw) {
-      fieldKinds.putIfAbsent(fieldName(d.field()), d.kind().label());
+      String f = fieldName(d.field());
+      fieldKinds.putIfAbsent(f, d.kind().label());
+      java.util.Set<Integer> seen = distinctPrimary.computeIfAbsent(f, k -> new java.util.HashSet<>());
+      if (seen.size() < MAX_DISTINCT) {
+        seen.add(java.util.Objects.hashCode(d.primary()));
+      }
     }
     side(primary);
     side(candidate);
@@ -104,7 +112,12 @@ public final class EndpointStats {
       if (withSecondary > 0) {
         verdict = rule.real(raw, noise, compared) ? "real" : raw == 0 ? "noise_only" : "noise";
       } else {
-        verdict = rule.likelyNoise(raw, compared) ? "likely_noise" : "real";
+        // Without a second primary, a field looks volatile when it differs nearly every time, by value (not a
+        // renamed or missing field), and the primary's own value changes from one exchange to the next.
+        int distinct = distinctPrimary.getOrDefault(e.getKey(), java.util.Set.of()).size();
+        boolean varies = distinct >= 0.9 * Math.min(raw, MAX_DISTINCT);
+        verdict = "value".equals(fieldKinds.get(e.getKey())) && varies && rule.likelyNoise(raw, compared)
+            ? "likely_noise" : "real";
       }
       if (verdict.equals("real")) {
         real += raw > 0 ? 1 : 0;

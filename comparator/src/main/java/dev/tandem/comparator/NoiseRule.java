@@ -15,7 +15,7 @@ public record NoiseRule(double relative, double absolute, double likelyNoiseRate
 
   public static final NoiseRule DEFAULT = new NoiseRule(0.20, 0.0003, 0.9);
   /** Fewer compared exchanges than this and a field is not called likely noise yet. */
-  static final long MIN_EXCHANGES_FOR_LIKELY_NOISE = 10;
+  static final long MIN_EXCHANGES_FOR_LIKELY_NOISE = 3;
 
   /** Whether {@code raw} differences against {@code noise} over {@code requests} exchanges are real. */
   public boolean real(long raw, long noise, long requests) {

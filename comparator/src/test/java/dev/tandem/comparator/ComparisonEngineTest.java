@@ -57,7 +57,7 @@ class ComparisonEngineTest {
   }
 
   @Test
-  @DisplayName("without a secondary, a field that differs in nearly every exchange is flagged as likely noise")
+  @DisplayName("without a secondary, a value that differs in nearly every exchange and varies on the primary is likely noise")
   void likelyNoise() {
     ComparisonEngine.Result last = null;
     for (int i = 0; i < 20; i++) {

@@ -52,13 +52,14 @@ final class DemoCommand implements Callable<Integer> {
     var vertx = runtime.vertx();
     OrdersApi legacy = Blocking.await(OrdersApi.start(vertx, OrdersApi.Flavour.LEGACY, 0));
     OrdersApi candidate = Blocking.await(OrdersApi.start(vertx, OrdersApi.Flavour.CANDIDATE, 0));
+    OrdersApi legacy2 = Blocking.await(OrdersApi.start(vertx, OrdersApi.Flavour.LEGACY, 0));
     java.nio.file.Path letters = java.nio.file.Files.createTempFile("tandem-demo-dead-letters", ".jsonl");
     letters.toFile().deleteOnExit();
     // A fresh state file: the demo always starts from its configuration, not from an earlier run's changes.
     java.nio.file.Path state = java.nio.file.Files.createTempFile("tandem-demo-state", ".json");
     java.nio.file.Files.delete(state);
     state.toFile().deleteOnExit();
-    TandemConfig config = new ConfigLoader().parse(demoConfig(legacy.port(), candidate.port(),
+    TandemConfig config = new ConfigLoader().parse(demoConfig(legacy.port(), candidate.port(), legacy2.port(),
         letters.toString().replace("\\", "/"), state.toString().replace("\\", "/")), "demo").config();
     Tandem tandem;
     try {
@@ -72,6 +73,8 @@ final class DemoCommand implements Callable<Integer> {
     out.println("Tandem demo " + Version.current());
     out.printf("  legacy     orders service   http://127.0.0.1:%d%n", legacy.port());
     out.printf("  candidate  orders rewrite   http://127.0.0.1:%d%n", candidate.port());
+    out.printf("  legacy-2   second legacy    http://127.0.0.1:%d   (reads compared with it too: noise)%n",
+        legacy2.port());
     out.printf("  proxy                       http://127.0.0.1:%d   route 'orders' -> legacy%n", tandem.port());
     out.printf("  admin                       http://127.0.0.1:%d   token: %s%n", tandem.adminPort(), DEMO_TOKEN);
     out.flush();
@@ -92,6 +95,7 @@ final class DemoCommand implements Callable<Integer> {
         ledger.get(Outcome.RATE_LIMITED), ledger.get(Outcome.DROPPED_QUEUE_FULL), ledger.get(Outcome.DELIVERED),
         ledger.get(Outcome.DUPLICATE), ledger.get(Outcome.DEAD_LETTERED), ledger.get(Outcome.FAILED),
         ledger.get(Outcome.TIMEOUT), ledger.snapshot().getBoolean("balanced") ? " (balanced)" : " (NOT balanced)");
+    comparison(out, tandem);
     rollout(out, tandem, candidate, vertx);
     out.printf("%nTry it:%n");
     out.printf("  curl -s http://127.0.0.1:%d/orders/7%n", tandem.port());
@@ -128,6 +132,48 @@ final class DemoCommand implements Callable<Integer> {
     return Console.EXIT_OK;
   }
 
+  /** The comparison summary of the burst: per endpoint, real differences and noise apart. */
+  private static void comparison(PrintWriter out, Tandem tandem) throws InterruptedException {
+    var comparisons = tandem.comparisons();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (comparisons.summary().getJsonArray("endpoints").isEmpty() && System.nanoTime() < deadline) {
+      java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+    }
+    // Let the workers finish the burst's last comparisons.
+    java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(300));
+    out.printf("%nComparison of legacy and candidate answers (GET /admin/diffs/summary; noise = legacy and legacy-2"
+        + " disagree there too):%n");
+    for (Object o : comparisons.summary().getJsonArray("endpoints")) {
+      var e = (io.vertx.core.json.JsonObject) o;
+      out.printf("  %-22s %3d compared, %3d differ", e.getString("endpoint"), e.getLong("compared"),
+          e.getLong("differing"));
+      var lat = e.getJsonObject("latency");
+      if (lat.containsKey("p99Ratio")) {
+        out.printf(", candidate p99 x%.2f of legacy's", lat.getDouble("p99Ratio"));
+      }
+      out.println();
+      StringBuilder real = new StringBuilder();
+      StringBuilder noise = new StringBuilder();
+      for (Object f : e.getJsonArray("fields")) {
+        var field = (io.vertx.core.json.JsonObject) f;
+        if (field.getLong("raw") == 0) {
+          continue; // differed only between the two legacy instances
+        }
+        String item = field.getString("field") + " (" + field.getString("kind") + ", " + field.getDouble("rate")
+            + "%)";
+        StringBuilder to = field.getString("verdict").equals("real") ? real : noise;
+        to.append(to.length() == 0 ? "" : ", ").append(item);
+      }
+      if (real.length() > 0) {
+        out.println("      real:  " + real);
+      }
+      if (noise.length() > 0) {
+        out.println("      noise: " + noise);
+      }
+    }
+    out.flush();
+  }
+
   /**
    * A progressive rollout of the candidate that steps up while it is healthy; once it is at 50% the candidate
    * starts failing, and the error-rate gate rolls it back to 0. Traffic keeps flowing from this thread.
@@ -135,10 +181,11 @@ final class DemoCommand implements Callable<Integer> {
   private static void rollout(PrintWriter out, Tandem tandem, OrdersApi candidate, io.vertx.core.Vertx vertx)
       throws Exception {
     var plan = new dev.tandem.proxy.config.RolloutConfig(java.util.List.of(10.0, 25.0, 50.0, 100.0),
-        Duration.ofMillis(400), new dev.tandem.proxy.config.RolloutConfig.Gates(1.0, 10.0, 5.0, 10));
+        Duration.ofMillis(400), new dev.tandem.proxy.config.RolloutConfig.Gates(1.0, 10.0, 100.0, 10));
     out.printf("%nProgressive rollout of 'orders' to the candidate: steps 10%%, 25%%, 50%%, 100%%, one every 0.4 s"
         + " while the gates pass (error rate at most 1 point above the legacy's, p99 at most 10x, 10 requests or"
-        + " more on the candidate).%n");
+        + " more on the candidate; the diff-rate gate is opened to 100%% here, since the differences above are"
+        + " known and under review).%n");
     out.flush();
     var control = tandem.control();
     Blocking.await(control.startRollout("orders", plan, "demo", "demo: release 2 of the orders service"));
@@ -194,21 +241,23 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  private String demoConfig(int legacyPort, int candidatePort, String deadLetterFile, String stateFile) {
+  private String demoConfig(int legacyPort, int candidatePort, int legacy2Port, String deadLetterFile,
+                            String stateFile) {
     return """
         server: { host: 127.0.0.1, port: %d }
         admin: { host: 127.0.0.1, port: %d, token: %s }
         backends:
           legacy: http://127.0.0.1:%d
           candidate: http://127.0.0.1:%d
+          legacy-2: http://127.0.0.1:%d
         routes:
           - name: orders
             match: { pathPrefix: / }
             primary: legacy
             canary: { backend: candidate, weight: 0 }
-            mirror: { backend: candidate, percent: 100, timeout: 2s }
+            mirror: { backend: candidate, percent: 100, timeout: 2s, compare: true, secondary: legacy-2 }
         deadLetters: { file: "%s" }
         state: { file: "%s" }
-        """.formatted(port, adminPort, DEMO_TOKEN, legacyPort, candidatePort, deadLetterFile, stateFile);
+        """.formatted(port, adminPort, DEMO_TOKEN, legacyPort, candidatePort, legacy2Port, deadLetterFile, stateFile);
   }
 }

@@ -200,7 +200,9 @@ public final class OrdersApi {
     JsonArray lines = new JsonArray();
     items.forEach(i -> lines.add(new JsonObject().put("sku", i.sku()).put("quantity", i.quantity())
         .put("unitPrice", i.unitPrice().doubleValue())));
-    return json.put("items", lines).put("currency", "EUR");
+    // Volatile on every answer, as in most real services: two instances of the same code disagree on these.
+    return json.put("items", lines).put("currency", "EUR").put("servedAt", Instant.now().toString())
+        .put("traceId", UUID.randomUUID().toString());
   }
 
   private static void notFound(RoutingContext ctx) {

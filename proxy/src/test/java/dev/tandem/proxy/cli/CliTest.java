@@ -182,6 +182,8 @@ class CliTest {
     String printed = out.toString();
     assertThat(printed).contains("legacy", "candidate", "Sent 30 requests through the proxy",
         "The legacy service answered all 30", "received 30 mirrored copies", "(balanced)", "curl",
+        "Comparison of legacy and candidate answers", "GET /orders/{id}", "real:  /customer (missing",
+        "/customerName (extra", "noise: /servedAt (value",
         "step 1: 10% of users on the candidate", "step 3: 50% of users on the candidate",
         "the candidate starts failing", "rollout rolled back: step 3 at 50%: errorRate failed",
         "canary weight now 0%", "rollout_start", "rollout_rollback  50% -> 0%", "Demo stopped.");

@@ -77,7 +77,7 @@ class CompareTest {
     var fields = e.getJsonArray("fields").stream().map(JsonObject.class::cast)
         .collect(java.util.stream.Collectors.toMap(f -> f.getString("field"), f -> f.getString("verdict")));
     assertThat(fields).containsOnlyKeys("/status", "/requestId")
-        .containsEntry("/requestId", "likely_noise").containsEntry("/status", "likely_noise");
+        .containsEntry("/requestId", "likely_noise").containsEntry("/status", "real");
     JsonObject list = admin(t, "/admin/diffs?endpoint=GET%20/orders/%7Bid%7D&field=/status&limit=2");
     assertThat(list.getInteger("count")).isEqualTo(2);
     JsonObject sample = admin(t, "/admin/diffs/" + list.getJsonArray("diffs").getJsonObject(0).getString("id"));
