@@ -85,6 +85,13 @@ class CompareTest {
     assertThat(sample.getJsonObject("sides").getJsonObject("candidate").getString("body")).contains("PENDING");
     assertThat(sample.getJsonObject("curl").getString("candidate")).startsWith("curl -sS -X GET 'http://127.0.0.1:");
     assertThat(sample.encode()).doesNotContain("user-secret");
+
+    java.io.StringWriter out = new java.io.StringWriter();
+    int exit = dev.tandem.proxy.cli.TandemCommand.commandLine().setOut(new java.io.PrintWriter(out, true))
+        .execute("diffs", "--url", "http://127.0.0.1:" + t.adminPort(), "--token", TandemHarness.TOKEN);
+    assertThat(exit).isZero();
+    assertThat(out.toString()).contains("GET /orders/{id}", "legacy vs candidate", "real", "/status", "value");
+    assertThat(out.toString()).doesNotContain("/requestId");
   }
 
   @Test
