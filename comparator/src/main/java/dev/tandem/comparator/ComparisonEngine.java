@@ -40,6 +40,7 @@ public final class ComparisonEngine {
   private final Map<String, String> backendUrls;
   private final Map<String, EndpointStats> stats = new ConcurrentHashMap<>();
   private final Map<String, String[]> sideNames = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.LongAdder storeFailures = new java.util.concurrent.atomic.LongAdder();
 
   /**
    * @param endpointRules rules per endpoint template ({@code GET /orders/{id}}), added to the global ones
@@ -72,7 +73,8 @@ public final class ComparisonEngine {
     if (raw.matches()) {
       return Result.MATCH;
     }
-    store.add(sample(e, endpoint, raw, noiseDiffs));
+    store.add(sample(e, endpoint, raw, noiseDiffs))
+        .onFailure(x -> storeFailures.increment());
     return allNoise(raw.differences(), noiseDiffs, s) ? Result.NOISE : Result.DIFFER;
   }
 
@@ -105,6 +107,11 @@ public final class ComparisonEngine {
     }
     return new JsonObject().put("endpoints", endpoints).put("noise", new JsonObject()
         .put("relativeThreshold", noise.relative()).put("absoluteThreshold", noise.absolute()));
+  }
+
+  /** Samples the store could not keep (a database down); the comparisons themselves still count. */
+  public long storeFailures() {
+    return storeFailures.sum();
   }
 
   public ResultStore store() {

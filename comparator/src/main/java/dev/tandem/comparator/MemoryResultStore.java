@@ -1,5 +1,6 @@
 package dev.tandem.comparator;
 
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -24,7 +25,12 @@ public final class MemoryResultStore implements ResultStore {
   }
 
   @Override
-  public synchronized void add(JsonObject sample) {
+  public Future<Void> add(JsonObject sample) {
+    put(sample);
+    return Future.succeededFuture();
+  }
+
+  private synchronized void put(JsonObject sample) {
     samples.put(sample.getString("id"), sample);
     Iterator<Map.Entry<String, JsonObject>> it = samples.entrySet().iterator();
     while (samples.size() > maxSamples && it.hasNext()) {
@@ -35,7 +41,11 @@ public final class MemoryResultStore implements ResultStore {
   }
 
   @Override
-  public synchronized List<JsonObject> samples(String endpoint, String field, Instant since, int limit) {
+  public Future<List<JsonObject>> samples(String endpoint, String field, Instant since, int limit) {
+    return Future.succeededFuture(list(endpoint, field, since, limit));
+  }
+
+  private synchronized List<JsonObject> list(String endpoint, String field, Instant since, int limit) {
     List<JsonObject> all = new ArrayList<>(samples.values());
     List<JsonObject> out = new ArrayList<>();
     for (int i = all.size() - 1; i >= 0 && out.size() < limit; i--) {
@@ -65,11 +75,17 @@ public final class MemoryResultStore implements ResultStore {
   }
 
   @Override
-  public synchronized JsonObject sample(String id) {
-    return samples.get(id);
+  public synchronized Future<JsonObject> sample(String id) {
+    return Future.succeededFuture(samples.get(id));
   }
 
-  public synchronized int size() {
+  @Override
+  public synchronized Future<Long> size() {
+    return Future.succeededFuture((long) samples.size());
+  }
+
+  /** Samples kept now, for a gauge. */
+  public synchronized int count() {
     return samples.size();
   }
 

@@ -1,5 +1,6 @@
 package dev.tandem.comparator;
 
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Instant;
@@ -8,17 +9,25 @@ import java.util.List;
 /** Keeps sample differing exchanges, with both sides and their differences, for the admin API. */
 public interface ResultStore {
 
-  void add(JsonObject sample);
+  /** Keeps a sample; a store that cannot keep it fails the future, and the caller counts that. */
+  Future<Void> add(JsonObject sample);
 
   /**
    * The newest samples first.
    *
    * @param endpoint only this endpoint; null for all
-   * @param field    only samples with a difference at this field; null for all
+   * @param field    only samples with a difference at this field (or path); null for all
    * @param since    only samples at or after this time; null for all
    */
-  List<JsonObject> samples(String endpoint, String field, Instant since, int limit);
+  Future<List<JsonObject>> samples(String endpoint, String field, Instant since, int limit);
 
   /** One sample by id; null when unknown or dropped. */
-  JsonObject sample(String id);
+  Future<JsonObject> sample(String id);
+
+  /** Samples kept now. */
+  Future<Long> size();
+
+  default Future<Void> close() {
+    return Future.succeededFuture();
+  }
 }

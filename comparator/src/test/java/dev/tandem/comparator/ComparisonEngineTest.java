@@ -79,15 +79,15 @@ class ComparisonEngineTest {
     Side candidate = json("candidate", "{\"total\":19.5}");
     assertThat(engine.compare(exchange("/orders/7?x=1", legacy, candidate, null)))
         .isEqualTo(ComparisonEngine.Result.DIFFER);
-    JsonObject s = store.samples(null, "/total", null, 10).get(0);
+    JsonObject s = store.samples(null, "/total", null, 10).result().get(0);
     assertThat(s.getString("primary")).isEqualTo("legacy");
     assertThat(s.getJsonObject("sides").getJsonObject("legacy").getString("role")).isEqualTo("primary");
     assertThat(s.getJsonObject("sides").getJsonObject("candidate").getString("body")).isEqualTo("{\"total\":19.5}");
     assertThat(s.encode()).doesNotContain("secret-token").doesNotContain("s3cr3t").contains("redacted:");
     assertThat(s.getJsonObject("curl").getString("candidate"))
         .startsWith("curl -sS -X GET 'http://candidate:9002/orders/7?x=1'").contains("-H 'Accept: application/json'");
-    assertThat(store.sample(s.getString("id"))).isEqualTo(s);
-    assertThat(store.samples("GET /other", null, null, 10)).isEmpty();
+    assertThat(store.sample(s.getString("id")).result()).isEqualTo(s);
+    assertThat(store.samples("GET /other", null, null, 10).result()).isEmpty();
   }
 
   @Test

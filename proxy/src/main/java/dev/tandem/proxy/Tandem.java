@@ -136,7 +136,7 @@ public final class Tandem {
     closing.add(readiness.close());
     closing.add(mirroring.close());
     if (comparisons != null) {
-      comparisons.close();
+      closing.add(comparisons.close());
     }
     closing.add(control != null ? control.close() : stateStore.close());
     return Future.join(closing).mapEmpty();

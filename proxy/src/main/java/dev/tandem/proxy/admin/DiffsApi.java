@@ -38,13 +38,17 @@ final class DiffsApi {
       if (c == null) {
         return;
       }
-      JsonObject sample = c.store().sample(ctx.pathParam("id"));
-      if (sample == null) {
-        AdminServer.json(ctx, 404, new JsonObject().put("error", "not_found").put("message", "no stored difference '"
-            + ctx.pathParam("id") + "' (samples are kept up to comparator.maxSamples, newest first)"));
-      } else {
-        AdminServer.json(ctx, 200, sample);
-      }
+      c.store().sample(ctx.pathParam("id")).onComplete(ar -> {
+        if (ar.failed()) {
+          AdminServer.json(ctx, 500, new JsonObject().put("error", "store_unavailable")
+              .put("message", ar.cause().getMessage()));
+        } else if (ar.result() == null) {
+          AdminServer.json(ctx, 404, new JsonObject().put("error", "not_found").put("message", "no stored difference '"
+              + ctx.pathParam("id") + "' (samples are kept up to comparator.maxSamples and maxAge, newest first)"));
+        } else {
+          AdminServer.json(ctx, 200, ar.result());
+        }
+      });
     });
     router.get("/admin/diffs").handler(ctx -> {
       Comparisons c = comparisons(ctx);
@@ -72,10 +76,16 @@ final class DiffsApi {
         AdminServer.json(ctx, 400, bad("since must be an instant such as 2026-11-22T10:00:00Z"));
         return;
       }
-      var samples = c.store().samples(ctx.request().getParam("endpoint"), ctx.request().getParam("field"), since,
-          limit);
-      AdminServer.json(ctx, 200, new JsonObject().put("count", samples.size())
-          .put("diffs", new JsonArray(new ArrayList<>(samples))));
+      c.store().samples(ctx.request().getParam("endpoint"), ctx.request().getParam("field"), since, limit)
+          .onComplete(ar -> {
+            if (ar.failed()) {
+              AdminServer.json(ctx, 500, new JsonObject().put("error", "store_unavailable")
+                  .put("message", ar.cause().getMessage()));
+            } else {
+              AdminServer.json(ctx, 200, new JsonObject().put("count", ar.result().size())
+                  .put("diffs", new JsonArray(new ArrayList<>(ar.result()))));
+            }
+          });
     });
   }
 

@@ -3,6 +3,8 @@ package dev.tandem.proxy.compare;
 import dev.tandem.comparator.ComparisonEngine;
 import dev.tandem.comparator.EndpointGrouper;
 import dev.tandem.comparator.MemoryResultStore;
+import dev.tandem.comparator.PostgresResultStore;
+import dev.tandem.comparator.ResultStore;
 import dev.tandem.comparator.NoiseRule;
 import dev.tandem.comparator.RecordedExchange;
 import dev.tandem.comparator.Redactor;
@@ -39,7 +41,7 @@ public final class Comparisons {
   private static final Logger LOG = Logger.getLogger(Comparisons.class.getName());
 
   private final ComparisonEngine engine;
-  private final MemoryResultStore store;
+  private final ResultStore store;
   private final CompareConfig config;
   private final WorkerExecutor workers;
   private final AtomicInteger waiting = new AtomicInteger();
@@ -50,7 +52,9 @@ public final class Comparisons {
   private Comparisons(Vertx vertx, TandemConfig config, MeterRegistry registry) {
     this.config = config.compare();
     this.registry = registry;
-    this.store = new MemoryResultStore(this.config.maxSamples());
+    this.store = dev.tandem.proxy.config.StoreConfig.POSTGRES.equals(config.comparator().kind())
+        ? new PostgresResultStore(vertx, config.comparator().url(), this.config.maxAge(), this.config.maxSamples())
+        : new MemoryResultStore(this.config.maxSamples());
     Map<String, String> urls = new LinkedHashMap<>();
     config.backends().forEach((name, b) -> urls.put(name, b.url().replaceAll("/+$", "")));
     List<String> templates = new ArrayList<>(this.config.endpointRules().keySet());
@@ -60,8 +64,12 @@ public final class Comparisons {
     this.workers = vertx.createSharedWorkerExecutor("tandem-compare", this.config.workers());
     Gauge.builder("tandem.comparisons.waiting", waiting, AtomicInteger::get)
         .description("Exchanges waiting for a comparison worker").register(registry);
-    Gauge.builder("tandem.comparisons.samples", store, MemoryResultStore::size)
-        .description("Differing exchanges kept as samples").register(registry);
+    if (store instanceof MemoryResultStore memory) {
+      Gauge.builder("tandem.comparisons.samples", memory, MemoryResultStore::count)
+          .description("Differing exchanges kept as samples in memory").register(registry);
+    }
+    Gauge.builder("tandem.comparisons.store.failures", engine, ComparisonEngine::storeFailures)
+        .description("Differing exchanges the result store could not keep").register(registry);
   }
 
   /** The comparisons of {@code config}; null when no route compares. */
@@ -135,11 +143,12 @@ public final class Comparisons {
     return engine.summary();
   }
 
-  public MemoryResultStore store() {
+  public ResultStore store() {
     return store;
   }
 
-  public void close() {
+  public io.vertx.core.Future<Void> close() {
     workers.close();
+    return store.close();
   }
 }

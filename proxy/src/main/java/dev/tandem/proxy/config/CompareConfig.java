@@ -19,15 +19,17 @@ import java.util.Set;
  * @param redactHeaders headers whose values are hashed before anything is stored
  * @param redactJson    JSON body paths likewise
  * @param maxSamples    differing exchanges kept
+ * @param maxAge        how long a sample is kept (PostgreSQL store)
  * @param maxEndpoints  endpoints named; the rest are {@code other}
  * @param workers       threads comparing
  * @param queue         exchanges waiting for a worker; beyond it they are shed
  */
 public record CompareConfig(Rules rules, Map<String, Rules> endpointRules, NoiseRule noise, Set<String> redactHeaders,
-                            List<PathPattern> redactJson, int maxSamples, int maxEndpoints, int workers, int queue) {
+                            List<PathPattern> redactJson, int maxSamples, java.time.Duration maxAge, int maxEndpoints,
+                            int workers, int queue) {
 
   public static final CompareConfig DEFAULT = new CompareConfig(Rules.DEFAULT, Map.of(), NoiseRule.DEFAULT,
-      Redactor.DEFAULT_HEADERS, List.of(), 1_000, 200, 2, 1_000);
+      Redactor.DEFAULT_HEADERS, List.of(), 1_000, java.time.Duration.ofDays(7), 200, 2, 1_000);
 
   public CompareConfig {
     endpointRules = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(endpointRules));

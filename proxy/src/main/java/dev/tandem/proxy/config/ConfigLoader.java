@@ -414,7 +414,8 @@ public final class ConfigLoader {
     List<dev.tandem.comparator.PathPattern> redactJson = pointers(redact, "json");
     redact.rejectUnknownKeys();
     return new CompareConfig(global, endpoints, nr, redactHeaders, redactJson,
-        n.integer("maxSamples", d.maxSamples(), 0, 1_000_000), n.integer("maxEndpoints", d.maxEndpoints(), 1, 100_000),
+        n.integer("maxSamples", d.maxSamples(), 0, 10_000_000), n.duration("maxAge", d.maxAge()),
+        n.integer("maxEndpoints", d.maxEndpoints(), 1, 100_000),
         n.integer("workers", d.workers(), 1, 64), n.integer("queue", d.queue(), 0, 1_000_000));
   }
 

@@ -140,4 +140,18 @@ class CompareTest {
     assertThat(verdicts).containsEntry("/status", "real").containsEntry("/requestId", "noise");
     assertThat(e.getJsonObject("status").getJsonObject("legacy-2").getLong("200")).isEqualTo(30);
   }
+
+  @Test
+  @DisplayName("with the PostgreSQL result store, samples are kept in the database and served by /admin/diffs")
+  void postgresStore() {
+    Tandem t = tandem("{ store: postgres, postgres: \"" + dev.tandem.testkit.TestServices.postgresUrl()
+        + "\", maxSamples: 500, maxAge: 1h }");
+    String marker = "/orders/" + (100_000 + new java.util.Random().nextInt(800_000));
+    get(t, marker);
+    eventually("the sample is in PostgreSQL", () -> admin(t, "/admin/diffs?limit=50").getJsonArray("diffs").stream()
+        .map(JsonObject.class::cast).anyMatch(d -> d.getJsonObject("request").getString("uri").equals(marker)));
+    JsonObject d = admin(t, "/admin/diffs?limit=50").getJsonArray("diffs").stream().map(JsonObject.class::cast)
+        .filter(x -> x.getJsonObject("request").getString("uri").equals(marker)).findFirst().orElseThrow();
+    assertThat(admin(t, "/admin/diffs/" + d.getString("id")).getString("endpoint")).isEqualTo("GET /orders/{id}");
+  }
 }

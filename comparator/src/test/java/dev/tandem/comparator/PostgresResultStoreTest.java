@@ -1,0 +1,95 @@
+package dev.tandem.comparator;
+
+import dev.tandem.testkit.TestServices;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.sqlclient.Pool;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class PostgresResultStoreTest {
+
+  private final Vertx vertx = Vertx.vertx();
+  private Pool admin;
+
+  @BeforeEach
+  void clean() throws Exception {
+    admin = PgBuilder.pool().connectingTo(TestServices.postgresUrl()).using(vertx).build();
+    admin.query("DROP TABLE IF EXISTS tandem_diff_samples, tandem_schema").execute().await(10, TimeUnit.SECONDS);
+  }
+
+  @AfterEach
+  void close() throws Exception {
+    admin.query("DROP TABLE IF EXISTS tandem_diff_samples, tandem_schema").execute().await(10, TimeUnit.SECONDS);
+    vertx.close().await(10, TimeUnit.SECONDS);
+  }
+
+  private static JsonObject sample(String id, Instant time, String endpoint, String field) {
+    return new JsonObject().put("id", id).put("time", time.toString()).put("route", "orders")
+        .put("endpoint", endpoint).put("primary", "legacy").put("candidate", "candidate")
+        .put("differences", new JsonArray().add(new JsonObject().put("path", field.replace("*", "0"))
+            .put("field", field).put("kind", "value")));
+  }
+
+  private static <T> T await(io.vertx.core.Future<T> f) throws Exception {
+    return f.await(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  @DisplayName("the schema is created and migrated once; samples round trip, filter by endpoint, field and time")
+  void roundTrip() throws Exception {
+    PostgresResultStore store = new PostgresResultStore(vertx, TestServices.postgresUrl(), Duration.ofDays(7), 100);
+    await(store.ready());
+    // A second instance starting on the same database applies nothing twice.
+    PostgresResultStore again = new PostgresResultStore(vertx, TestServices.postgresUrl(), Duration.ofDays(7), 100);
+    await(again.ready());
+    assertThat(await(admin.query("SELECT count(*) FROM tandem_schema").execute()).iterator().next().getLong(0))
+        .isEqualTo(2);
+    Instant now = Instant.now();
+    await(store.add(sample("a", now.minusSeconds(30), "GET /orders/{id}", "/status")));
+    await(store.add(sample("b", now.minusSeconds(20), "GET /orders/{id}", "/items/*/price")));
+    await(store.add(sample("c", now.minusSeconds(10), "POST /orders", "/status")));
+    assertThat(await(again.samples(null, null, null, 10))).extracting(s -> s.getString("id"))
+        .containsExactly("c", "b", "a");
+    assertThat(await(store.samples("GET /orders/{id}", null, null, 10))).extracting(s -> s.getString("id"))
+        .containsExactly("b", "a");
+    assertThat(await(store.samples(null, "/status", null, 10))).extracting(s -> s.getString("id"))
+        .containsExactly("c", "a");
+    assertThat(await(store.samples(null, "/items/0/price", null, 10))).extracting(s -> s.getString("id"))
+        .containsExactly("b");
+    assertThat(await(store.samples(null, null, now.minusSeconds(25), 10))).hasSize(2);
+    assertThat(await(store.sample("b"))).isEqualTo(sample("b", now.minusSeconds(20), "GET /orders/{id}",
+        "/items/*/price"));
+    assertThat(await(store.sample("nope"))).isNull();
+    await(store.close());
+    await(again.close());
+  }
+
+  @Test
+  @DisplayName("retention keeps samples younger than the maximum age, and at most the newest maxCount of them")
+  void retention() throws Exception {
+    PostgresResultStore store = new PostgresResultStore(vertx, TestServices.postgresUrl(), Duration.ofHours(1), 3);
+    await(store.ready());
+    Instant now = Instant.now();
+    await(store.add(sample("old", now.minus(Duration.ofHours(2)), "GET /x", "/a")));
+    for (int i = 0; i < 5; i++) {
+      await(store.add(sample("s" + i, now.minusSeconds(60 - i), "GET /x", "/a")));
+    }
+    await(store.retain());
+    assertThat(await(store.samples(null, null, null, 10))).extracting(s -> s.getString("id"))
+        .containsExactly("s4", "s3", "s2");
+    assertThat(await(store.size())).isEqualTo(3);
+    await(store.close());
+  }
+}
