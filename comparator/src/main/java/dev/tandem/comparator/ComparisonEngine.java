@@ -59,8 +59,16 @@ public final class ComparisonEngine {
     this.backendUrls = Map.copyOf(backendUrls);
   }
 
-  public Result compare(RecordedExchange e) {
+  /** The result of one exchange and the endpoint it was counted under. */
+  public record Outcome(Result result, String endpoint) {
+  }
+
+  public Outcome compare(RecordedExchange e) {
     String endpoint = grouper.endpoint(e.method(), e.path());
+    return new Outcome(compare(e, endpoint), endpoint);
+  }
+
+  private Result compare(RecordedExchange e, String endpoint) {
     Rules rules = endpointRules.getOrDefault(endpoint, global);
     ResponseDiff.Result raw = ResponseDiff.compare(e.primary(), e.candidate(), rules);
     List<Difference> noiseDiffs = List.of();

@@ -59,7 +59,7 @@ class ComparisonEngineTest {
   @Test
   @DisplayName("without a secondary, a value that differs in nearly every exchange and varies on the primary is likely noise")
   void likelyNoise() {
-    ComparisonEngine.Result last = null;
+    ComparisonEngine.Outcome last = null;
     for (int i = 0; i < 20; i++) {
       last = engine.compare(exchange("/orders/" + i, json("legacy", "{\"token\":\"a" + i + "\",\"n\":1}"),
           json("candidate", "{\"token\":\"b" + i + "\",\"n\":" + (i == 3 ? 2 : 1) + "}"), null));
@@ -68,7 +68,8 @@ class ComparisonEngineTest {
     assertThat(field(e, "/token").getString("verdict")).isEqualTo("likely_noise");
     assertThat(field(e, "/token").getDouble("rate")).isEqualTo(100.0);
     assertThat(field(e, "/n").getString("verdict")).isEqualTo("real");
-    assertThat(last).isEqualTo(ComparisonEngine.Result.NOISE);
+    assertThat(last.result()).isEqualTo(ComparisonEngine.Result.NOISE);
+    assertThat(last.endpoint()).isEqualTo("GET /orders/{id}");
   }
 
   @Test
@@ -77,7 +78,7 @@ class ComparisonEngineTest {
     Side legacy = new Side("legacy", 200, List.of(h("Content-Type", "application/json"), h("Set-Cookie", "sid=s3cr3t")),
         "{\"total\":19.0}".getBytes(StandardCharsets.UTF_8), false, null, 2_000_000);
     Side candidate = json("candidate", "{\"total\":19.5}");
-    assertThat(engine.compare(exchange("/orders/7?x=1", legacy, candidate, null)))
+    assertThat(engine.compare(exchange("/orders/7?x=1", legacy, candidate, null)).result())
         .isEqualTo(ComparisonEngine.Result.DIFFER);
     JsonObject s = store.samples(null, "/total", null, 10).result().get(0);
     assertThat(s.getString("primary")).isEqualTo("legacy");

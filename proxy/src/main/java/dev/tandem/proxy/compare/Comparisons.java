@@ -95,16 +95,21 @@ public final class Comparisons {
       count(e.route(), ComparisonEngine.Result.SHED);
       return;
     }
-    workers.<ComparisonEngine.Result>executeBlocking(() -> engine.compare(e), false).onComplete(ar -> {
+    workers.<ComparisonEngine.Outcome>executeBlocking(() -> engine.compare(e), false).onComplete(ar -> {
       waiting.decrementAndGet();
       if (ar.failed()) {
         LOG.log(Level.WARNING, "comparing " + e.method() + " " + e.uri() + " failed", ar.cause());
         count(e.route(), ComparisonEngine.Result.ERROR);
       } else {
-        count(e.route(), ar.result());
+        ComparisonEngine.Result result = ar.result().result();
+        count(e.route(), result);
+        if (result != ComparisonEngine.Result.MATCH) {
+          // Endpoints are bounded by comparator.maxEndpoints, and so is this series.
+          endpointCounter(e.route(), ar.result().endpoint(), result.label()).increment();
+        }
         LongAdder[] w = window.computeIfAbsent(e.route(), k -> new LongAdder[] {new LongAdder(), new LongAdder()});
         w[0].increment();
-        if (ar.result() == ComparisonEngine.Result.DIFFER) {
+        if (result == ComparisonEngine.Result.DIFFER) {
           w[1].increment();
         }
       }
@@ -117,6 +122,12 @@ public final class Comparisons {
 
   private void count(String route, ComparisonEngine.Result result) {
     counter(route, result.label()).increment();
+  }
+
+  private Counter endpointCounter(String route, String endpoint, String result) {
+    return counters.computeIfAbsent(route + '\u0000' + endpoint + '\u0000' + result, k -> Counter
+        .builder("tandem.differences").description("Compared exchanges that differed, by endpoint")
+        .tags("route", route, "endpoint", endpoint, "result", result).register(registry));
   }
 
   private Counter counter(String route, String result) {

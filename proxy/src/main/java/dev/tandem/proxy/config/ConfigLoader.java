@@ -570,7 +570,8 @@ public final class ConfigLoader {
     }
     MirrorConfig mirror = new MirrorConfig(shadows, m.percent("percent", 100), m.bool("compare", false), methods,
         excludeMethods, paths, excludePaths, m.bytes("maxBodyBytes", MirrorConfig.DEFAULT_MAX_BODY_BYTES), send,
-        afterStatus, m.strings("stripHeaders"), m.stringMap("setHeaders"), m.string("secondary", null));
+        afterStatus, m.strings("stripHeaders"), m.stringMap("setHeaders"), m.string("secondary", null),
+        readRewrite(m.child("rewrite")));
     if (mirror.secondary() != null) {
       checkBackend(m, "secondary", mirror.secondary(), backends);
       if (!mirror.compare()) {
@@ -579,6 +580,29 @@ public final class ConfigLoader {
     }
     m.rejectUnknownKeys();
     return mirror;
+  }
+
+  private static dev.tandem.proxy.mirror.ShadowRewrite readRewrite(Node r) {
+    if (!r.isPresent()) {
+      return dev.tandem.proxy.mirror.ShadowRewrite.NONE;
+    }
+    String from = null;
+    String to = null;
+    Node prefix = r.child("pathPrefix");
+    if (prefix.isPresent()) {
+      from = prefix.requiredString("from");
+      to = prefix.requiredString("to");
+      for (String[] p : new String[][] {{"from", from}, {"to", to}}) {
+        if (p[1] != null && !p[1].startsWith("/")) {
+          prefix.error(p[0], "must start with '/', got '" + p[1] + "'");
+        }
+      }
+      prefix.rejectUnknownKeys();
+    }
+    var rewrite = new dev.tandem.proxy.mirror.ShadowRewrite(from, to, r.stringMap("setQuery"),
+        new LinkedHashSet<>(r.strings("removeQuery")));
+    r.rejectUnknownKeys();
+    return rewrite;
   }
 
   private static Set<String> methods(Node n, String key) {

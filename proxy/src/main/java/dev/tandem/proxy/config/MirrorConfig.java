@@ -21,6 +21,7 @@ import java.util.regex.Pattern;
  * @param afterStatus    primary statuses after which an {@code afterPrimary} copy is sent ({@code 2xx}, {@code 201}…)
  * @param stripHeaders   request headers not passed to the shadow
  * @param setHeaders     headers set on every copy
+ * @param rewrite        path prefix and query changes for the shadow's request target
  * @param secondary      a second instance of the primary's service; compared reads are also sent there, and what
  *                       differs between the two primaries is noise (Diffy's method); null for none
  */
@@ -37,7 +38,8 @@ public record MirrorConfig(
     List<String> afterStatus,
     List<String> stripHeaders,
     Map<String, String> setHeaders,
-    String secondary) {
+    String secondary,
+    dev.tandem.proxy.mirror.ShadowRewrite rewrite) {
 
   public static final long DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
   public static final String SEND_AUTO = "auto";

@@ -83,8 +83,8 @@ public final class RouteMirror {
     boolean unsafe = !SAFE.contains(method);
     boolean afterPrimary = config.send().equals(MirrorConfig.SEND_AFTER_PRIMARY)
         || (config.send().equals(MirrorConfig.SEND_AUTO) && unsafe);
-    MirrorCopy copy = new MirrorCopy(this, taking, method, uri, path, shadowHeaders(request, uri, requestId), unsafe,
-        afterPrimary, config.maxBodyBytes(), Instant.now());
+    MirrorCopy copy = new MirrorCopy(this, taking, method, config.rewrite().apply(uri), path,
+        shadowHeaders(request, uri, requestId), unsafe, afterPrimary, config.maxBodyBytes(), Instant.now());
     if (comparisons != null && config.compare() && taking.get(0) == shadows.get(0)) {
       copy.compareWith(comparisons.begin(route, shadows.get(0).backend(), request, uri));
       if (secondary != null && !unsafe) {

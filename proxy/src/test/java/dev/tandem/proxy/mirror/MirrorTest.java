@@ -115,6 +115,22 @@ class MirrorTest {
   }
 
   @Test
+  @DisplayName("rewrite gives the shadow another path prefix and query; the primary and X-Original-URI keep theirs")
+  void rewrite() {
+    Tandem t = tandem(primary(), shadow(200), """
+        , rewrite: { pathPrefix: { from: /api/v1, to: /api/v2 }, setQuery: { version: "2" }, removeQuery: [debug] }""",
+        "");
+    assertThat(call(t, HttpMethod.GET, "/api/v1/orders/7?x=1&debug=true&version=1&y=%20", null))
+        .isEqualTo("200 primary GET /api/v1/orders/7?x=1&debug=true&version=1&y=%20");
+    assertThat(call(t, HttpMethod.GET, "/api/v10/orders", null)).startsWith("200");
+    eventually("the shadow got both copies", () -> shadowSaw.size() == 2);
+    Seen s = shadowSaw.poll();
+    assertThat(s.uri()).isEqualTo("/api/v2/orders/7?x=1&y=%20&version=2");
+    assertThat(s.headers().get("X-Original-URI")).isEqualTo("/api/v1/orders/7?x=1&debug=true&version=1&y=%20");
+    assertThat(shadowSaw.poll().uri()).as("/api/v10 is not under /api/v1").isEqualTo("/api/v10/orders?version=2");
+  }
+
+  @Test
   @DisplayName("a write is copied after the primary answered 2xx, with its body and an Idempotency-Key")
   void mirrorsWriteAfterPrimary() {
     Tandem t = tandem(primary(), shadow(201), ", stripHeaders: [Authorization], setHeaders: { X-Env: shadow }", "");
