@@ -78,6 +78,7 @@ public final class ComparisonEngine {
     EndpointStats s = stats.computeIfAbsent(endpoint, EndpointStats::new);
     sideNames.putIfAbsent(endpoint, new String[] {e.primary().name(), e.candidate().name()});
     s.add(e.primary(), e.candidate(), raw.differences(), e.secondary(), noiseDiffs);
+    store.count(e.time(), endpoint, fields(raw.differences()), fields(noiseDiffs));
     if (raw.matches()) {
       return Result.MATCH;
     }
@@ -102,6 +103,12 @@ public final class ComparisonEngine {
       }
     }
     return raw.stream().allMatch(d -> likely.contains(d.field()));
+  }
+
+  private static Set<String> fields(List<Difference> diffs) {
+    Set<String> out = new java.util.LinkedHashSet<>();
+    diffs.forEach(d -> out.add(d.field()));
+    return out;
   }
 
   /** Per endpoint: counts, fields with verdicts, status and latency by side; busiest endpoints first. */

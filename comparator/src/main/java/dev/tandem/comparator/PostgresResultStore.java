@@ -22,7 +22,9 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Samples in PostgreSQL, shared by every instance and kept across restarts. The schema is created and migrated on
+ * Samples in PostgreSQL, shared by every instance and kept across restarts, and per hour, endpoint and field the
+ * counts of compared exchanges and of raw and noise differences (gathered in memory, written every
+ * {@link #FLUSH_MILLIS} ms as additions, so that several instances add up). The schema is created and migrated on
  * start: a {@code tandem_schema} table records the version applied, and each migration runs once, in a
  * transaction. Retention by age and by count runs at start and then every {@link #RETENTION_MILLIS} ms. At most
  * {@link #MAX_PENDING} inserts wait for a connection; beyond that a sample fails to be kept (the caller counts it),
@@ -38,7 +40,12 @@ public final class PostgresResultStore implements ResultStore {
       "CREATE TABLE tandem_diff_samples (id text PRIMARY KEY, time timestamptz NOT NULL, route text NOT NULL,"
           + " endpoint text NOT NULL, fields text[] NOT NULL, sample jsonb NOT NULL)",
       "CREATE INDEX tandem_diff_samples_time ON tandem_diff_samples (time DESC);"
-          + " CREATE INDEX tandem_diff_samples_endpoint ON tandem_diff_samples (endpoint, time DESC)");
+          + " CREATE INDEX tandem_diff_samples_endpoint ON tandem_diff_samples (endpoint, time DESC)",
+      // Per hour, endpoint and field: exchanges compared, raw and noise differences. The field '' holds the
+      // endpoint's own count of compared exchanges.
+      "CREATE TABLE tandem_diff_counts (hour timestamptz NOT NULL, endpoint text NOT NULL, field text NOT NULL,"
+          + " compared bigint NOT NULL DEFAULT 0, raw bigint NOT NULL DEFAULT 0, noise bigint NOT NULL DEFAULT 0,"
+          + " PRIMARY KEY (hour, endpoint, field))");
 
   private final Vertx vertx;
   private final Pool pool;
@@ -47,6 +54,12 @@ public final class PostgresResultStore implements ResultStore {
   private final AtomicInteger pending = new AtomicInteger();
   private final Future<Void> ready;
   private final long timer;
+  private final long flushTimer;
+  /** Counts not yet written, by hour, endpoint and field: {compared, raw, noise}. Bounded by MAX_PENDING_COUNTS. */
+  private final java.util.Map<java.util.List<Object>, long[]> counts = new java.util.HashMap<>();
+  private long droppedCounts;
+  static final int MAX_PENDING_COUNTS = 10_000;
+  static final long FLUSH_MILLIS = 5_000;
 
   public PostgresResultStore(Vertx vertx, String url, Duration maxAge, int maxCount) {
     this.vertx = vertx;
@@ -56,6 +69,76 @@ public final class PostgresResultStore implements ResultStore {
         .connectingTo(PgConnectOptions.fromUri(url)).using(vertx).build();
     this.ready = migrate().compose(v -> retain());
     this.timer = vertx.setPeriodic(RETENTION_MILLIS, id -> retain());
+    this.flushTimer = vertx.setPeriodic(FLUSH_MILLIS, id -> flush());
+  }
+
+  @Override
+  public synchronized void count(Instant time, String endpoint, java.util.Collection<String> rawFields,
+                                 java.util.Collection<String> noiseFields) {
+    Instant hour = time.truncatedTo(java.time.temporal.ChronoUnit.HOURS);
+    bump(hour, endpoint, "", 0);
+    rawFields.forEach(f -> bump(hour, endpoint, f, 1));
+    noiseFields.forEach(f -> bump(hour, endpoint, f, 2));
+  }
+
+  private void bump(Instant hour, String endpoint, String field, int slot) {
+    java.util.List<Object> key = java.util.List.of(hour, endpoint, field);
+    long[] c = counts.get(key);
+    if (c == null) {
+      if (counts.size() >= MAX_PENDING_COUNTS) {
+        droppedCounts++;
+        return;
+      }
+      c = new long[3];
+      counts.put(key, c);
+    }
+    c[slot]++;
+  }
+
+  /** Counts that could not be kept because too many waited for the database. */
+  public synchronized long droppedCounts() {
+    return droppedCounts;
+  }
+
+  /** Writes the counts gathered since the last flush, adding them to the stored ones. */
+  public Future<Void> flush() {
+    List<Tuple> rows = new ArrayList<>();
+    synchronized (this) {
+      counts.forEach((k, c) -> rows.add(Tuple.of(OffsetDateTime.ofInstant((Instant) k.get(0), ZoneOffset.UTC),
+          k.get(1), k.get(2), c[0], c[1], c[2])));
+      counts.clear();
+    }
+    if (rows.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return ready.compose(v -> pool.preparedQuery("INSERT INTO tandem_diff_counts (hour, endpoint, field, compared,"
+            + " raw, noise) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (hour, endpoint, field) DO UPDATE SET"
+            + " compared = tandem_diff_counts.compared + EXCLUDED.compared,"
+            + " raw = tandem_diff_counts.raw + EXCLUDED.raw, noise = tandem_diff_counts.noise + EXCLUDED.noise")
+        .executeBatch(rows)).mapEmpty();
+  }
+
+  @Override
+  public Future<List<JsonObject>> history(String endpoint, String field, Instant since) {
+    OffsetDateTime from = since == null ? OffsetDateTime.ofInstant(Instant.EPOCH, ZoneOffset.UTC)
+        : OffsetDateTime.ofInstant(since, ZoneOffset.UTC);
+    return flush().compose(v -> pool.preparedQuery("SELECT e.hour, e.compared, f.raw, f.noise FROM tandem_diff_counts e"
+            + " LEFT JOIN tandem_diff_counts f ON f.hour = e.hour AND f.endpoint = e.endpoint AND f.field = $2"
+            + " WHERE e.endpoint = $1 AND e.field = '' AND e.hour >= $3 ORDER BY e.hour")
+        .execute(Tuple.of(endpoint, field == null ? "" : field, from)))
+        .map(rows -> {
+          List<JsonObject> out = new ArrayList<>();
+          for (Row r : rows) {
+            JsonObject h = new JsonObject().put("hour", r.getOffsetDateTime(0).toInstant().toString())
+                .put("compared", r.getLong(1));
+            if (field != null) {
+              h.put("field", field).put("raw", r.getLong(2) == null ? 0 : r.getLong(2))
+                  .put("noise", r.getLong(3) == null ? 0 : r.getLong(3));
+            }
+            out.add(h);
+          }
+          return out;
+        });
   }
 
   /** Applies the migrations not yet applied; two instances starting at once serialise on an advisory lock. */
@@ -82,6 +165,7 @@ public final class PostgresResultStore implements ResultStore {
   Future<Void> retain() {
     OffsetDateTime cutoff = OffsetDateTime.ofInstant(Instant.now().minus(maxAge), ZoneOffset.UTC);
     return pool.preparedQuery("DELETE FROM tandem_diff_samples WHERE time < $1").execute(Tuple.of(cutoff))
+        .compose(v -> pool.preparedQuery("DELETE FROM tandem_diff_counts WHERE hour < $1").execute(Tuple.of(cutoff)))
         .compose(v -> pool.preparedQuery("DELETE FROM tandem_diff_samples WHERE id IN (SELECT id FROM"
             + " tandem_diff_samples ORDER BY time DESC OFFSET $1)").execute(Tuple.of(maxCount)))
         .mapEmpty();
@@ -149,6 +233,7 @@ public final class PostgresResultStore implements ResultStore {
   @Override
   public Future<Void> close() {
     vertx.cancelTimer(timer);
-    return pool.close();
+    vertx.cancelTimer(flushTimer);
+    return flush().transform(ignored -> pool.close());
   }
 }

@@ -24,6 +24,25 @@ public interface ResultStore {
   /** One sample by id; null when unknown or dropped. */
   Future<JsonObject> sample(String id);
 
+  /**
+   * Counts one compared exchange for the history of its endpoint and fields (hourly buckets). A store without a
+   * history ignores it.
+   *
+   * @param rawFields   fields where the primary and the candidate differed
+   * @param noiseFields fields where the primary and the secondary differed
+   */
+  default void count(Instant time, String endpoint, java.util.Collection<String> rawFields,
+                     java.util.Collection<String> noiseFields) {
+  }
+
+  /**
+   * Per hour, the exchanges compared at {@code endpoint} and the raw and noise differences at {@code field} (null:
+   * the endpoint's totals only), oldest first; empty for a store without a history.
+   */
+  default Future<List<JsonObject>> history(String endpoint, String field, Instant since) {
+    return Future.succeededFuture(List.of());
+  }
+
   /** Samples kept now. */
   Future<Long> size();
 

@@ -26,12 +26,14 @@ class PostgresResultStoreTest {
   @BeforeEach
   void clean() throws Exception {
     admin = PgBuilder.pool().connectingTo(TestServices.postgresUrl()).using(vertx).build();
-    admin.query("DROP TABLE IF EXISTS tandem_diff_samples, tandem_schema").execute().await(10, TimeUnit.SECONDS);
+    admin.query("DROP TABLE IF EXISTS tandem_diff_samples, tandem_diff_counts, tandem_schema").execute()
+        .await(10, TimeUnit.SECONDS);
   }
 
   @AfterEach
   void close() throws Exception {
-    admin.query("DROP TABLE IF EXISTS tandem_diff_samples, tandem_schema").execute().await(10, TimeUnit.SECONDS);
+    admin.query("DROP TABLE IF EXISTS tandem_diff_samples, tandem_diff_counts, tandem_schema").execute()
+        .await(10, TimeUnit.SECONDS);
     vertx.close().await(10, TimeUnit.SECONDS);
   }
 
@@ -55,7 +57,7 @@ class PostgresResultStoreTest {
     PostgresResultStore again = new PostgresResultStore(vertx, TestServices.postgresUrl(), Duration.ofDays(7), 100);
     await(again.ready());
     assertThat(await(admin.query("SELECT count(*) FROM tandem_schema").execute()).iterator().next().getLong(0))
-        .isEqualTo(2);
+        .isEqualTo(3);
     Instant now = Instant.now();
     await(store.add(sample("a", now.minusSeconds(30), "GET /orders/{id}", "/status")));
     await(store.add(sample("b", now.minusSeconds(20), "GET /orders/{id}", "/items/*/price")));
@@ -91,5 +93,29 @@ class PostgresResultStoreTest {
         .containsExactly("s4", "s3", "s2");
     assertThat(await(store.size())).isEqualTo(3);
     await(store.close());
+  }
+
+  @Test
+  @DisplayName("counts per hour, endpoint and field add up across flushes and instances")
+  void history() throws Exception {
+    PostgresResultStore a = new PostgresResultStore(vertx, TestServices.postgresUrl(), Duration.ofDays(7), 100);
+    PostgresResultStore b = new PostgresResultStore(vertx, TestServices.postgresUrl(), Duration.ofDays(7), 100);
+    await(a.ready());
+    await(b.ready());
+    Instant now = Instant.now();
+    a.count(now, "GET /x", List.of("/status"), List.of("/at"));
+    a.count(now, "GET /x", List.of("/status", "/at"), List.of("/at"));
+    await(a.flush());
+    b.count(now, "GET /x", List.of(), List.of());
+    await(b.flush());
+    var hours = await(a.history("GET /x", "/status", null));
+    assertThat(hours).hasSize(1);
+    assertThat(hours.get(0).getLong("compared")).isEqualTo(3);
+    assertThat(hours.get(0).getLong("raw")).isEqualTo(2);
+    assertThat(hours.get(0).getLong("noise")).isZero();
+    assertThat(await(b.history("GET /x", "/at", null)).get(0).getLong("noise")).isEqualTo(2);
+    assertThat(await(b.history("GET /x", null, null)).get(0).containsKey("raw")).isFalse();
+    await(a.close());
+    await(b.close());
   }
 }

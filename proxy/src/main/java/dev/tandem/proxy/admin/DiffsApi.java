@@ -33,6 +33,35 @@ final class DiffsApi {
         AdminServer.json(ctx, 200, c.summary());
       }
     });
+    router.get("/admin/diffs/history").handler(ctx -> {
+      Comparisons c = comparisons(ctx);
+      if (c == null) {
+        return;
+      }
+      String endpoint = ctx.request().getParam("endpoint");
+      if (endpoint == null) {
+        AdminServer.json(ctx, 400, bad("endpoint is required, e.g. ?endpoint=GET%20/orders/%7Bid%7D&field=/status"));
+        return;
+      }
+      Instant since;
+      try {
+        String s = ctx.request().getParam("since");
+        since = s == null ? null : Instant.parse(s);
+      } catch (DateTimeParseException e) {
+        AdminServer.json(ctx, 400, bad("since must be an instant such as 2026-11-22T10:00:00Z"));
+        return;
+      }
+      c.store().history(endpoint, ctx.request().getParam("field"), since).onComplete(ar -> {
+        if (ar.failed()) {
+          AdminServer.json(ctx, 500, new JsonObject().put("error", "store_unavailable")
+              .put("message", ar.cause().getMessage()));
+        } else {
+          AdminServer.json(ctx, 200, new JsonObject().put("endpoint", endpoint).put("hours",
+              new JsonArray(new ArrayList<>(ar.result()))).put("note", ar.result().isEmpty()
+              ? "hourly history is kept by the PostgreSQL store (comparator.store: postgres)" : null));
+        }
+      });
+    });
     router.get("/admin/diffs/:id").handler(ctx -> {
       Comparisons c = comparisons(ctx);
       if (c == null) {

@@ -153,5 +153,8 @@ class CompareTest {
     JsonObject d = admin(t, "/admin/diffs?limit=50").getJsonArray("diffs").stream().map(JsonObject.class::cast)
         .filter(x -> x.getJsonObject("request").getString("uri").equals(marker)).findFirst().orElseThrow();
     assertThat(admin(t, "/admin/diffs/" + d.getString("id")).getString("endpoint")).isEqualTo("GET /orders/{id}");
+    var hours = admin(t, "/admin/diffs/history?endpoint=GET%20/orders/%7Bid%7D&field=/status").getJsonArray("hours");
+    assertThat(hours).isNotEmpty();
+    assertThat(hours.getJsonObject(hours.size() - 1).getLong("raw")).isPositive();
   }
 }
