@@ -103,9 +103,31 @@ public final class TandemHarness implements AutoCloseable {
     }
   }
 
-  public HttpClientAgent client() {
+  /**
+   * A client whose requests are made from one event loop of the harness, whatever thread the test calls it from:
+   * requests made straight from a test thread each got a context of their own, and now and then one was never sent
+   * (seen as a 30-s hang with the proxy idle and the request never arriving).
+   */
+  public synchronized HttpClientAgent client() {
     if (client == null) {
-      client = vertx.createHttpClient();
+      HttpClientAgent real = vertx.createHttpClient();
+      client = (HttpClientAgent) java.lang.reflect.Proxy.newProxyInstance(HttpClientAgent.class.getClassLoader(),
+          new Class<?>[] {HttpClientAgent.class}, (proxy, method, args) -> {
+            if (Future.class.isAssignableFrom(method.getReturnType())) {
+              return onContext(() -> {
+                try {
+                  return (Future<Object>) method.invoke(real, args);
+                } catch (ReflectiveOperationException e) {
+                  return Future.failedFuture(e.getCause() == null ? e : e.getCause());
+                }
+              });
+            }
+            try {
+              return method.invoke(real, args);
+            } catch (java.lang.reflect.InvocationTargetException e) {
+              throw e.getCause();
+            }
+          });
     }
     return client;
   }
