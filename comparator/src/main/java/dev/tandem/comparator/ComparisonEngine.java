@@ -87,22 +87,18 @@ public final class ComparisonEngine {
     return allNoise(raw.differences(), noiseDiffs, s) ? Result.NOISE : Result.DIFFER;
   }
 
-  /** Whether every differing field here also differed between the two primaries (or is flagged likely noise). */
-  private boolean allNoise(List<Difference> raw, List<Difference> noiseDiffs, EndpointStats s) {
+  /**
+   * Whether every differing field here also differed between the two primaries. Without a secondary nothing is
+   * called noise here: a field flagged likely noise in the summary may still hide a regression, so the exchange
+   * counts as differing (and the rollout's diff-rate gate sees it).
+   */
+  private static boolean allNoise(List<Difference> raw, List<Difference> noiseDiffs, EndpointStats s) {
+    if (noiseDiffs.isEmpty()) {
+      return false;
+    }
     Set<String> noisy = new HashSet<>();
     noiseDiffs.forEach(d -> noisy.add(d.field()));
-    if (!noiseDiffs.isEmpty()) {
-      return raw.stream().allMatch(d -> noisy.contains(d.field()));
-    }
-    JsonObject summary = s.toJson(noise, "", "");
-    Set<String> likely = new HashSet<>();
-    for (Object f : summary.getJsonArray("fields")) {
-      JsonObject field = (JsonObject) f;
-      if ("likely_noise".equals(field.getString("verdict"))) {
-        likely.add(field.getString("field"));
-      }
-    }
-    return raw.stream().allMatch(d -> likely.contains(d.field()));
+    return raw.stream().allMatch(d -> noisy.contains(d.field()));
   }
 
   private static Set<String> fields(List<Difference> diffs) {
@@ -113,13 +109,15 @@ public final class ComparisonEngine {
 
   /** Per endpoint: counts, fields with verdicts, status and latency by side; busiest endpoints first. */
   public JsonObject summary() {
-    List<Map.Entry<String, EndpointStats>> all = new ArrayList<>(stats.entrySet());
-    all.sort((a, b) -> Long.compare(b.getValue().compared(), a.getValue().compared()));
-    JsonArray endpoints = new JsonArray();
-    for (Map.Entry<String, EndpointStats> e : all) {
+    // Snapshot first: workers keep counting while this sorts.
+    List<JsonObject> all = new ArrayList<>();
+    for (Map.Entry<String, EndpointStats> e : stats.entrySet()) {
       String[] names = sideNames.getOrDefault(e.getKey(), new String[] {"primary", "candidate"});
-      endpoints.add(e.getValue().toJson(noise, names[0], names[1]));
+      all.add(e.getValue().toJson(noise, names[0], names[1]));
     }
+    all.sort((a, b) -> Long.compare(b.getLong("compared"), a.getLong("compared")));
+    JsonArray endpoints = new JsonArray();
+    all.forEach(endpoints::add);
     return new JsonObject().put("endpoints", endpoints).put("noise", new JsonObject()
         .put("relativeThreshold", noise.relative()).put("absoluteThreshold", noise.absolute()));
   }
@@ -152,7 +150,7 @@ public final class ComparisonEngine {
     return new JsonObject().put("id", e.id()).put("time", e.time().toString()).put("route", e.route())
         .put("endpoint", endpoint).put("primary", e.primary().name()).put("candidate", e.candidate().name())
         .put("request", new JsonObject().put("method", e.method()).put("uri", e.uri()).put("headers", pairs(headers))
-            .put("body", text(body)))
+            .put("body", text(cap(body))))
         .put("sides", sides).put("differences", diffs(raw.differences())).put("noise", diffs(noiseDiffs))
         .put("truncated", raw.truncated()).put("curl", curl);
   }
@@ -160,7 +158,7 @@ public final class ComparisonEngine {
   private JsonObject side(Side s, String role) {
     return new JsonObject().put("role", role).put("status", s.status()).put("error", s.error())
         .put("millis", s.nanos() / 1_000_000.0).put("headers", pairs(redactor.headers(s.headers())))
-        .put("body", text(s.body())).put("truncated", s.truncated());
+        .put("body", text(cap(redactor.body(s.body())))).put("truncated", s.truncated());
   }
 
   private static JsonArray pairs(List<Map.Entry<String, String>> headers) {
@@ -169,13 +167,26 @@ public final class ComparisonEngine {
     return a;
   }
 
-  private static JsonArray diffs(List<Difference> diffs) {
+  private JsonArray diffs(List<Difference> diffs) {
     JsonArray a = new JsonArray();
     for (Difference d : diffs) {
+      boolean secret = redactor.redacts(d.path());
       a.add(new JsonObject().put("path", d.path()).put("field", d.field()).put("kind", d.kind().label())
-          .put("primary", d.primary()).put("candidate", d.candidate()));
+          .put("primary", secret ? Redactor.hash(String.valueOf(d.primary())) : capText(d.primary()))
+          .put("candidate", secret ? Redactor.hash(String.valueOf(d.candidate())) : capText(d.candidate())));
     }
     return a;
+  }
+
+  /** Most of a body kept in a sample; the comparison itself saw up to maxBodyBytes. */
+  static final int SAMPLE_BODY_BYTES = 64 * 1024;
+
+  private static byte[] cap(byte[] body) {
+    return body == null || body.length <= SAMPLE_BODY_BYTES ? body : java.util.Arrays.copyOf(body, SAMPLE_BODY_BYTES);
+  }
+
+  private static String capText(String s) {
+    return s == null || s.length() <= 4096 ? s : s.substring(0, 4096) + "…";
   }
 
   /** UTF-8 text as is; anything else as {"base64": ...}. */

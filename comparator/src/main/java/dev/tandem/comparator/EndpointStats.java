@@ -26,7 +26,7 @@ public final class EndpointStats {
   private long compared;
   private long matched;
   private long withSecondary;
-  private final Map<String, long[]> fields = new LinkedHashMap<>(); // field -> {raw, noise}
+  private final Map<String, long[]> fields = new LinkedHashMap<>(); // field -> {raw, noise, raw with a secondary}
   private final Map<String, String> fieldKinds = new LinkedHashMap<>();
   /** Per field, hashes of the distinct primary values seen (at most {@link #MAX_DISTINCT}): volatile fields vary. */
   private final Map<String, java.util.Set<Integer>> distinctPrimary = new LinkedHashMap<>();
@@ -45,7 +45,11 @@ public final class EndpointStats {
       matched++;
     }
     for (String f : distinctFields(raw)) {
-      slot(f)[0]++;
+      long[] c = slot(f);
+      c[0]++;
+      if (secondary != null) {
+        c[2]++;
+      }
     }
     if (secondary != null) {
       withSecondary++;
@@ -87,7 +91,7 @@ public final class EndpointStats {
   }
 
   private long[] slot(String field) {
-    return fields.computeIfAbsent(fieldName(field), k -> new long[2]);
+    return fields.computeIfAbsent(fieldName(field), k -> new long[3]);
   }
 
   public synchronized long compared() {
@@ -110,7 +114,10 @@ public final class EndpointStats {
       long noise = e.getValue()[1];
       String verdict;
       if (withSecondary > 0) {
-        verdict = rule.real(raw, noise, compared) ? "real" : raw == 0 ? "noise_only" : "noise";
+        // Diffy's rule over the exchanges that had both a candidate's and a secondary's answer, so that a
+        // secondary that sometimes failed does not make noise look real.
+        long rawPaired = e.getValue()[2];
+        verdict = rule.real(rawPaired, noise, withSecondary) ? "real" : raw == 0 ? "noise_only" : "noise";
       } else {
         // Without a second primary, a field looks volatile when it differs nearly every time, by value (not a
         // renamed or missing field), and the primary's own value changes from one exchange to the next.

@@ -52,7 +52,7 @@ public final class PostgresResultStore implements ResultStore {
   private final Duration maxAge;
   private final int maxCount;
   private final AtomicInteger pending = new AtomicInteger();
-  private final Future<Void> ready;
+  private Future<Void> ready;
   private final long timer;
   private final long flushTimer;
   /** Counts not yet written, by hour, endpoint and field: {compared, raw, noise}. Bounded by MAX_PENDING_COUNTS. */
@@ -111,11 +111,17 @@ public final class PostgresResultStore implements ResultStore {
     if (rows.isEmpty()) {
       return Future.succeededFuture();
     }
-    return ready.compose(v -> pool.preparedQuery("INSERT INTO tandem_diff_counts (hour, endpoint, field, compared,"
+    int written = rows.size();
+    return ready().compose(v -> pool.preparedQuery("INSERT INTO tandem_diff_counts (hour, endpoint, field, compared,"
             + " raw, noise) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (hour, endpoint, field) DO UPDATE SET"
             + " compared = tandem_diff_counts.compared + EXCLUDED.compared,"
             + " raw = tandem_diff_counts.raw + EXCLUDED.raw, noise = tandem_diff_counts.noise + EXCLUDED.noise")
-        .executeBatch(rows)).mapEmpty();
+        .executeBatch(rows)).<Void>mapEmpty()
+        .onFailure(e -> {
+          synchronized (this) {
+            droppedCounts += written; // counted, not silently lost; the samples still say what differed
+          }
+        });
   }
 
   @Override
@@ -171,8 +177,11 @@ public final class PostgresResultStore implements ResultStore {
         .mapEmpty();
   }
 
-  /** Succeeds once the schema is in place. */
-  public Future<Void> ready() {
+  /** Succeeds once the schema is in place; after a failure (database down at start) the next call tries again. */
+  public synchronized Future<Void> ready() {
+    if (ready.failed()) {
+      ready = migrate();
+    }
     return ready;
   }
 
@@ -191,7 +200,7 @@ public final class PostgresResultStore implements ResultStore {
     Tuple row = Tuple.of(sample.getString("id"),
         OffsetDateTime.ofInstant(Instant.parse(sample.getString("time")), ZoneOffset.UTC), sample.getString("route"),
         sample.getString("endpoint"), fields.toArray(new String[0]), sample);
-    return ready.compose(v -> pool.preparedQuery("INSERT INTO tandem_diff_samples (id, time, route, endpoint, fields,"
+    return ready().compose(v -> pool.preparedQuery("INSERT INTO tandem_diff_samples (id, time, route, endpoint, fields,"
             + " sample) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING").execute(row))
         .<Void>mapEmpty()
         .andThen(ar -> pending.decrementAndGet());
@@ -200,7 +209,7 @@ public final class PostgresResultStore implements ResultStore {
   @Override
   public Future<List<JsonObject>> samples(String endpoint, String field, Instant since, int limit) {
     OffsetDateTime from = since == null ? null : OffsetDateTime.ofInstant(since, ZoneOffset.UTC);
-    return ready.compose(v -> pool.preparedQuery("SELECT sample FROM tandem_diff_samples"
+    return ready().compose(v -> pool.preparedQuery("SELECT sample FROM tandem_diff_samples"
             + " WHERE ($1::text IS NULL OR endpoint = $1) AND ($2::text IS NULL OR $2 = ANY(fields))"
             + " AND ($3::timestamptz IS NULL OR time >= $3) ORDER BY time DESC LIMIT $4")
         .execute(Tuple.of(endpoint, field, from, limit)))
@@ -215,14 +224,14 @@ public final class PostgresResultStore implements ResultStore {
 
   @Override
   public Future<JsonObject> sample(String id) {
-    return ready.compose(v -> pool.preparedQuery("SELECT sample FROM tandem_diff_samples WHERE id = $1")
+    return ready().compose(v -> pool.preparedQuery("SELECT sample FROM tandem_diff_samples WHERE id = $1")
             .execute(Tuple.of(id)))
         .map(rows -> rows.size() == 0 ? null : json(rows.iterator().next().getValue(0)));
   }
 
   @Override
   public Future<Long> size() {
-    return ready.compose(v -> pool.query("SELECT count(*) FROM tandem_diff_samples").execute())
+    return ready().compose(v -> pool.query("SELECT count(*) FROM tandem_diff_samples").execute())
         .map(rows -> rows.iterator().next().getLong(0));
   }
 

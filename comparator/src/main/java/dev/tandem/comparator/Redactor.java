@@ -88,6 +88,11 @@ public final class Redactor {
     }
   }
 
+  /** Whether a difference at the JSON Pointer {@code pointer} is a secret whose values must not be kept. */
+  public boolean redacts(String pointer) {
+    return !jsonPaths.isEmpty() && pointer.startsWith("/") && matches(PathPattern.split(pointer));
+  }
+
   private boolean matches(List<String> path) {
     for (PathPattern p : jsonPaths) {
       if (p.matches(path)) {

@@ -31,7 +31,8 @@ import java.util.logging.Logger;
 
 /**
  * Runs comparisons off the event loops: a worker pool of {@code workers} threads with at most {@code queue}
- * exchanges waiting; beyond that an exchange is shed and counted, never queued without bound. A comparator failure
+ * exchanges, and {@link #MAX_QUEUED_BYTES} of their bodies, waiting; beyond that an exchange is shed and counted,
+ * never queued without bound. A comparator failure
  * is counted as {@code error} and logged; nothing reaches the data plane. Counts
  * {@code tandem_comparisons_total{route,result}} and keeps per route the differing share since the last look, for
  * the rollout's diff-rate gate.
@@ -45,6 +46,9 @@ public final class Comparisons {
   private final CompareConfig config;
   private final WorkerExecutor workers;
   private final AtomicInteger waiting = new AtomicInteger();
+  /** Bytes of bodies held by exchanges waiting for a worker; past {@link #MAX_QUEUED_BYTES} they are shed. */
+  private final java.util.concurrent.atomic.AtomicLong queuedBytes = new java.util.concurrent.atomic.AtomicLong();
+  static final long MAX_QUEUED_BYTES = 64L * 1024 * 1024;
   private final MeterRegistry registry;
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
   private final Map<String, LongAdder[]> window = new ConcurrentHashMap<>(); // route -> {compared, differing}
@@ -90,13 +94,16 @@ public final class Comparisons {
   }
 
   void submit(RecordedExchange e) {
-    if (waiting.incrementAndGet() > config.queue()) {
+    long bytes = size(e);
+    if (waiting.incrementAndGet() > config.queue() || queuedBytes.addAndGet(bytes) > MAX_QUEUED_BYTES) {
       waiting.decrementAndGet();
+      queuedBytes.addAndGet(-bytes);
       count(e.route(), ComparisonEngine.Result.SHED);
       return;
     }
     workers.<ComparisonEngine.Outcome>executeBlocking(() -> engine.compare(e), false).onComplete(ar -> {
       waiting.decrementAndGet();
+      queuedBytes.addAndGet(-bytes);
       if (ar.failed()) {
         LOG.log(Level.WARNING, "comparing " + e.method() + " " + e.uri() + " failed", ar.cause());
         count(e.route(), ComparisonEngine.Result.ERROR);
@@ -114,6 +121,11 @@ public final class Comparisons {
         }
       }
     });
+  }
+
+  private static long size(RecordedExchange e) {
+    long n = e.body().length + e.primary().body().length + e.candidate().body().length;
+    return e.secondary() == null ? n : n + e.secondary().body().length;
   }
 
   void skipped(String route) {

@@ -73,6 +73,16 @@ public final class PendingComparison {
     return expectSecondary;
   }
 
+  /** Whether this comparison has been submitted or given up; a secondary is not asked then. */
+  public boolean isDone() {
+    return done;
+  }
+
+  /** The primary's answer will not come (its exchange failed after the client left): counted as skipped. */
+  public void abandon() {
+    notSent();
+  }
+
   /** The secondary's answer, or null when it could not be asked (its pool full): compared without noise. */
   public void secondary(Side side) {
     secondary = side;

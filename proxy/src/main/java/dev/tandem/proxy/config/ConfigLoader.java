@@ -399,7 +399,11 @@ public final class ConfigLoader {
       if (endpoint != null && !endpoint.matches("([A-Za-z]+|\\*) /.*")) {
         e.error("endpoint", "must be 'METHOD /path/{param}', e.g. 'GET /orders/{id}', got '" + endpoint + "'");
       } else if (endpoint != null) {
-        endpoints.put(endpoint.trim(), readRules(e.child("rules"), global, maxBody));
+        String t = endpoint.trim();
+        int space = t.indexOf(' ');
+        // Named as the grouper names endpoints: the method upper-case.
+        endpoints.put(t.substring(0, space).toUpperCase(Locale.ROOT) + t.substring(space),
+            readRules(e.child("rules"), global, maxBody));
       }
       e.rejectUnknownKeys();
     }

@@ -41,6 +41,8 @@ public final class OrdersApi {
   private final Map<Long, Order> orders = new LinkedHashMap<>();
   private final AtomicLong received = new AtomicLong();
   private volatile boolean failing;
+  /** This instance's clock is a little off, as servers' clocks are: two instances never agree on servedAt. */
+  private final long clockSkewMillis = 3 + java.util.concurrent.ThreadLocalRandom.current().nextInt(40);
   private long nextId = 1001;
   private HttpServer server;
 
@@ -201,7 +203,7 @@ public final class OrdersApi {
     items.forEach(i -> lines.add(new JsonObject().put("sku", i.sku()).put("quantity", i.quantity())
         .put("unitPrice", i.unitPrice().doubleValue())));
     // Volatile on every answer, as in most real services: two instances of the same code disagree on these.
-    return json.put("items", lines).put("currency", "EUR").put("servedAt", Instant.now().toString())
+    return json.put("items", lines).put("currency", "EUR").put("servedAt", Instant.now().plusMillis(clockSkewMillis).toString())
         .put("traceId", UUID.randomUUID().toString());
   }
 

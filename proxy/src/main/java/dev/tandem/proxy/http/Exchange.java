@@ -124,6 +124,7 @@ final class Exchange {
     }
     HttpClientResponse answer = ar.result();
     if (finished) {
+      abandonComparison();
       return;
     }
     if (copy != null) {
@@ -162,6 +163,8 @@ final class Exchange {
           long max = comparison.maxBodyBytes();
           Buffer b = body.result();
           comparison.primary(side(answer, b.length() > max ? b.slice(0, (int) max) : b, b.length() > max));
+        } else if (comparison != null) {
+          comparison.abandon();
         }
       });
       return;
@@ -185,8 +188,17 @@ final class Exchange {
           finish(answer.statusCode());
           if (tap != null && done.succeeded()) {
             comparison.primary(side(answer, tap.kept(), tap.truncated()));
+          } else if (tap != null) {
+            comparison.abandon();
           }
         });
+  }
+
+  /** The primary's answer will not be compared (the client left first): counted as skipped, not lost. */
+  private void abandonComparison() {
+    if (copy != null && copy.comparison() != null) {
+      copy.comparison().abandon();
+    }
   }
 
   /** The primary's answer as the comparator sees it. */
@@ -199,6 +211,7 @@ final class Exchange {
 
   private void fail(Throwable failure) {
     if (finished) {
+      abandonComparison();
       return;
     }
     int status = ProxyErrors.statusFor(failure);

@@ -31,6 +31,7 @@ public final class MirrorCopy {
   private int primaryStatus = -1;
   private boolean settled;
   private dev.tandem.proxy.compare.PendingComparison comparison;
+  private String originalUri;
 
   MirrorCopy(RouteMirror mirror, List<ShadowSender> shadows, String method, String uri, String path, MultiMap headers,
              boolean unsafe, boolean afterPrimary, long maxBodyBytes, Instant arrived) {
@@ -44,6 +45,15 @@ public final class MirrorCopy {
     this.afterPrimary = afterPrimary;
     this.maxBodyBytes = maxBodyBytes;
     this.arrived = arrived;
+  }
+
+  /** The request target as the primary got it, before any shadow rewrite. */
+  void originalUri(String uri) {
+    this.originalUri = uri;
+  }
+
+  String originalUri() {
+    return originalUri == null ? uri : originalUri;
   }
 
   /** Compares the answers of the primary and of the first shadow. */

@@ -85,6 +85,7 @@ public final class RouteMirror {
         || (config.send().equals(MirrorConfig.SEND_AUTO) && unsafe);
     MirrorCopy copy = new MirrorCopy(this, taking, method, config.rewrite().apply(uri), path,
         shadowHeaders(request, uri, requestId), unsafe, afterPrimary, config.maxBodyBytes(), Instant.now());
+    copy.originalUri(uri);
     if (comparisons != null && config.compare() && taking.get(0) == shadows.get(0)) {
       copy.compareWith(comparisons.begin(route, shadows.get(0).backend(), request, uri));
       if (secondary != null && !unsafe) {
@@ -174,8 +175,13 @@ public final class RouteMirror {
       }
     }
     if (copy.comparison() != null && copy.comparison().expectsSecondary()) {
+      if (copy.comparison().isDone()) {
+        return; // the candidate was not asked: nothing to compare, so the secondary is not asked either
+      }
       if (secondary.admitInFlight()) {
-        secondary.send(request.compared(copy.comparison()));
+        // The request as the primary got it: a rewrite for the candidate's API version does not apply here.
+        secondary.send(new MirrorRequest(route, copy.method(), copy.originalUri(), headers, copy.body(), null,
+            copy.comparison()));
       } else {
         copy.comparison().secondary(null);
       }

@@ -117,7 +117,15 @@ class CompareTest {
         status -> req -> req.response().putHeader("Content-Type", "application/json")
             .end("{\"status\":\"" + status + "\",\"requestId\":\"" + java.util.UUID.randomUUID() + "\"}");
     int legacy = h.backend(service.apply("NEW")).actualPort();
-    int legacy2 = h.backend(service.apply("NEW")).actualPort();
+    io.vertx.core.Handler<io.vertx.core.http.HttpServerRequest> legacyService = service.apply("NEW");
+    // The second legacy instance knows nothing of the candidate's /v2 paths: if the rewrite reached it, it would 404.
+    int legacy2 = h.backend(req -> {
+      if (req.path().startsWith("/v2")) {
+        req.response().setStatusCode(404).end();
+      } else {
+        legacyService.handle(req);
+      }
+    }).actualPort();
     int candidate = h.backend(service.apply("PENDING")).actualPort();
     Tandem t = h.tandem("""
         server: { host: 127.0.0.1, port: 0, instances: 1 }
@@ -126,7 +134,8 @@ class CompareTest {
         routes:
           - name: orders
             primary: legacy
-            mirror: { backend: candidate, percent: 100, compare: true, secondary: legacy-2 }
+            mirror: { backend: candidate, percent: 100, compare: true, secondary: legacy-2,
+                      rewrite: { pathPrefix: { from: /orders, to: /v2/orders } } }
         """.formatted(TandemHarness.TOKEN, legacy, legacy2, candidate));
     for (int i = 1; i <= 30; i++) {
       get(t, "/orders/" + i);
