@@ -218,7 +218,14 @@ final class DemoCommand implements Callable<Integer> {
     }
     candidate.failing(false);
     out.println("Audit log (GET /admin/audit), oldest first:");
+    // The rollback is written to the audit log just after the rollout stops: give the write a moment.
     var entries = Blocking.await(control.audit(20));
+    long auditDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (entries.stream().noneMatch(e -> e.getString("action").equals("rollout_rollback"))
+        && System.nanoTime() < auditDeadline) {
+      java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+      entries = Blocking.await(control.audit(20));
+    }
     java.util.Collections.reverse(entries);
     for (var e : entries) {
       out.printf("  %s  %-7s %-17s %s -> %s%s%n", e.getString("time"), e.getString("caller"), e.getString("action"),
