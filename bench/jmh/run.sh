@@ -7,4 +7,4 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 jar="$here/target/benchmarks.jar"
 [ -f "$jar" ] || { echo "build it first: (cd bench/jmh && mvn -B -q package)" >&2; exit 2; }
-exec taskset -c 0 java -XX:ActiveProcessorCount=1 -jar "$jar" -f 1 -t 1 -wi 5 -w 3s -i 5 -r 3s "$@" CompareBenchmark
+exec taskset -c 0 java -XX:ActiveProcessorCount=1 -jar "$jar" -f 1 -t 1 -wi 10 -w 2s -i 5 -r 3s "$@" CompareBenchmark

@@ -12,10 +12,17 @@ public final class PathPattern {
 
   private final String text;
   private final String[] segments;
+  /** No {@code **}: only paths of exactly this many segments can match. */
+  private final boolean fixedLength;
+  /** The last segment when it is a plain name, checked first: most paths fail on it at once. */
+  private final String last;
 
   private PathPattern(String text, String[] segments) {
     this.text = text;
     this.segments = segments;
+    this.fixedLength = java.util.Arrays.stream(segments).noneMatch("**"::equals);
+    String l = segments.length == 0 ? null : segments[segments.length - 1];
+    this.last = l == null || l.equals("*") || l.equals("**") ? null : l;
   }
 
   /** Parses {@code /a/*}{@code /b}; the empty string or {@code /} is the whole document. */
@@ -40,6 +47,13 @@ public final class PathPattern {
   }
 
   public boolean matches(List<String> path) {
+    // Cheap rejections first: rules are checked at every node of every body compared.
+    if (fixedLength && path.size() != segments.length) {
+      return false;
+    }
+    if (last != null && (path.isEmpty() || !last.equals(path.get(path.size() - 1)))) {
+      return false;
+    }
     return matches(0, path, 0);
   }
 
