@@ -1,0 +1,36 @@
+package dev.tandem.replay;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One request read from a capture file, with the response recorded with it when the file has one.
+ *
+ * @param source    where it was read: {@code file:line} or {@code file@byteOffset}, for messages
+ * @param id        the record's id in the file (GoReplay's id, a HAR entry's index, Tandem's id)
+ * @param timeNanos when the request was captured, nanoseconds since the epoch
+ * @param method    request method
+ * @param uri       path and query
+ * @param headers   request headers in order; HTTP/2 pseudo-headers dropped, Host and Content-Length recomputed
+ * @param body      request body, exact bytes
+ * @param response  the original response, or null when the file has none
+ */
+public record CapturedExchange(String source, String id, long timeNanos, String method, String uri,
+                               List<Map.Entry<String, String>> headers, byte[] body, Response response) {
+
+  public CapturedExchange {
+    headers = List.copyOf(headers);
+  }
+
+  /** A recorded response. */
+  public record Response(int status, List<Map.Entry<String, String>> headers, byte[] body, long latencyNanos) {
+    public Response {
+      headers = List.copyOf(headers);
+    }
+  }
+
+  /** This exchange with the response the file recorded for it. */
+  public CapturedExchange withResponse(Response r) {
+    return new CapturedExchange(source, id, timeNanos, method, uri, headers, body, r);
+  }
+}
