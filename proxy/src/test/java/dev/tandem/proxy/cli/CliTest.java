@@ -168,7 +168,7 @@ class CliTest {
   @Test
   @DisplayName("commands of later releases say so plainly and exit 2")
   void laterRelease() {
-    for (String command : new String[] {"replay", "verify-db"}) {
+    for (String command : new String[] {"verify-db"}) {
       assertThat(run(command, "whatever")).isEqualTo(2);
       assertThat(err.toString()).contains("tandem " + command + ": ").contains("arrives with a later release");
     }
@@ -188,5 +188,55 @@ class CliTest {
         "the candidate starts failing", "rollout rolled back: step 3 at 50%: errorRate failed",
         "canary weight now 0%", "rollout_start", "rollout_rollback  50% -> 0%", "Demo stopped.");
     assertThat(printed).doesNotContainPattern("[1-9][0-9]* failed");
+  }
+
+  @Test
+  @DisplayName("replay sends a .gor to a target, compares with the recorded responses, gives a verdict and exit code;"
+      + " the same write replayed twice carries the same Idempotency-Key; a bad file is exit 2 with nothing sent")
+  void replay(@TempDir Path dir) throws Exception {
+    try (var h = new dev.tandem.proxy.TandemHarness()) {
+      java.util.Queue<String> keys = new java.util.concurrent.ConcurrentLinkedQueue<>();
+      java.util.concurrent.atomic.AtomicInteger got = new java.util.concurrent.atomic.AtomicInteger();
+      int target = h.backend(req -> req.body().onSuccess(b -> {
+        got.incrementAndGet();
+        if (req.getHeader("Idempotency-Key") != null) {
+          keys.add(req.getHeader("Idempotency-Key"));
+        }
+        req.response().putHeader("Content-Type", "application/json")
+            .end(req.path().equals("/orders/2") ? "{\"status\":\"PENDING\"}" : "{\"status\":\"NEW\"}");
+      })).actualPort();
+      String sep = "\n\uD83D\uDC35\uD83D\uDE48\uD83D\uDE49\n";
+      String ok = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 16\r\n\r\n{\"status\":\"NEW\"}";
+      Path gor = dir.resolve("traffic.gor");
+      Files.writeString(gor, "1 r1 1000 0\nGET /orders/1 HTTP/1.1\r\nHost: shop\r\n\r\n" + sep
+          + "2 r1 1001 500\n" + ok + sep
+          + "1 r2 2000 0\nGET /orders/2 HTTP/1.1\r\nHost: shop\r\n\r\n" + sep
+          + "2 r2 2001 500\n" + ok + sep
+          + "1 r3 3000 0\nPOST /orders HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}" + sep);
+      String url = "http://127.0.0.1:" + target;
+      assertThat(run("replay", gor.toString(), "--dry-run")).isZero();
+      assertThat(out.toString()).contains("3 requests in 1 file(s)", "{GET=2, POST=1}", "2 with a recorded response");
+      assertThat(got.get()).isZero();
+
+      assertThat(run("replay", gor.toString(), "--target", url)).as(err::toString).isEqualTo(1);
+      assertThat(out.toString()).contains("Sent 3 requests", "Compared 2 answers with the recorded responses: 1 differ",
+          "GET /orders/{id}", "/status", "Verdict: FAIL");
+      assertThat(run("replay", gor.toString(), "--target", url, "--max-diff-rate", "60")).isZero();
+      assertThat(out.toString()).contains("Verdict: PASS");
+      assertThat(keys).hasSize(2).as("one write, one key, however often replayed").containsOnly(keys.peek());
+
+      assertThat(run("replay", gor.toString(), "--target", url, "--compare-with", url, "--safe-only")).isZero();
+      assertThat(out.toString()).contains("1 skipped (--safe-only)");
+
+      Path bad = dir.resolve("bad.gor");
+      Files.writeString(bad, "1 a 1 0\nGET / HTTP/1.1\r\n\r\n" + sep + "9 b 2 0\nGET / HTTP/1.1\r\n\r\n");
+      int before = got.get();
+      assertThat(run("replay", bad.toString(), "--target", url)).isEqualTo(2);
+      assertThat(err.toString()).contains("bad.gor@", "unknown record type '9'", "Nothing was sent");
+      assertThat(got.get()).isEqualTo(before);
+      assertThat(run("replay", gor.toString())).isEqualTo(2);
+      assertThat(err.toString()).contains("say where to send");
+      assertNoStackTrace();
+    }
   }
 }
