@@ -44,8 +44,18 @@ public final class Replayer {
   private static final Set<String> NOT_FORWARDED = Set.of("host", "content-length", "connection", "keep-alive",
       "transfer-encoding", "te", "upgrade", "proxy-connection");
 
-  /** What a run did. */
-  public record Result(long sent, long errors, long compared, long differing, long skipped, JsonObject summary) {
+  /**
+   * When each request goes out. {@code speed > 0}: at the original times scaled by the speed; {@code rate > 0}: a
+   * fixed rate; neither: as fast as the concurrency limit allows. Due times are computed against an absolute clock
+   * (start + offset), never by sleeping between records, so lateness does not add up.
+   */
+  public record Pacing(double speed, double rate) {
+    public static final Pacing ASAP = new Pacing(0, 0);
+  }
+
+  /** What a run did; lag: how late requests were sent against their schedule (0 when not paced). */
+  public record Result(long sent, long errors, long compared, long differing, long skipped, JsonObject summary,
+                       double lagP50Millis, double lagP99Millis, double lagMaxMillis) {
 
     public double diffRate() {
       return compared == 0 ? 0 : differing * 100.0 / compared;
@@ -76,8 +86,13 @@ public final class Replayer {
         Redactor.defaults(), new MemoryResultStore(100), Map.of());
   }
 
-  /** Replays every exchange; the future completes when the last answer is in. */
+  /** Replays every exchange as fast as allowed; the future completes when the last answer is in. */
   public Future<Result> run(List<CapturedExchange> exchanges) {
+    return run(exchanges, Pacing.ASAP);
+  }
+
+  /** Replays every exchange on the given pacing; the future completes when the last answer is in. */
+  public Future<Result> run(List<CapturedExchange> exchanges, Pacing pacing) {
     Promise<Result> done = Promise.promise();
     AtomicInteger next = new AtomicInteger();
     AtomicInteger inFlight = new AtomicInteger();
@@ -86,13 +101,34 @@ public final class Replayer {
     LongAdder compared = new LongAdder();
     LongAdder differing = new LongAdder();
     LongAdder skipped = new LongAdder();
+    org.HdrHistogram.Histogram lag = new org.HdrHistogram.Histogram(3_600_000_000L, 2); // µs, up to 1 h
+    long startNanos = System.nanoTime();
+    long firstTime = exchanges.isEmpty() ? 0 : exchanges.get(0).timeNanos();
+    boolean[] timerSet = {false};
     Runnable[] pump = new Runnable[1];
     pump[0] = () -> {
       while (inFlight.get() < concurrency && next.get() < exchanges.size()) {
-        CapturedExchange e = exchanges.get(next.getAndIncrement());
+        int index = next.get();
+        CapturedExchange e = exchanges.get(index);
+        long due = due(pacing, startNanos, firstTime, index, e);
+        long now = System.nanoTime();
+        if (due > now) {
+          if (!timerSet[0]) {
+            timerSet[0] = true;
+            vertx.setTimer(Math.max(1, (due - now) / 1_000_000), id -> {
+              timerSet[0] = false;
+              pump[0].run();
+            });
+          }
+          return;
+        }
+        next.incrementAndGet();
         if (safeOnly && !SAFE.contains(e.method())) {
           skipped.increment();
           continue;
+        }
+        if (pacing.speed() > 0 || pacing.rate() > 0) {
+          lag.recordValue(Math.max(0, Math.min(3_600_000_000L, (now - due) / 1000)));
         }
         inFlight.incrementAndGet();
         replay(e, sent, errors, compared, differing).onComplete(ar -> {
@@ -102,11 +138,32 @@ public final class Replayer {
       }
       if (inFlight.get() == 0 && next.get() >= exchanges.size()) {
         done.tryComplete(new Result(sent.sum(), errors.sum(), compared.sum(), differing.sum(), skipped.sum(),
-            engine.summary()));
+            engine.summary(), lag.getValueAtPercentile(50) / 1000.0, lag.getValueAtPercentile(99) / 1000.0,
+            lag.getMaxValue() / 1000.0));
       }
     };
     vertx.runOnContext(v -> pump[0].run());
     return done.future();
+  }
+
+  /** When exchange {@code index} is due, on the monotonic clock. */
+  static long due(Pacing pacing, long startNanos, long firstTime, int index, CapturedExchange e) {
+    if (pacing.speed() > 0) {
+      return startNanos + (long) ((e.timeNanos() - firstTime) / pacing.speed());
+    }
+    if (pacing.rate() > 0) {
+      return startNanos + (long) (index * 1e9 / pacing.rate());
+    }
+    return startNanos;
+  }
+
+  /**
+   * Whether the exchange belongs to shard {@code shard} of {@code shards} (1-based): decided by a hash of its file
+   * name and record id, so that n workers given the same files split them with every record replayed exactly once.
+   */
+  public static boolean inShard(CapturedExchange e, int shard, int shards) {
+    String key = idempotencyKey(e);
+    return Math.floorMod(key.hashCode(), shards) == shard - 1;
   }
 
   private Future<Void> replay(CapturedExchange e, LongAdder sent, LongAdder errors, LongAdder compared,

@@ -53,6 +53,22 @@ final class ReplayCommand implements Callable<Integer> {
   @Option(names = "--skip-invalid", description = "Skip records that cannot be parsed (counted) instead of stopping.")
   boolean skipInvalid;
 
+  @Option(names = "--speed", paramLabel = "X", description = "Original timing, X times faster (2: twice as fast).")
+  double speed;
+
+  @Option(names = "--rate", paramLabel = "N", description = "A fixed rate of N requests per second.")
+  double rate;
+
+  @Option(names = "--shard", paramLabel = "I/N", description = "Replay only shard I of N (1-based), e.g. for a"
+      + " Kubernetes Indexed Job: every record falls in exactly one shard.")
+  String shard;
+
+  @Option(names = "--method", split = ",", paramLabel = "M", description = "Only these methods.")
+  List<String> methods;
+
+  @Option(names = "--path", paramLabel = "REGEX", description = "Only paths matching this regex.")
+  java.util.regex.Pattern path;
+
   @Option(names = "--dry-run", description = "Read the files and report what would be sent; send nothing.")
   boolean dryRun;
 
@@ -83,6 +99,22 @@ final class ReplayCommand implements Callable<Integer> {
         return Console.EXIT_USAGE;
       }
     }
+    if (speed < 0 || rate < 0 || (speed > 0 && rate > 0)) {
+      err.println("tandem replay: give --speed X or --rate N (positive), not both");
+      return Console.EXIT_USAGE;
+    }
+    int shardIndex = 1;
+    int shardCount = 1;
+    if (shard != null) {
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)/(\\d+)").matcher(shard.trim());
+      if (!m.matches() || Integer.parseInt(m.group(2)) < 1 || Integer.parseInt(m.group(1)) < 1
+          || Integer.parseInt(m.group(1)) > Integer.parseInt(m.group(2))) {
+        err.println("tandem replay: --shard must be I/N with 1 <= I <= N, e.g. 2/4, got '" + shard + "'");
+        return Console.EXIT_USAGE;
+      }
+      shardIndex = Integer.parseInt(m.group(1));
+      shardCount = Integer.parseInt(m.group(2));
+    }
     List<String> problems = new ArrayList<>();
     List<CapturedExchange> exchanges;
     try {
@@ -93,25 +125,38 @@ final class ReplayCommand implements Callable<Integer> {
       return Console.EXIT_USAGE;
     }
     problems.forEach(p -> err.println("skipped: " + p));
+    int si = shardIndex;
+    int sc = shardCount;
+    java.util.Set<String> only = methods == null ? null : methods.stream()
+        .map(x -> x.trim().toUpperCase(java.util.Locale.ROOT)).collect(java.util.stream.Collectors.toSet());
+    exchanges = exchanges.stream()
+        .filter(e -> sc == 1 || Replayer.inShard(e, si, sc))
+        .filter(e -> only == null || only.contains(e.method()))
+        .filter(e -> path == null || path.matcher(e.uri().split("\\?", 2)[0]).find())
+        .toList();
     if (dryRun) {
-      Map<String, Integer> methods = new TreeMap<>();
-      exchanges.forEach(e -> methods.merge(e.method(), 1, Integer::sum));
+      Map<String, Integer> byMethod = new TreeMap<>();
+      exchanges.forEach(e -> byMethod.merge(e.method(), 1, Integer::sum));
       double seconds = exchanges.size() < 2 ? 0
           : (exchanges.get(exchanges.size() - 1).timeNanos() - exchanges.get(0).timeNanos()) / 1e9;
       long withResponse = exchanges.stream().filter(e -> e.response() != null).count();
       out.printf("%d requests in %d file(s), spanning %.1f s; %s; %d with a recorded response; %d skipped as"
-          + " invalid.%n", exchanges.size(), files.size(), seconds, methods, withResponse, problems.size());
+          + " invalid.%n", exchanges.size(), files.size(), seconds, byMethod, withResponse, problems.size());
       return Console.EXIT_OK;
     }
     CliRuntime runtime = CliRuntime.create();
     try {
       Replayer replayer = new Replayer(runtime.vertx(), target, compareWith, concurrency, safeOnly);
       long start = System.nanoTime();
-      Replayer.Result r = Blocking.await(replayer.run(exchanges));
+      Replayer.Result r = Blocking.await(replayer.run(exchanges, new Replayer.Pacing(speed, rate)));
       double secs = (System.nanoTime() - start) / 1e9;
       Blocking.await(replayer.close());
       out.printf("Sent %d requests to %s in %.1f s (%.0f/s), %d failed, %d skipped (--safe-only).%n", r.sent(), target,
           secs, secs > 0 ? r.sent() / secs : 0, r.errors(), r.skipped());
+      if (speed > 0 || rate > 0) {
+        out.printf("Send lag against the schedule: p50 %.2f ms, p99 %.2f ms, max %.2f ms.%n", r.lagP50Millis(),
+            r.lagP99Millis(), r.lagMaxMillis());
+      }
       out.printf("Compared %d answers with %s: %d differ (%.2f%%).%n", r.compared(),
           compareWith != null ? compareWith : "the recorded responses", r.differing(), r.diffRate());
       for (Object o : r.summary().getJsonArray("endpoints")) {

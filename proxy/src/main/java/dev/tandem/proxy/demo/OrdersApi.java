@@ -42,7 +42,8 @@ public final class OrdersApi {
   private final AtomicLong received = new AtomicLong();
   private volatile boolean failing;
   /** This instance's clock is a little off, as servers' clocks are: two instances never agree on servedAt. */
-  private final long clockSkewMillis = 3 + java.util.concurrent.ThreadLocalRandom.current().nextInt(40);
+  private final long clockSkewMillis = 3 + 17L * INSTANCES.incrementAndGet();
+  private static final AtomicLong INSTANCES = new AtomicLong();
   private long nextId = 1001;
   private HttpServer server;
 
