@@ -48,7 +48,12 @@ class ReplayerTest {
       }
     }
     assertThat(seen).hasSize(1000);
-    assertThat(Replayer.inShard(all.get(7), 2, 4)).isEqualTo(Replayer.inShard(all.get(7), 2, 4));
+    // Another worker reads the same record from its own copy of the file: it lands in the same shard.
+    CapturedExchange elsewhere = new CapturedExchange("/other/dir/cap.gor@" + all.get(7).id(), all.get(7).id(), 7,
+        "GET", "/r/r7", List.of(), new byte[0], null);
+    for (int shard = 1; shard <= n; shard++) {
+      assertThat(Replayer.inShard(elsewhere, shard, n)).isEqualTo(Replayer.inShard(all.get(7), shard, n));
+    }
   }
 
   @Test

@@ -18,7 +18,6 @@ import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 
-import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -84,9 +83,8 @@ public final class Comparisons {
 
   /** Starts the comparison of one mirrored request; the caller hands it both answers. */
   public PendingComparison begin(String route, String candidate, HttpServerRequest request, String uri) {
-    List<Map.Entry<String, String>> headers = new ArrayList<>();
-    request.headers().forEach(h -> headers.add(new AbstractMap.SimpleImmutableEntry<>(h.getKey(), h.getValue())));
-    return new PendingComparison(this, route, candidate, request.method().name(), uri, headers);
+    return new PendingComparison(this, route, candidate, request.method().name(), uri,
+        KeptBody.headers(request.headers()));
   }
 
   long maxBodyBytes() {

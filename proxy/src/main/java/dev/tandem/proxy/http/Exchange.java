@@ -5,6 +5,7 @@ import dev.tandem.proxy.mirror.MirrorCopy;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.streams.ReadStream;
 import dev.tandem.comparator.Side;
+import dev.tandem.proxy.compare.KeptBody;
 import dev.tandem.proxy.compare.PendingComparison;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Handler;
@@ -16,10 +17,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 
-import java.util.AbstractMap;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * One request forwarded to one backend and its answer streamed back. Bodies flow through {@code Pipe}s in both
@@ -145,7 +143,7 @@ final class Exchange {
         response.end();
         finish(answer.statusCode());
         if (comparison != null) {
-          comparison.primary(side(answer, Buffer.buffer(), false));
+          comparison.primary(side(answer, new byte[0], false));
         }
       });
       return;
@@ -160,9 +158,9 @@ final class Exchange {
         }
         finish(answer.statusCode());
         if (comparison != null && body.succeeded()) {
-          long max = comparison.maxBodyBytes();
-          Buffer b = body.result();
-          comparison.primary(side(answer, b.length() > max ? b.slice(0, (int) max) : b, b.length() > max));
+          KeptBody b = new KeptBody(comparison.maxBodyBytes());
+          b.add(body.result());
+          comparison.primary(side(answer, b.bytes(), b.truncated()));
         } else if (comparison != null) {
           comparison.abandon();
         }
@@ -176,8 +174,8 @@ final class Exchange {
       }
       response.setChunked(true);
     }
-    BodyTap tap = comparison == null ? null : new BodyTap(answer, comparison.maxBodyBytes());
-    (tap == null ? answer : tap).pipe()
+    KeptBody kept = comparison == null ? null : new KeptBody(comparison.maxBodyBytes());
+    (kept == null ? answer : new TappedStream(answer, kept::add, null)).pipe()
         .endOnFailure(false)
         .to(response)
         .onComplete(done -> {
@@ -186,9 +184,9 @@ final class Exchange {
             response.reset();
           }
           finish(answer.statusCode());
-          if (tap != null && done.succeeded()) {
-            comparison.primary(side(answer, tap.kept(), tap.truncated()));
-          } else if (tap != null) {
+          if (kept != null && done.succeeded()) {
+            comparison.primary(side(answer, kept.bytes(), kept.truncated()));
+          } else if (kept != null) {
             comparison.abandon();
           }
         });
@@ -202,10 +200,8 @@ final class Exchange {
   }
 
   /** The primary's answer as the comparator sees it. */
-  private Side side(HttpClientResponse answer, Buffer body, boolean truncated) {
-    List<Map.Entry<String, String>> headers = new ArrayList<>();
-    answer.headers().forEach(h -> headers.add(new AbstractMap.SimpleImmutableEntry<>(h.getKey(), h.getValue())));
-    return new Side(backend.name(), answer.statusCode(), headers, body.getBytes(), truncated, null,
+  private Side side(HttpClientResponse answer, byte[] body, boolean truncated) {
+    return new Side(backend.name(), answer.statusCode(), KeptBody.headers(answer.headers()), body, truncated, null,
         System.nanoTime() - startNanos);
   }
 

@@ -1,6 +1,5 @@
 package dev.tandem.proxy.mirror;
 
-import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.streams.ReadStream;
@@ -68,7 +67,7 @@ public final class MirrorCopy {
 
   /** The request body as the primary reads it, with a copy kept for the shadows. */
   public ReadStream<Buffer> tee(ReadStream<Buffer> source) {
-    return new Tee(source);
+    return new dev.tandem.proxy.http.TappedStream(source, this::append, this::bodyEnded);
   }
 
   /** The request had no body: the copy is complete at once. */
@@ -172,57 +171,5 @@ public final class MirrorCopy {
 
   Instant arrived() {
     return arrived;
-  }
-
-  /** Passes the source through unchanged; only observes its chunks and its end. */
-  private final class Tee implements ReadStream<Buffer> {
-
-    private final ReadStream<Buffer> source;
-
-    Tee(ReadStream<Buffer> source) {
-      this.source = source;
-    }
-
-    @Override
-    public ReadStream<Buffer> exceptionHandler(Handler<Throwable> handler) {
-      source.exceptionHandler(handler);
-      return this;
-    }
-
-    @Override
-    public ReadStream<Buffer> handler(Handler<Buffer> handler) {
-      source.handler(handler == null ? null : chunk -> {
-        append(chunk);
-        handler.handle(chunk);
-      });
-      return this;
-    }
-
-    @Override
-    public ReadStream<Buffer> pause() {
-      source.pause();
-      return this;
-    }
-
-    @Override
-    public ReadStream<Buffer> resume() {
-      source.resume();
-      return this;
-    }
-
-    @Override
-    public ReadStream<Buffer> fetch(long amount) {
-      source.fetch(amount);
-      return this;
-    }
-
-    @Override
-    public ReadStream<Buffer> endHandler(Handler<Void> handler) {
-      source.endHandler(handler == null ? null : v -> {
-        bodyEnded();
-        handler.handle(v);
-      });
-      return this;
-    }
   }
 }

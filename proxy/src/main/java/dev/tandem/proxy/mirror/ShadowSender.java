@@ -14,8 +14,6 @@ import dev.tandem.proxy.config.MirrorConfig;
 
 import dev.tandem.comparator.Side;
 
-import java.util.AbstractMap;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -119,23 +117,11 @@ public final class ShadowSender {
   /** Reads the answer keeping its head and up to the comparison limit of its body, and hands it over. */
   private Future<Integer> captured(MirrorRequest copy, io.vertx.core.http.HttpClientResponse resp, long start) {
     dev.tandem.proxy.compare.PendingComparison c = copy.comparison();
-    io.vertx.core.buffer.Buffer kept = io.vertx.core.buffer.Buffer.buffer();
-    boolean[] truncated = {false};
-    resp.handler(chunk -> {
-      long room = c.maxBodyBytes() - kept.length();
-      if (chunk.length() <= room) {
-        kept.appendBuffer(chunk);
-      } else {
-        if (room > 0) {
-          kept.appendBuffer(chunk.slice(0, (int) room));
-        }
-        truncated[0] = true;
-      }
-    });
-    List<Map.Entry<String, String>> headers = new ArrayList<>();
-    resp.headers().forEach(h -> headers.add(new AbstractMap.SimpleImmutableEntry<>(h.getKey(), h.getValue())));
+    dev.tandem.proxy.compare.KeptBody kept = new dev.tandem.proxy.compare.KeptBody(c.maxBodyBytes());
+    resp.handler(kept::add);
+    List<Map.Entry<String, String>> headers = dev.tandem.proxy.compare.KeptBody.headers(resp.headers());
     return resp.end().map(v -> {
-      answered(c, new Side(backend.name(), resp.statusCode(), headers, kept.getBytes(), truncated[0], null,
+      answered(c, new Side(backend.name(), resp.statusCode(), headers, kept.bytes(), kept.truncated(), null,
           System.nanoTime() - start));
       return resp.statusCode();
     });
