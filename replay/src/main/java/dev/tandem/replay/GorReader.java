@@ -1,75 +1,161 @@
 package dev.tandem.replay;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
+import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
- * Reads GoReplay {@code .gor} files: records separated by {@code \n🐵🙈🙉\n}, each a header line
+ * Reads GoReplay {@code .gor} files as a stream: records separated by {@code \n🐵🙈🙉\n}, each a header line
  * {@code TYPE ID TIMESTAMP LATENCY} (or the old three fields, without latency) — type 1 a request, 2 the original
  * response, 3 a replayed response — then the raw HTTP payload. A last record without its separator is read, not
- * dropped. Records are read as a stream, one at a time, each at most {@code maxRecordBytes}.
+ * dropped. A request is handed out once its original response (type 2, same id) has been read, or once
+ * {@link #LOOKAHEAD} later records have gone by without it, so memory stays bounded however long the file.
  */
-public final class GorReader {
+final class GorReader implements ExchangeSource {
 
   static final byte[] SEPARATOR = "\n\uD83D\uDC35\uD83D\uDE48\uD83D\uDE49\n".getBytes(StandardCharsets.UTF_8);
+  /** Records read past a request while waiting for its response. GoReplay writes a response soon after. */
+  static final int LOOKAHEAD = 1_000;
 
   private final String file;
   private final InputStream in;
   private final int maxRecordBytes;
-  private final byte[] buf = new byte[64 * 1024];
-  private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
+  private final boolean skipInvalid;
+  private final Consumer<String> skipped;
+  private final ArrayDeque<CapturedExchange> waiting = new ArrayDeque<>();
+  private final Map<String, CapturedExchange> waitingById = new HashMap<>();
+  private byte[] buf = new byte[64 * 1024];
+  private int start;
+  private int end;
+  private int scanned;
   private long offset;
   private boolean eof;
+  private int sinceHead;
 
-  public GorReader(String file, InputStream in, int maxRecordBytes) {
+  GorReader(String file, InputStream in, int maxRecordBytes, boolean skipInvalid, Consumer<String> skipped) {
     this.file = file;
     this.in = in;
     this.maxRecordBytes = maxRecordBytes;
+    this.skipInvalid = skipInvalid;
+    this.skipped = skipped;
   }
 
   /** One raw record: where it starts and its bytes. */
   record Raw(long offset, byte[] bytes) {
   }
 
-  /** The next record's bytes, or null at the end of the file. */
-  Raw next() throws IOException, CaptureException {
+  @Override
+  public CapturedExchange next() throws CaptureException {
     while (true) {
-      byte[] data = pending.toByteArray();
-      int sep = RawHttp.indexOf(data, SEPARATOR, 0);
+      CapturedExchange head = waiting.peekFirst();
+      if (head != null && (head.response() != null || sinceHead >= LOOKAHEAD || eof && end == start)) {
+        waiting.pollFirst();
+        waitingById.remove(head.id(), head);
+        sinceHead = 0;
+        return head;
+      }
+      Raw raw = raw();
+      if (raw == null) {
+        if (waiting.isEmpty()) {
+          return null;
+        }
+        continue;
+      }
+      if (!waiting.isEmpty()) {
+        sinceHead++;
+      }
+      record(raw);
+    }
+  }
+
+  private void record(Raw raw) throws CaptureException {
+    try {
+      // A body may itself contain the separator: when a record's Content-Length says its body goes on, the
+      // record continues past the separator, so join it with the next one and parse again.
+      while (true) {
+        try {
+          parse(raw);
+          return;
+        } catch (ShortBody e) {
+          Raw more = raw();
+          if (more == null) {
+            throw new IllegalArgumentException(e.getMessage());
+          }
+          byte[] joined = new byte[raw.bytes().length + SEPARATOR.length + more.bytes().length];
+          System.arraycopy(raw.bytes(), 0, joined, 0, raw.bytes().length);
+          System.arraycopy(SEPARATOR, 0, joined, raw.bytes().length, SEPARATOR.length);
+          System.arraycopy(more.bytes(), 0, joined, raw.bytes().length + SEPARATOR.length, more.bytes().length);
+          raw = new Raw(raw.offset(), joined);
+        }
+      }
+    } catch (IllegalArgumentException e) {
+      String where = file + "@" + raw.offset();
+      if (!skipInvalid) {
+        throw new CaptureException(where, e.getMessage());
+      }
+      skipped.accept(where + ": " + e.getMessage());
+    }
+  }
+
+  /** The next record's bytes, or null at the end of the file. */
+  Raw raw() throws CaptureException {
+    while (true) {
+      int sep = RawHttp.indexOf(buf, SEPARATOR, Math.max(start, scanned), end);
       if (sep >= 0) {
         long at = offset;
-        byte[] record = Arrays.copyOf(data, sep);
-        pending.reset();
-        pending.write(data, sep + SEPARATOR.length, data.length - sep - SEPARATOR.length);
-        offset += sep + SEPARATOR.length;
+        byte[] record = Arrays.copyOfRange(buf, start, sep);
+        offset += sep + SEPARATOR.length - start;
+        start = sep + SEPARATOR.length;
+        scanned = start;
         return new Raw(at, record);
       }
-      if (data.length > maxRecordBytes + SEPARATOR.length) {
+      scanned = Math.max(start, end - SEPARATOR.length + 1);
+      if (end - start > maxRecordBytes + SEPARATOR.length) {
         throw new CaptureException(file + "@" + offset, "record longer than " + maxRecordBytes
-            + " bytes (or a missing separator); raise the limit if bodies are this large");
+            + " bytes (or a missing separator); raise --max-record-bytes if bodies are this large");
       }
       if (eof) {
-        pending.reset();
-        if (isBlank(data)) {
+        byte[] rest = Arrays.copyOfRange(buf, start, end);
+        start = end;
+        if (isBlank(rest)) {
           return null;
         }
         long at = offset;
-        offset += data.length;
-        return new Raw(at, data); // the last record, without its separator
+        offset += rest.length;
+        return new Raw(at, rest); // the last record, without its separator
       }
-      int n = in.read(buf);
+      fill();
+    }
+  }
+
+  private void fill() throws CaptureException {
+    if (start > 0 && start == end) {
+      scanned -= start;
+      start = end = 0;
+    } else if (end == buf.length) {
+      if (start > buf.length / 2) {
+        System.arraycopy(buf, start, buf, 0, end - start);
+        scanned -= start;
+        end -= start;
+        start = 0;
+      } else {
+        buf = Arrays.copyOf(buf, buf.length * 2);
+      }
+    }
+    try {
+      int n = in.read(buf, end, buf.length - end);
       if (n < 0) {
         eof = true;
       } else {
-        pending.write(buf, 0, n);
+        end += n;
       }
+    } catch (IOException e) {
+      throw CaptureFiles.readFailure(file + "@" + (offset + end - start), e);
     }
   }
 
@@ -82,48 +168,6 @@ public final class GorReader {
     return true;
   }
 
-  /**
-   * Every request of the file with its original response (type 2, matched by id) attached; replayed responses
-   * (type 3) are skipped. A record that cannot be parsed stops the read with its offset, unless {@code skipInvalid},
-   * when it is counted in {@code problems} instead.
-   */
-  public static List<CapturedExchange> readAll(String file, InputStream in, int maxRecordBytes, boolean skipInvalid,
-                                               List<String> problems) throws IOException, CaptureException {
-    GorReader r = new GorReader(file, in, maxRecordBytes);
-    List<CapturedExchange> requests = new ArrayList<>();
-    Map<String, Integer> byId = new HashMap<>();
-    Raw raw;
-    while ((raw = r.next()) != null) {
-      try {
-        // A body may itself contain the separator: when a record's Content-Length says its body goes on, the
-        // record continues past the separator, so join it with the next one and parse again.
-        while (true) {
-          try {
-            parse(file, raw, requests, byId);
-            break;
-          } catch (ShortBody e) {
-            Raw more = r.next();
-            if (more == null) {
-              throw new IllegalArgumentException(e.getMessage());
-            }
-            byte[] joined = new byte[raw.bytes().length + SEPARATOR.length + more.bytes().length];
-            System.arraycopy(raw.bytes(), 0, joined, 0, raw.bytes().length);
-            System.arraycopy(SEPARATOR, 0, joined, raw.bytes().length, SEPARATOR.length);
-            System.arraycopy(more.bytes(), 0, joined, raw.bytes().length + SEPARATOR.length, more.bytes().length);
-            raw = new Raw(raw.offset(), joined);
-          }
-        }
-      } catch (IllegalArgumentException e) {
-        String where = file + "@" + raw.offset();
-        if (!skipInvalid) {
-          throw new CaptureException(where, e.getMessage());
-        }
-        problems.add(where + ": " + e.getMessage());
-      }
-    }
-    return requests;
-  }
-
   /** The record's body is longer than what lies before the separator. */
   private static final class ShortBody extends RuntimeException {
     ShortBody(String message) {
@@ -131,9 +175,9 @@ public final class GorReader {
     }
   }
 
-  private static void parse(String file, Raw raw, List<CapturedExchange> requests, Map<String, Integer> byId) {
+  private void parse(Raw raw) {
     byte[] b = raw.bytes();
-    int nl = RawHttp.indexOf(b, new byte[] {'\n'}, 0);
+    int nl = RawHttp.indexOf(b, new byte[] {'\n'}, 0, b.length);
     if (nl < 0) {
       throw new IllegalArgumentException("no header line");
     }
@@ -161,28 +205,56 @@ public final class GorReader {
     }
     switch (type) {
       case "1" -> {
-        String[] start = m.startLine();
-        byId.put(id, requests.size());
-        requests.add(new CapturedExchange(file + "@" + raw.offset(), id, time, start[0], start[1], m.headers(),
-            m.body(), null));
+        String[] line = m.startLine();
+        CapturedExchange e = new CapturedExchange(file + "@" + raw.offset(), id, time, line[0], line[1],
+            m.headers(), m.body(), null);
+        waiting.addLast(e);
+        waitingById.put(id, e);
       }
       case "2" -> {
-        Integer i = byId.get(id);
-        if (i != null) {
+        CapturedExchange request = waitingById.get(id);
+        if (request != null && request.response() == null) {
           int status;
           try {
             status = Integer.parseInt(m.startLine()[1]);
           } catch (NumberFormatException e) {
             throw new IllegalArgumentException("not a status line: '" + String.join(" ", m.startLine()) + "'");
           }
-          requests.set(i, requests.get(i).withResponse(new CapturedExchange.Response(status, m.headers(), m.body(),
-              latency)));
+          CapturedExchange answered = request.withResponse(new CapturedExchange.Response(status, m.headers(),
+              m.body(), latency));
+          replace(request, answered);
         }
       }
       case "3" -> {
         // A response from an earlier replay: not an original, not replayed again.
       }
       default -> throw new IllegalArgumentException("unknown record type '" + type + "' (1, 2 or 3)");
+    }
+  }
+
+  private void replace(CapturedExchange old, CapturedExchange now) {
+    waitingById.put(now.id(), now);
+    // Usually the head or near it: walk from the front.
+    ArrayDeque<CapturedExchange> front = new ArrayDeque<>();
+    while (!waiting.isEmpty()) {
+      CapturedExchange e = waiting.pollFirst();
+      if (e == old) {
+        waiting.addFirst(now);
+        break;
+      }
+      front.addLast(e);
+    }
+    while (!front.isEmpty()) {
+      waiting.addFirst(front.pollLast());
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      in.close();
+    } catch (IOException ignored) {
+      // read-only: nothing to lose
     }
   }
 }

@@ -31,7 +31,9 @@ public final class HarReader {
   private HarReader() {
   }
 
-  public static List<CapturedExchange> readAll(String file, InputStream in, boolean skipInvalid, List<String> problems)
+  /** Every entry of the file, in time order; a HAR file is one JSON document, so it is read whole. */
+  static List<CapturedExchange> readAll(String file, InputStream in, boolean skipInvalid,
+                                        java.util.function.Consumer<String> problems)
       throws IOException, CaptureException {
     JsonNode root;
     try {
@@ -54,7 +56,7 @@ public final class HarReader {
         if (!skipInvalid) {
           throw new CaptureException(where, e.getMessage());
         }
-        problems.add(where + ": " + e.getMessage());
+        problems.accept(where + ": " + e.getMessage());
       }
     }
     out.sort(Comparator.comparingLong(CapturedExchange::timeNanos));

@@ -122,8 +122,13 @@ final class RawHttp {
   }
 
   static int indexOf(byte[] haystack, byte[] needle, int from) {
+    return indexOf(haystack, needle, from, haystack.length);
+  }
+
+  /** The first place of {@code needle} in {@code haystack[from, to)}, or -1. */
+  static int indexOf(byte[] haystack, byte[] needle, int from, int to) {
     outer:
-    for (int i = from; i <= haystack.length - needle.length; i++) {
+    for (int i = from; i <= to - needle.length; i++) {
       for (int j = 0; j < needle.length; j++) {
         if (haystack[i + j] != needle[j]) {
           continue outer;

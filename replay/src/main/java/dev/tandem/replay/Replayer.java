@@ -8,9 +8,12 @@ import dev.tandem.comparator.RecordedExchange;
 import dev.tandem.comparator.Redactor;
 import dev.tandem.comparator.Rules;
 import dev.tandem.comparator.Side;
+import dev.tandem.idempotency.IdempotencyStore;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
@@ -18,10 +21,14 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.HostAndPort;
+import org.HdrHistogram.Histogram;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -29,20 +36,26 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Predicate;
 
 /**
- * Sends captured requests to a target as fast as a concurrency limit allows, and compares each answer with the
- * second target's, or with the response recorded in the file. At most {@code concurrency} requests are in flight,
- * so memory stays bounded however slow the target is. Unsafe requests carry an {@code Idempotency-Key} derived from
- * the capture (file and record id), so replaying the same file twice writes once on a service that honours it.
+ * Sends captured requests to a target, and to a second one when comparing, and compares each answer with the
+ * second target's or with the response recorded in the file. At most {@code concurrency} requests are in flight and
+ * the file is read a bounded distance ahead of sending ({@link ReadAhead}), so memory stays bounded however slow
+ * the target is. Unsafe requests carry an {@code Idempotency-Key} derived from the capture (file and record id),
+ * so replaying the same file twice writes once on a service that honours it; with an {@link IdempotencyStore}
+ * Tandem itself skips what was already delivered. Comparisons run on worker threads, off the event loop.
  */
 public final class Replayer {
 
   private static final Set<String> SAFE = Set.of("GET", "HEAD", "OPTIONS");
   private static final Set<String> NOT_FORWARDED = Set.of("host", "content-length", "connection", "keep-alive",
       "transfer-encoding", "te", "upgrade", "proxy-connection");
+  /** The error of a write the idempotency store says was delivered before: skipped, not sent. */
+  static final String ALREADY_DELIVERED = "already delivered";
+  /** Name of the recorded answers when they are the baseline. */
+  public static final String RECORDED = "recorded";
 
   /**
    * When each request goes out. {@code speed > 0}: at the original times scaled by the speed; {@code rate > 0}: a
@@ -51,11 +64,69 @@ public final class Replayer {
    */
   public record Pacing(double speed, double rate) {
     public static final Pacing ASAP = new Pacing(0, 0);
+
+    boolean paced() {
+      return speed > 0 || rate > 0;
+    }
   }
 
-  /** What a run did; lag: how late requests were sent against their schedule (0 when not paced). */
-  public record Result(long sent, long errors, long compared, long differing, long skipped, JsonObject summary,
-                       double lagP50Millis, double lagP99Millis, double lagMaxMillis) {
+  /**
+   * How to replay.
+   *
+   * @param compareWith    the second target, whose answers are the baseline; null: the recorded answers are
+   * @param idempotency    where delivered writes are remembered across runs; null: only the header is sent
+   * @param idempotencyTtl how long a delivered write is remembered
+   * @param timeout        per request, to its last byte
+   */
+  public record Options(URI target, URI compareWith, int concurrency, boolean safeOnly, Pacing pacing,
+                        TargetRewrite targetRewrite, TargetRewrite compareRewrite, Rules rules,
+                        Map<String, Rules> endpointRules, IdempotencyStore idempotency, Duration idempotencyTtl,
+                        Duration timeout) {
+
+    public static Options of(URI target, URI compareWith, int concurrency) {
+      return new Options(target, compareWith, concurrency, false, Pacing.ASAP, TargetRewrite.NONE,
+          TargetRewrite.NONE, Rules.DEFAULT, Map.of(), null, Duration.ofHours(24), Duration.ofSeconds(30));
+    }
+
+    public Options withPacing(Pacing p) {
+      return new Options(target, compareWith, concurrency, safeOnly, p, targetRewrite, compareRewrite, rules,
+          endpointRules, idempotency, idempotencyTtl, timeout);
+    }
+
+    public Options withSafeOnly(boolean s) {
+      return new Options(target, compareWith, concurrency, s, pacing, targetRewrite, compareRewrite, rules,
+          endpointRules, idempotency, idempotencyTtl, timeout);
+    }
+
+    public Options withRewrites(TargetRewrite t, TargetRewrite c) {
+      return new Options(target, compareWith, concurrency, safeOnly, pacing, t, c, rules, endpointRules,
+          idempotency, idempotencyTtl, timeout);
+    }
+
+    public Options withRules(Rules r, Map<String, Rules> perEndpoint) {
+      return new Options(target, compareWith, concurrency, safeOnly, pacing, targetRewrite, compareRewrite, r,
+          perEndpoint, idempotency, idempotencyTtl, timeout);
+    }
+
+    public Options withTimeout(Duration t) {
+      return new Options(target, compareWith, concurrency, safeOnly, pacing, targetRewrite, compareRewrite, rules,
+          endpointRules, idempotency, idempotencyTtl, t);
+    }
+
+    public Options withIdempotency(IdempotencyStore store, Duration ttl) {
+      return new Options(target, compareWith, concurrency, safeOnly, pacing, targetRewrite, compareRewrite, rules,
+          endpointRules, store, ttl, timeout);
+    }
+  }
+
+  /**
+   * What a run did. {@code lag}: how late requests left against their schedule (empty when not paced).
+   *
+   * @param readFailure why reading stopped before the end of the capture; null when it did not
+   */
+  public record Result(long sent, long errors, long compared, long differing, long skippedUnsafe, long duplicates,
+                       double seconds, JsonObject summary, JsonObject endpoints, JsonObject latency,
+                       JsonObject lag, List<JsonObject> samples, String readFailure) {
 
     public double diffRate() {
       return compared == 0 ? 0 : differing * 100.0 / compared;
@@ -66,88 +137,228 @@ public final class Replayer {
     }
   }
 
+  /** Counters a progress line reads from another thread while the run goes on. */
+  public static final class Progress {
+    final LongAdder done = new LongAdder();
+    final LongAdder errors = new LongAdder();
+    final LongAdder differing = new LongAdder();
+
+    public Progress() {
+    }
+
+    public long done() {
+      return done.sum();
+    }
+
+    public long errors() {
+      return errors.sum();
+    }
+
+    public long differing() {
+      return differing.sum();
+    }
+  }
+
   private final Vertx vertx;
-  private final URI target;
-  private final URI compareWith;
-  private final int concurrency;
-  private final boolean safeOnly;
+  private final Options options;
+  private final String targetName;
+  private final String baselineName;
   private final HttpClientAgent client;
+  private final EndpointGrouper grouper = new EndpointGrouper(List.of(), 200);
   private final ComparisonEngine engine;
+  private final MemoryResultStore samples = new MemoryResultStore(50);
+  private final WorkerExecutor workers;
+  private final Progress progress = new Progress();
 
-  public Replayer(Vertx vertx, URI target, URI compareWith, int concurrency, boolean safeOnly) {
+  public Replayer(Vertx vertx, Options options) {
     this.vertx = vertx;
-    this.target = target;
-    this.compareWith = compareWith;
-    this.concurrency = concurrency;
-    this.safeOnly = safeOnly;
-    this.client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
-        new PoolOptions().setHttp1MaxSize(concurrency));
-    this.engine = new ComparisonEngine(Rules.DEFAULT, Map.of(), new EndpointGrouper(List.of(), 200), NoiseRule.DEFAULT,
-        Redactor.defaults(), new MemoryResultStore(100), Map.of());
+    this.options = options;
+    this.targetName = options.target().toString();
+    this.baselineName = options.compareWith() == null ? RECORDED : options.compareWith().toString();
+    int connections = options.concurrency() * (options.compareWith() == null ? 1 : 2);
+    this.client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
+            .setName("tandem-replay"), new PoolOptions().setHttp1MaxSize(connections));
+    List<String> templates = new ArrayList<>(options.endpointRules().keySet());
+    this.engine = new ComparisonEngine(options.rules(), options.endpointRules(), new EndpointGrouper(templates, 200),
+        NoiseRule.DEFAULT, Redactor.defaults(), samples, Map.of());
+    this.workers = vertx.createSharedWorkerExecutor("tandem-replay-compare", 2);
   }
 
-  /** Replays every exchange as fast as allowed; the future completes when the last answer is in. */
+  public Progress progress() {
+    return progress;
+  }
+
+  /** The target's name in reports and samples (its URL). */
+  public String targetName() {
+    return targetName;
+  }
+
+  /** The baseline's name: the second target's URL, or {@link #RECORDED}. */
+  public String baselineName() {
+    return baselineName;
+  }
+
+  /** Replays every exchange in memory. */
   public Future<Result> run(List<CapturedExchange> exchanges) {
-    return run(exchanges, Pacing.ASAP);
+    return run(new CaptureFiles.ListSource(exchanges), e -> true);
   }
 
-  /** Replays every exchange on the given pacing; the future completes when the last answer is in. */
-  public Future<Result> run(List<CapturedExchange> exchanges, Pacing pacing) {
-    Promise<Result> done = Promise.promise();
-    AtomicInteger next = new AtomicInteger();
-    AtomicInteger inFlight = new AtomicInteger();
-    LongAdder sent = new LongAdder();
-    LongAdder errors = new LongAdder();
-    LongAdder compared = new LongAdder();
-    LongAdder differing = new LongAdder();
-    LongAdder skipped = new LongAdder();
-    org.HdrHistogram.Histogram lag = new org.HdrHistogram.Histogram(3_600_000_000L, 2); // µs, up to 1 h
-    long startNanos = System.nanoTime();
-    long firstTime = exchanges.isEmpty() ? 0 : exchanges.get(0).timeNanos();
-    boolean[] timerSet = {false};
-    Runnable[] pump = new Runnable[1];
-    pump[0] = () -> {
-      while (inFlight.get() < concurrency && next.get() < exchanges.size()) {
-        int index = next.get();
-        CapturedExchange e = exchanges.get(index);
-        long due = due(pacing, startNanos, firstTime, index, e);
+  /**
+   * Replays the exchanges of {@code source} that pass {@code filter}; the future completes when the last answer
+   * is in. The source is read on a thread of its own and closed at the end.
+   */
+  public Future<Result> run(ExchangeSource source, Predicate<CapturedExchange> filter) {
+    return new Run(vertx.getOrCreateContext(), source, filter).start();
+  }
+
+  /** One run's state; everything but the read-ahead lives on one event loop. */
+  private final class Run {
+    private final Context context;
+    private final ReadAhead ahead;
+    private final Promise<Result> done = Promise.promise();
+    private final ReplayStats stats = new ReplayStats();
+    private final Histogram lag = new Histogram(ReplayStats.MAX_MICROS, 2);
+    private int inFlight;
+    private long index;
+    private long firstTime;
+    private long startNanos;
+    private boolean started;
+    private boolean timerSet;
+    private long sent;
+    private long errors;
+    private long compared;
+    private long differing;
+    private long skippedUnsafe;
+    private long duplicates;
+
+    Run(Context context, ExchangeSource source, Predicate<CapturedExchange> filter) {
+      this.context = context;
+      this.ahead = new ReadAhead(source, filter, 4096, 64L * 1024 * 1024, () -> context.runOnContext(v -> pump()));
+    }
+
+    Future<Result> start() {
+      ahead.start();
+      context.runOnContext(v -> pump());
+      return done.future();
+    }
+
+    private void pump() {
+      try {
+        pumpOnce();
+      } catch (RuntimeException e) {
+        ahead.close();
+        done.tryFail(e); // a bug, said, rather than a run that never ends
+      }
+    }
+
+    private void pumpOnce() {
+      while (inFlight < options.concurrency()) {
+        CapturedExchange e = ahead.peek();
+        if (e == null) {
+          break; // the reader wakes us when more is there
+        }
         long now = System.nanoTime();
+        if (!started) {
+          started = true;
+          startNanos = now;
+          firstTime = e.timeNanos();
+        }
+        long due = due(options.pacing(), startNanos, firstTime, index, e);
         if (due > now) {
-          if (!timerSet[0]) {
-            timerSet[0] = true;
+          if (!timerSet) {
+            timerSet = true;
             vertx.setTimer(Math.max(1, (due - now) / 1_000_000), id -> {
-              timerSet[0] = false;
-              pump[0].run();
+              timerSet = false;
+              pump();
             });
           }
           return;
         }
-        next.incrementAndGet();
-        if (safeOnly && !SAFE.contains(e.method())) {
-          skipped.increment();
+        ahead.take();
+        index++;
+        if (options.safeOnly() && !SAFE.contains(e.method())) {
+          skippedUnsafe++;
           continue;
         }
-        if (pacing.speed() > 0 || pacing.rate() > 0) {
-          lag.recordValue(Math.max(0, Math.min(3_600_000_000L, (now - due) / 1000)));
+        if (options.pacing().paced()) {
+          lag.recordValue(Math.max(0, Math.min(ReplayStats.MAX_MICROS, (now - due) / 1000)));
         }
-        inFlight.incrementAndGet();
-        replay(e, sent, errors, compared, differing).onComplete(ar -> {
-          inFlight.decrementAndGet();
-          pump[0].run();
+        inFlight++;
+        replay(e).onComplete(ar -> {
+          inFlight--;
+          progress.done.increment();
+          pump();
         });
       }
-      if (inFlight.get() == 0 && next.get() >= exchanges.size()) {
-        done.tryComplete(new Result(sent.sum(), errors.sum(), compared.sum(), differing.sum(), skipped.sum(),
-            engine.summary(), lag.getValueAtPercentile(50) / 1000.0, lag.getValueAtPercentile(99) / 1000.0,
-            lag.getMaxValue() / 1000.0));
+      if (inFlight == 0 && ahead.exhausted() && !done.future().isComplete()) {
+        finish();
       }
-    };
-    vertx.runOnContext(v -> pump[0].run());
-    return done.future();
+    }
+
+    private void finish() {
+      ahead.close();
+      double seconds = started ? (System.nanoTime() - startNanos) / 1e9 : 0;
+      JsonObject endpoints = new JsonObject();
+      stats.endpoints().forEach((name, ep) -> {
+        JsonObject sides = new JsonObject();
+        ep.sides.forEach((side, s) -> sides.put(side, s.toJson()));
+        endpoints.put(name, new JsonObject().put("sent", ep.sent).put("sides", sides)
+            .put("p99Ratio", ReplayStats.p99Ratio(ep.sides.get(targetName), ep.sides.get(baselineName))));
+      });
+      JsonObject latency = new JsonObject();
+      stats.overall().forEach((side, s) -> latency.put(side, ReplayStats.latency(s.latency)));
+      latency.put("p99Ratio", ReplayStats.p99Ratio(stats.overall().get(targetName),
+          stats.overall().get(baselineName)));
+      JsonObject lagJson = options.pacing().paced() ? ReplayStats.latency(lag) : new JsonObject();
+      CaptureException failure = ahead.failure();
+      samples.samples(null, null, null, 20).onComplete(s -> done.tryComplete(new Result(sent, errors, compared,
+          differing, skippedUnsafe, duplicates, seconds, engine.summary(), endpoints, latency, lagJson,
+          s.succeeded() ? s.result() : List.of(), failure == null ? null : failure.getMessage())));
+    }
+
+    private Future<Void> replay(CapturedExchange e) {
+      String endpoint = grouper.endpoint(e.method(), path(e.uri()));
+      Future<Side> first = send(options.target(), targetName, options.targetRewrite(), e);
+      Future<Side> second = options.compareWith() == null ? null
+          : send(options.compareWith(), baselineName, options.compareRewrite(), e);
+      Future<?> both = second == null ? first : Future.join(first, second);
+      return both.transform(ignored -> {
+        Side a = first.result();
+        Side baseline = second != null ? second.result() : recorded(e);
+        if (ALREADY_DELIVERED.equals(a.error())) {
+          duplicates++;
+          return Future.succeededFuture();
+        }
+        sent++;
+        stats.sent(endpoint);
+        stats.answer(endpoint, targetName, a.status(), a.error(), a.nanos());
+        if (a.error() != null) {
+          errors++;
+          progress.errors.increment();
+        }
+        if (baseline != null && !ALREADY_DELIVERED.equals(baseline.error())) {
+          stats.answer(endpoint, baselineName, baseline.status(), baseline.error(), baseline.nanos());
+        }
+        if (baseline == null || a.error() != null || baseline.error() != null) {
+          return Future.succeededFuture();
+        }
+        // The baseline plays the primary: the recorded or second target's answer is the reference.
+        RecordedExchange x = new RecordedExchange(e.id(), Instant.now(), "replay", e.method(), e.uri(), e.headers(),
+            e.body(), baseline, a, null);
+        return workers.executeBlocking(() -> engine.compare(x), false).transform(o -> {
+          compared++;
+          if (o.failed() || o.result().result() != ComparisonEngine.Result.MATCH) {
+            differing++;
+            progress.differing.increment();
+          }
+          return Future.succeededFuture();
+        });
+      });
+    }
   }
 
   /** When exchange {@code index} is due, on the monotonic clock. */
-  static long due(Pacing pacing, long startNanos, long firstTime, int index, CapturedExchange e) {
+  static long due(Pacing pacing, long startNanos, long firstTime, long index, CapturedExchange e) {
     if (pacing.speed() > 0) {
       return startNanos + (long) ((e.timeNanos() - firstTime) / pacing.speed());
     }
@@ -166,67 +377,85 @@ public final class Replayer {
     return Math.floorMod(key.hashCode(), shards) == shard - 1;
   }
 
-  private Future<Void> replay(CapturedExchange e, LongAdder sent, LongAdder errors, LongAdder compared,
-                              LongAdder differing) {
-    Future<Side> first = send(target, "target", e);
-    Future<Side> second = compareWith == null ? null : send(compareWith, "compare-with", e);
-    Future<?> both = second == null ? first : Future.all(first, second);
-    return both.transform(ignored -> {
-      sent.increment();
-      Side a = first.result();
-      if (a.error() != null) {
-        errors.increment();
-      }
-      Side baseline = second != null ? second.result() : recorded(e);
-      if (baseline != null && a.error() == null && baseline.error() == null) {
-        // The baseline plays the primary: the recorded or second target's answer is the reference.
-        ComparisonEngine.Outcome o = engine.compare(new RecordedExchange(e.id(), java.time.Instant.now(), "replay",
-            e.method(), e.uri(), e.headers(), e.body(), baseline, a, null));
-        compared.increment();
-        if (o.result() != ComparisonEngine.Result.MATCH) {
-          differing.increment();
-        }
-      }
-      return Future.succeededFuture();
-    });
-  }
-
   private static Side recorded(CapturedExchange e) {
     CapturedExchange.Response r = e.response();
-    return r == null ? null : new Side("recorded", r.status(), r.headers(), r.body(), false, null, r.latencyNanos());
+    return r == null ? null : new Side(RECORDED, r.status(), r.headers(), r.body(), false, null, r.latencyNanos());
   }
 
   /** One request to one target; never fails: a failure is a side with an error. */
-  private Future<Side> send(URI base, String name, CapturedExchange e) {
+  private Future<Side> send(URI base, String name, TargetRewrite rewrite, CapturedExchange e) {
+    boolean unsafe = !SAFE.contains(e.method());
+    String key = unsafe ? e.headers().stream().filter(h -> h.getKey().equalsIgnoreCase("Idempotency-Key"))
+        .map(Map.Entry::getValue).findFirst().orElse(idempotencyKey(e)) : null;
+    IdempotencyStore store = options.idempotency();
+    if (key == null || store == null) {
+      return request(base, name, rewrite, e, key);
+    }
+    // One key per target: the same write replayed to two targets lands once on each.
+    String storeKey = "replay:" + base.getRawAuthority() + ":" + key;
+    return store.reserve(storeKey, options.idempotencyTtl())
+        .compose(r -> r.first()
+            ? request(base, name, rewrite, e, key).compose(side -> (side.error() == null
+                ? store.complete(storeKey, "delivered:" + side.status(), options.idempotencyTtl())
+                : store.release(storeKey)).transform(ignored -> Future.succeededFuture(side)))
+            : Future.succeededFuture(failed(name, ALREADY_DELIVERED, 0)))
+        .recover(t -> Future.succeededFuture(failed(name, "idempotency store: " + t.getMessage()
+            + " (not sent, so that it cannot land twice)", 0)));
+  }
+
+  private Future<Side> request(URI base, String name, TargetRewrite rewrite, CapturedExchange e, String key) {
     long start = System.nanoTime();
     int port = base.getPort() > 0 ? base.getPort() : "https".equals(base.getScheme()) ? 443 : 80;
     String prefix = base.getRawPath() == null ? "" : base.getRawPath().replaceAll("/+$", "");
     RequestOptions o = new RequestOptions().setMethod(HttpMethod.valueOf(e.method())).setHost(base.getHost())
-        .setPort(port).setSsl("https".equals(base.getScheme())).setURI(prefix + e.uri())
-        .setIdleTimeout(30_000);
-    for (Map.Entry<String, String> h : e.headers()) {
-      if (!NOT_FORWARDED.contains(h.getKey().toLowerCase(Locale.ROOT))) {
+        .setPort(port).setSsl("https".equals(base.getScheme())).setURI(prefix + rewrite.uri(e.uri()))
+        .setConnectTimeout(options.timeout().toMillis()).setIdleTimeout(options.timeout().toMillis());
+    String host = null;
+    boolean hasKey = false;
+    for (Map.Entry<String, String> h : rewrite.headers(e.headers())) {
+      String lower = h.getKey().toLowerCase(Locale.ROOT);
+      if (lower.equals("host") && rewrite.host() != null) {
+        host = h.getValue();
+      } else if (!NOT_FORWARDED.contains(lower)) {
         o.addHeader(h.getKey(), h.getValue());
+        hasKey |= lower.equals("idempotency-key");
       }
     }
-    if (!SAFE.contains(e.method()) && e.headers().stream().noneMatch(h -> h.getKey().equalsIgnoreCase("Idempotency-Key"))) {
-      o.addHeader("Idempotency-Key", idempotencyKey(e));
+    if (key != null && !hasKey) {
+      o.addHeader("Idempotency-Key", key);
     }
+    String authority = host;
     return client.request(o)
-        .compose(req -> req.send(Buffer.buffer(e.body())))
+        .compose(req -> {
+          if (authority != null) {
+            req.authority(HostAndPort.parseAuthority(authority, port));
+          }
+          return req.send(Buffer.buffer(e.body()));
+        })
         .compose(resp -> resp.body().map(body -> {
           List<Map.Entry<String, String>> headers = new ArrayList<>();
           resp.headers().forEach(h -> headers.add(new AbstractMap.SimpleImmutableEntry<>(h.getKey(), h.getValue())));
           return new Side(name, resp.statusCode(), headers, body.getBytes(), false, null, System.nanoTime() - start);
         }))
-        .recover(t -> Future.succeededFuture(new Side(name, 0, List.of(), new byte[0], false,
-            String.valueOf(t.getMessage()), System.nanoTime() - start)));
+        .timeout(options.timeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+        .recover(t -> Future.succeededFuture(failed(name, t instanceof java.util.concurrent.TimeoutException
+            ? "timeout after " + options.timeout().toMillis() + " ms" : String.valueOf(t.getMessage()),
+            System.nanoTime() - start)));
+  }
+
+  private static Side failed(String name, String error, long nanos) {
+    return new Side(name, 0, List.of(), new byte[0], false, error, nanos);
+  }
+
+  private static String path(String uri) {
+    int q = uri.indexOf('?');
+    return q < 0 ? uri : uri.substring(0, q);
   }
 
   /** Deterministic per capture file and record: the same record replayed twice carries the same key. */
   static String idempotencyKey(CapturedExchange e) {
     String source = e.source();
-    int at = Math.max(source.lastIndexOf('@'), source.lastIndexOf(" entry "));
+    int at = Math.max(source.lastIndexOf('@'), Math.max(source.lastIndexOf(" entry "), lineMark(source)));
     String file = at < 0 ? source : source.substring(0, at);
     String name = java.nio.file.Path.of(file).getFileName().toString();
     try {
@@ -237,7 +466,15 @@ public final class Replayer {
     }
   }
 
+  /** Where {@code file:line} has its line number; -1 when it has none. */
+  private static int lineMark(String source) {
+    int colon = source.lastIndexOf(':');
+    return colon > 0 && colon < source.length() - 1 && source.substring(colon + 1).chars().allMatch(Character::isDigit)
+        ? colon : -1;
+  }
+
   public Future<Void> close() {
+    workers.close();
     return client.close();
   }
 }

@@ -69,9 +69,10 @@ class ReplayerTest {
     for (int i = 0; i < 10; i++) {
       plan.add(get("p" + i, base + i * 60_000_000L)); // every 60 ms of original time
     }
-    Replayer r = new Replayer(vertx, URI.create("http://127.0.0.1:" + server.actualPort()), null, 4, false);
+    Replayer r = new Replayer(vertx, Replayer.Options.of(URI.create("http://127.0.0.1:" + server.actualPort()), null, 4)
+        .withPacing(new Replayer.Pacing(2, 0)));
     long start = System.nanoTime();
-    Replayer.Result result = r.run(plan, new Replayer.Pacing(2, 0)).await(30, TimeUnit.SECONDS);
+    Replayer.Result result = r.run(plan).await(30, TimeUnit.SECONDS);
     assertThat(result.sent()).isEqualTo(10);
     for (int i = 0; i < 10; i++) {
       long due = start + i * 30_000_000L; // 60 ms at speed 2
@@ -80,7 +81,162 @@ class ReplayerTest {
     for (int i = 1; i < 10; i++) {
       assertThat(arrived.get("/r/p" + i)).isGreaterThan(arrived.get("/r/p" + (i - 1)));
     }
-    assertThat(result.lagMaxMillis()).isGreaterThanOrEqualTo(result.lagP50Millis());
+    assertThat(result.lag().getDouble("maxMillis")).isGreaterThanOrEqualTo(result.lag().getDouble("p50Millis"));
     r.close().await(10, TimeUnit.SECONDS);
+  }
+
+  private static Map.Entry<String, String> h(String name, String value) {
+    return new java.util.AbstractMap.SimpleImmutableEntry<>(name, value);
+  }
+
+  private static CapturedExchange post(String file, String id, String uri) {
+    return new CapturedExchange(file + "@" + id, id, 0, "POST", uri, List.of(h("Host", "shop"),
+        h("X-Drop", "secret"), h("Content-Type", "application/json")), "{}".getBytes(), null);
+  }
+
+  private HttpServer server(io.vertx.core.Handler<io.vertx.core.http.HttpServerRequest> h) throws Exception {
+    return vertx.createHttpServer().requestHandler(h).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  @DisplayName("each target gets its own rewrites: headers removed and set, the URL rewritten, the Host replaced;"
+      + " the sides are named by the URL of the target that answered")
+  void rewritesPerTarget() throws Exception {
+    Map<Integer, io.vertx.core.MultiMap> headers = new ConcurrentHashMap<>();
+    Map<Integer, String> uris = new ConcurrentHashMap<>();
+    HttpServer a = server(req -> {
+      headers.put(1, req.headers());
+      uris.put(1, req.uri());
+      req.response().end("{\"v\":1}");
+    });
+    HttpServer b = server(req -> {
+      headers.put(2, req.headers());
+      uris.put(2, req.uri());
+      req.response().end("{\"v\":2}");
+    });
+    URI ua = URI.create("http://127.0.0.1:" + a.actualPort());
+    URI ub = URI.create("http://127.0.0.1:" + b.actualPort());
+    TargetRewrite forA = new TargetRewrite(List.of(h("X-Env", "candidate")), Set.of("x-drop"),
+        List.of(new TargetRewrite.UrlRule(java.util.regex.Pattern.compile("^/v1/(.*)"), "/v2/$1")), "api.internal");
+    Replayer r = new Replayer(vertx, Replayer.Options.of(ua, ub, 2).withRewrites(forA, TargetRewrite.NONE));
+    Replayer.Result result = r.run(List.of(post("cap.gor", "w1", "/v1/orders?x=1"))).await(30, TimeUnit.SECONDS);
+    assertThat(uris).containsEntry(1, "/v2/orders?x=1").containsEntry(2, "/v1/orders?x=1");
+    assertThat(headers.get(1).get("X-Env")).isEqualTo("candidate");
+    assertThat(headers.get(1).get("X-Drop")).isNull();
+    assertThat(headers.get(1).get("Host")).isEqualTo("api.internal:" + a.actualPort());
+    assertThat(headers.get(2).get("X-Drop")).isEqualTo("secret");
+    assertThat(headers.get(2).get("Host")).isEqualTo("127.0.0.1:" + b.actualPort());
+    assertThat(headers.get(1).get("Idempotency-Key")).isEqualTo(headers.get(2).get("Idempotency-Key")).isNotNull();
+    assertThat(result.compared()).isEqualTo(1);
+    assertThat(result.differing()).isEqualTo(1);
+    assertThat(result.samples()).singleElement().satisfies(sample -> {
+      assertThat(sample.getString("primary")).isEqualTo(ub.toString());
+      assertThat(sample.getString("candidate")).isEqualTo(ua.toString());
+    });
+    r.close().await(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  @DisplayName("with a Redis idempotency store, replaying the same capture twice delivers each write once per"
+      + " target; the second run counts them as already delivered")
+  void writesOnceOverRedis() throws Exception {
+    Map<String, Integer> delivered = new ConcurrentHashMap<>();
+    HttpServer target = server(req -> req.body().onSuccess(b -> {
+      delivered.merge(req.uri(), 1, Integer::sum);
+      req.response().setStatusCode(201).end();
+    }));
+    String file = "orders-" + java.util.UUID.randomUUID() + ".gor"; // keys of earlier runs do not apply
+    List<CapturedExchange> capture = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      capture.add(post(file, "w" + i, "/orders/" + i));
+    }
+    capture.add(get("read", 0));
+    dev.tandem.idempotency.RedisIdempotencyStore store = new dev.tandem.idempotency.RedisIdempotencyStore(vertx,
+        dev.tandem.testkit.TestServices.redisUrl(), "test:");
+    Replayer.Options o = Replayer.Options.of(URI.create("http://127.0.0.1:" + target.actualPort()), null, 8)
+        .withIdempotency(store, java.time.Duration.ofMinutes(5));
+    for (int run = 1; run <= 2; run++) {
+      Replayer r = new Replayer(vertx, o);
+      Replayer.Result result = r.run(capture).await(30, TimeUnit.SECONDS);
+      assertThat(result.duplicates()).as("run %d", run).isEqualTo(run == 1 ? 0 : 20);
+      assertThat(result.sent()).as("run %d", run).isEqualTo(run == 1 ? 21 : 1);
+      r.close().await(10, TimeUnit.SECONDS);
+    }
+    assertThat(delivered).hasSize(21).allSatisfy((uri, n) -> assertThat(n).as(uri).isEqualTo(uri.startsWith("/r/")
+        ? 2 : 1));
+    store.close().await(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  @DisplayName("the capture is read a bounded distance ahead of a target that does not answer: memory stays bounded")
+  void readAheadIsBounded() throws Exception {
+    java.util.concurrent.atomic.AtomicLong pulled = new java.util.concurrent.atomic.AtomicLong();
+    ExchangeSource endless = new ExchangeSource() {
+      @Override
+      public CapturedExchange next() {
+        long n = pulled.incrementAndGet();
+        return get("e" + n, n);
+      }
+
+      @Override
+      public void close() {
+      }
+    };
+    HttpServer silent = server(req -> { }); // holds every request
+    Replayer r = new Replayer(vertx, Replayer.Options.of(URI.create("http://127.0.0.1:" + silent.actualPort()),
+        null, 4).withTimeout(java.time.Duration.ofSeconds(60)));
+    r.run(endless, e -> true);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    long last = -1;
+    while (System.nanoTime() < deadline) { // until the reader stops pulling
+      long now = pulled.get();
+      if (now == last && now > 4000) {
+        break;
+      }
+      last = now;
+      Thread.onSpinWait();
+      TimeUnit.MILLISECONDS.sleep(50); // polling interval, not a wait for an outcome
+    }
+    assertThat(pulled.get()).as("read-ahead of 4096 records plus the 4 in flight")
+        .isGreaterThan(4000).isLessThanOrEqualTo(4096 + 4 + 2);
+  }
+
+  @Test
+  @DisplayName("verdicts: a slower target fails the p99 gate, a regression on one endpoint asks for review, a"
+      + " clean run passes; JSON and HTML reports carry the verdict, endpoints and latency")
+  void verdictsAndReports() throws Exception {
+    HttpServer fast = server(req -> req.response().end("{\"v\":1}"));
+    HttpServer slow = server(req -> vertx.setTimer(40, t -> req.response().end("{\"v\":1}")));
+    URI uf = URI.create("http://127.0.0.1:" + fast.actualPort());
+    URI us = URI.create("http://127.0.0.1:" + slow.actualPort());
+    List<CapturedExchange> reads = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      reads.add(get(Integer.toString(1000 + i), i));
+    }
+    Replayer r = new Replayer(vertx, Replayer.Options.of(us, uf, 8));
+    Replayer.Result slower = r.run(reads).await(30, TimeUnit.SECONDS);
+    r.close().await(10, TimeUnit.SECONDS);
+    Verdict v = Verdict.judge(slower, Verdict.Thresholds.DEFAULT);
+    assertThat(v.decision()).isEqualTo(Verdict.Decision.FAIL);
+    assertThat(v.reasons()).anyMatch(x -> x.contains("p99"));
+
+    Replayer same = new Replayer(vertx, Replayer.Options.of(uf, uf, 8));
+    Replayer.Result clean = same.run(reads).await(30, TimeUnit.SECONDS);
+    same.close().await(10, TimeUnit.SECONDS);
+    Verdict pass = Verdict.judge(clean, new Verdict.Thresholds(5, 1, 100));
+    assertThat(pass.decision()).isEqualTo(Verdict.Decision.PASS);
+    assertThat(pass.decision().exitCode()).isZero();
+
+    io.vertx.core.json.JsonObject report = ReplayReport.json(slower, v, Verdict.Thresholds.DEFAULT,
+        new io.vertx.core.json.JsonObject().put("target", us.toString()).put("baseline", uf.toString())
+            .put("files", List.of("cap.gor")), List.of("cap.gor@7: unknown record type '9'"));
+    assertThat(report.getString("verdict")).isEqualTo("FAIL");
+    assertThat(report.getJsonObject("totals").getLong("sent")).isEqualTo(30);
+    assertThat(report.getJsonObject("latency").getJsonObject(us.toString()).getDouble("p99Millis"))
+        .isGreaterThan(report.getJsonObject("latency").getJsonObject(uf.toString()).getDouble("p99Millis"));
+    assertThat(report.getJsonArray("endpoints").getJsonObject(0).getString("endpoint")).isEqualTo("GET /r/{id}");
+    String html = ReplayReport.html(report);
+    assertThat(html).startsWith("<!DOCTYPE html>").contains("Replay verdict: <span>FAIL</span>", "GET /r/{id}",
+        "unknown record type &#39;9&#39;").doesNotContain("<script", "http-equiv", "<link");
   }
 }

@@ -229,7 +229,7 @@ class CliTest {
       assertThat(keys).hasSize(2).as("one write, one key, however often replayed").containsOnly(keys.peek());
 
       assertThat(run("replay", gor.toString(), "--target", url, "--compare-with", url, "--safe-only")).isZero();
-      assertThat(out.toString()).contains("1 skipped (--safe-only)");
+      assertThat(out.toString()).contains("1 writes skipped (--safe-only)");
       int sent = got.get();
       assertThat(run("replay", gor.toString(), "--target", url, "--shard", "1/2", "--max-diff-rate", "100")).isIn(0, 3);
       assertThat(run("replay", gor.toString(), "--target", url, "--shard", "2/2", "--max-diff-rate", "100")).isIn(0, 3);
@@ -240,6 +240,19 @@ class CliTest {
       assertThat(out.toString()).contains("{GET=1}");
       assertThat(run("replay", gor.toString(), "--target", url, "--rate", "200", "--max-diff-rate", "100")).isZero();
       assertThat(out.toString()).contains("Send lag against the schedule: p50");
+      assertThat(run("replay", gor.toString(), "--dry-run", "--header", "Host: ^sh")).isZero();
+      assertThat(out.toString()).as("the POST has no Host").contains("2 requests in 1 file(s)");
+      Path json = dir.resolve("report.json");
+      Path html = dir.resolve("report.html");
+      assertThat(run("replay", gor.toString(), "--target", url, "--report", json.toString(), "--report",
+          html.toString())).isEqualTo(1);
+      assertThat(new io.vertx.core.json.JsonObject(Files.readString(json)).getString("verdict")).isEqualTo("FAIL");
+      assertThat(Files.readString(html)).contains("Replay verdict: <span>FAIL</span>", "GET /orders/{id}");
+      assertThat(run("replay", gor.toString(), "--target", url, "--report", dir.resolve("r.txt").toString()))
+          .isEqualTo(2);
+      assertThat(err.toString()).contains("must end in .json or .html");
+      assertThat(run("replay", gor.toString(), "--target", url, "--rewrite-url", "no-colon")).isEqualTo(2);
+      assertThat(err.toString()).contains("--rewrite-url must be REGEX:REPLACEMENT");
       assertThat(run("replay", gor.toString(), "--target", url, "--shard", "3/2")).isEqualTo(2);
       assertThat(err.toString()).contains("--shard must be I/N");
 
@@ -253,5 +266,17 @@ class CliTest {
       assertThat(err.toString()).contains("say where to send");
       assertNoStackTrace();
     }
+  }
+
+  @Test
+  @DisplayName("the replay's progress line, when not on a terminal, is a plain line with done/total, rate, errors"
+      + " and ETA")
+  void progressLine() {
+    java.io.StringWriter text = new java.io.StringWriter();
+    dev.tandem.replay.Replayer.Progress p = new dev.tandem.replay.Replayer.Progress();
+    ProgressLine line = new ProgressLine(new java.io.PrintWriter(text), p, 10, ProgressLine.Mode.PLAIN);
+    line.print();
+    assertThat(text.toString()).startsWith("replay: 0/10 (0%)").contains("req/s", "0 errors", "ETA").endsWith("\n")
+        .doesNotContain("\r");
   }
 }

@@ -1,0 +1,53 @@
+package dev.tandem.replay;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One exchange as the proxy captures it: the request, the primary's answer, and the shadow's when the request was
+ * mirrored. Bodies are exact bytes, possibly cut at the capture's body limit ({@code bodyLength} says how long they
+ * really were).
+ *
+ * @param id      unique within the capture; with the file name it derives the replay's {@code Idempotency-Key}
+ * @param time    when the request arrived
+ * @param route   the route that matched
+ * @param primary the answer the client got; null when the capture ended before it (never written so)
+ * @param shadow  the mirrored copy's answer; null when the request was not mirrored
+ */
+public record CaptureRecord(String id, Instant time, String route, Request request, Answer primary, Answer shadow) {
+
+  /** The request as the client sent it (after redaction). */
+  public record Request(String method, String uri, String version, List<Map.Entry<String, String>> headers,
+                        byte[] body, long bodyLength) {
+    public Request {
+      headers = List.copyOf(headers);
+    }
+
+    public boolean truncated() {
+      return bodyLength > body.length;
+    }
+  }
+
+  /**
+   * One backend's answer.
+   *
+   * @param status 0 when the backend did not answer ({@code error} says why)
+   */
+  public record Answer(String backend, int status, List<Map.Entry<String, String>> headers, byte[] body,
+                       long bodyLength, long latencyNanos, String error) {
+    public Answer {
+      headers = List.copyOf(headers);
+    }
+
+    public boolean truncated() {
+      return bodyLength > body.length;
+    }
+  }
+
+  /** Bytes held by the bodies: what this record weighs in a queue. */
+  public long bodyBytes() {
+    return request.body().length + (primary == null ? 0 : primary.body().length)
+        + (shadow == null ? 0 : shadow.body().length);
+  }
+}

@@ -1,0 +1,116 @@
+package dev.tandem.replay;
+
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.AbstractMap;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class TandemFormatTest {
+
+  @TempDir
+  Path dir;
+
+  private static Map.Entry<String, String> h(String name, String value) {
+    return new AbstractMap.SimpleImmutableEntry<>(name, value);
+  }
+
+  static CaptureRecord record(String id, Instant time, String method, String uri, byte[] body) {
+    return new CaptureRecord(id, time, "default",
+        new CaptureRecord.Request(method, uri, "HTTP/1.1", List.of(h("Host", "shop"), h("X-Dup", "1"), h("X-Dup", "2")),
+            body, body.length),
+        new CaptureRecord.Answer("legacy", 201, List.of(h("Content-Type", "application/json")),
+            "{\"ok\":true}".getBytes(StandardCharsets.UTF_8), 11, 1_234_000, null),
+        new CaptureRecord.Answer("candidate", 0, List.of(), new byte[0], 0, 2_000_000_000, "timeout"));
+  }
+
+  @Test
+  @DisplayName("a record survives the round trip exactly: every byte value in a body, non-ASCII text, header order"
+      + " and repeats, both answers, nanosecond time")
+  void roundTrip() {
+    byte[] every = new byte[256];
+    for (int i = 0; i < 256; i++) {
+      every[i] = (byte) i;
+    }
+    Instant t = Instant.parse("2026-12-01T10:00:00.123456789Z");
+    for (byte[] body : List.of(every, "Zoë 🐵 \n\r\u0000 \"quoted\"".getBytes(StandardCharsets.UTF_8), new byte[0])) {
+      byte[] line = TandemFormat.encode(record("r1", t, "POST", "/orders?q=a%20b", body));
+      String text = new String(line, StandardCharsets.UTF_8);
+      assertThat(text.indexOf('\n')).as("one line").isEqualTo(text.length() - 1);
+      CaptureRecord back = TandemFormat.decode(new String(line, 0, line.length - 1, StandardCharsets.UTF_8));
+      assertThat(back.request().body()).isEqualTo(body);
+      assertThat(back.request().headers()).containsExactly(h("Host", "shop"), h("X-Dup", "1"), h("X-Dup", "2"));
+      assertThat(back.time()).isEqualTo(t);
+      assertThat(back.primary().status()).isEqualTo(201);
+      assertThat(back.primary().latencyNanos()).isEqualTo(1_234_000);
+      assertThat(back.shadow().error()).isEqualTo("timeout");
+      assertThat(back.request().truncated()).isFalse();
+    }
+    assertThat(new String(TandemFormat.encode(record("r", t, "GET", "/", every)), StandardCharsets.UTF_8))
+        .contains("\"base64\"");
+    assertThat(new String(TandemFormat.encode(record("r", t, "GET", "/", "é".getBytes(StandardCharsets.UTF_8))),
+        StandardCharsets.UTF_8)).contains("\"text\":\"é\"");
+  }
+
+  private Path file(String name, String... lines) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.writeBytes(TandemFormat.headerLine(Instant.EPOCH, "test"));
+    for (String l : lines) {
+      out.writeBytes((l + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+    Path p = dir.resolve(name);
+    Files.write(p, out.toByteArray());
+    return p;
+  }
+
+  private static String line(CaptureRecord r) {
+    return new String(TandemFormat.encode(r), StandardCharsets.UTF_8).strip();
+  }
+
+  @Test
+  @DisplayName("a Tandem capture is detected and read as exchanges with the primary's answer as the recorded"
+      + " response; a damaged line is named by file and line, and with --skip-invalid the rest is still read")
+  void readsAndReportsByLine() throws Exception {
+    Instant t = Instant.parse("2026-12-01T10:00:00Z");
+    Path f = file("cap.jsonl", line(record("a", t, "GET", "/a", new byte[0])), "{not json",
+        line(record("b", t.plusMillis(5), "POST", "/b", "{}".getBytes(StandardCharsets.UTF_8))));
+    assertThatThrownBy(() -> CaptureFiles.read(List.of(f), 1 << 20, false, new ArrayList<>()))
+        .isInstanceOf(CaptureException.class).hasMessageContaining("cap.jsonl:3").hasMessageContaining("not valid JSON");
+    List<String> problems = new ArrayList<>();
+    List<CapturedExchange> all = CaptureFiles.read(List.of(f), 1 << 20, true, problems);
+    assertThat(all).extracting(CapturedExchange::uri).containsExactly("/a", "/b");
+    assertThat(problems).singleElement().asString().startsWith(f + ":3: ");
+    assertThat(all.get(1).response().status()).isEqualTo(201);
+    assertThat(all.get(1).timeNanos() - all.get(0).timeNanos()).isEqualTo(5_000_000);
+    assertThat(all.get(1).source()).isEqualTo(f + ":4");
+  }
+
+  @Test
+  @DisplayName("a request body cut at the capture limit is reported, never replayed short; a newer format version"
+      + " and a missing header line are refused with what to do")
+  void cutBodiesAndVersions() throws Exception {
+    Instant t = Instant.parse("2026-12-01T10:00:00Z");
+    CaptureRecord r = record("cut", t, "POST", "/big", "abc".getBytes(StandardCharsets.UTF_8));
+    CaptureRecord cut = new CaptureRecord(r.id(), r.time(), r.route(), new CaptureRecord.Request("POST", "/big",
+        "HTTP/1.1", List.of(), "abc".getBytes(StandardCharsets.UTF_8), 10_000), r.primary(), null);
+    Path f = file("cut.jsonl", line(cut));
+    assertThatThrownBy(() -> CaptureFiles.read(List.of(f), 1 << 20, false, new ArrayList<>()))
+        .hasMessageContaining("cut.jsonl:2").hasMessageContaining("cut at the capture limit (3 of 10000 bytes)");
+
+    Path newer = dir.resolve("newer.jsonl");
+    Files.writeString(newer, "{\"format\":\"tandem-capture\",\"version\":9}\n");
+    assertThatThrownBy(() -> CaptureFiles.read(List.of(newer), 1 << 20, true, new ArrayList<>()))
+        .hasMessageContaining("newer.jsonl:1").hasMessageContaining("version 9 is not read");
+  }
+}
