@@ -29,10 +29,41 @@ public final class Redactor {
 
   private final Set<String> headers;
   private final List<PathPattern> jsonPaths;
+  private final Set<String> queryParams;
 
   public Redactor(Set<String> headers, List<PathPattern> jsonPaths) {
+    this(headers, jsonPaths, Set.of());
+  }
+
+  /** @param queryParams query parameters whose values are hashed, by exact name */
+  public Redactor(Set<String> headers, List<PathPattern> jsonPaths, Set<String> queryParams) {
     this.headers = headers.stream().map(h -> h.toLowerCase(Locale.ROOT)).collect(java.util.stream.Collectors.toSet());
     this.jsonPaths = List.copyOf(jsonPaths);
+    this.queryParams = Set.copyOf(queryParams);
+  }
+
+  /** The path and query with the values of the configured query parameters hashed; the rest byte for byte. */
+  public String uri(String uri) {
+    int q = uri.indexOf('?');
+    if (queryParams.isEmpty() || q < 0) {
+      return uri;
+    }
+    StringBuilder out = new StringBuilder(uri.length() + 16).append(uri, 0, q + 1);
+    String[] pairs = uri.substring(q + 1).split("&", -1);
+    for (int i = 0; i < pairs.length; i++) {
+      String pair = pairs[i];
+      int eq = pair.indexOf('=');
+      String name = java.net.URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+      if (i > 0) {
+        out.append('&');
+      }
+      if (eq >= 0 && queryParams.contains(name)) {
+        out.append(pair, 0, eq + 1).append(hash(pair.substring(eq + 1)));
+      } else {
+        out.append(pair);
+      }
+    }
+    return out.toString();
   }
 
   public static Redactor defaults() {
@@ -102,7 +133,7 @@ public final class Redactor {
     return false;
   }
 
-  static String hash(String value) {
+  public static String hash(String value) {
     try {
       byte[] d = MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
       return "redacted:" + HexFormat.of().formatHex(d, 0, 6);

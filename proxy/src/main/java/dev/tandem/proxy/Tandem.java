@@ -37,6 +37,7 @@ public final class Tandem {
   private final Mirroring mirroring;
   private final StateStore stateStore;
   private final Comparisons comparisons;
+  private final dev.tandem.proxy.capture.Capturing capturing;
   private RouteControl control;
   private AdminServer admin;
   private volatile boolean listening;
@@ -52,6 +53,7 @@ public final class Tandem {
     this.comparisons = Comparisons.create(vertx, config, registry);
     mirroring.comparisons(comparisons);
     this.stateStore = StateStores.create(vertx, config.state());
+    this.capturing = new dev.tandem.proxy.capture.Capturing(config.capture(), registry);
   }
 
   /**
@@ -66,7 +68,7 @@ public final class Tandem {
         .compose(control -> {
           tandem.control = control;
           tandem.admin = new AdminServer(vertx, config.admin(), tandem.routes, tandem.readiness, registry,
-              tandem.mirroring, control);
+              tandem.mirroring, control, tandem.capturing);
           return tandem.startDataPlane();
         })
         .compose(v -> tandem.admin.start())
@@ -81,7 +83,7 @@ public final class Tandem {
     int listenPort = configured == 0 ? -FREE_PORT_KEYS.incrementAndGet() : configured;
     List<ProxyVerticle> instances = new java.util.concurrent.CopyOnWriteArrayList<>();
     return vertx.deployVerticle(() -> {
-          ProxyVerticle v = new ProxyVerticle(config, routes, metrics, mirroring, control, listenPort);
+          ProxyVerticle v = new ProxyVerticle(config, routes, metrics, mirroring, control, capturing, listenPort);
           instances.add(v);
           return v;
         }, new DeploymentOptions().setInstances(config.server().instances()))
@@ -123,6 +125,11 @@ public final class Tandem {
     return control;
   }
 
+  /** Traffic capture: on or off at run time. */
+  public dev.tandem.proxy.capture.Capturing capturing() {
+    return capturing;
+  }
+
   /** Stops listening, then closes every connection pool and store client. */
   public Future<Void> close() {
     listening = false;
@@ -139,6 +146,7 @@ public final class Tandem {
       closing.add(comparisons.close());
     }
     closing.add(control != null ? control.close() : stateStore.close());
+    closing.add(capturing.close(vertx));
     return Future.join(closing).mapEmpty();
   }
 }

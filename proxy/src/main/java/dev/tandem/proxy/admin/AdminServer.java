@@ -29,7 +29,8 @@ public final class AdminServer {
   private HttpServer server;
 
   public AdminServer(Vertx vertx, AdminConfig config, RouteTable routes, Readiness readiness,
-                     PrometheusMeterRegistry registry, Mirroring mirroring, RouteControl control) {
+                     PrometheusMeterRegistry registry, Mirroring mirroring, RouteControl control,
+                     dev.tandem.proxy.capture.Capturing capturing) {
     this.vertx = vertx;
     this.config = config;
     this.router = Router.router(vertx);
@@ -52,6 +53,7 @@ public final class AdminServer {
     new RouteControlApi(control, routes).mount(router);
     new DeadLetterApi(mirroring).mount(router);
     new DiffsApi(mirroring).mount(router);
+    new CaptureApi(capturing, control).mount(router);
     router.errorHandler(404, ctx -> json(ctx, 404, new JsonObject().put("error", "not_found")
         .put("message", "no endpoint " + ctx.request().method() + " " + ctx.request().path())));
     router.errorHandler(405, ctx -> json(ctx, 405, new JsonObject().put("error", "method_not_allowed")

@@ -250,6 +250,20 @@ public final class RouteControl {
     return ro == null || !ro.active() ? 0 : ro.step + 1;
   }
 
+  /**
+   * Writes an audit entry for a change that is not a route's (capture on or off); the change is already applied.
+   *
+   * @param subject what was changed, shown where a route's name is
+   */
+  public Future<Void> audit(String subject, String caller, String action, JsonObject old, JsonObject now,
+                            String reason) {
+    LOG.info(() -> subject + ": " + action + " by " + caller + " → " + now.encode()
+        + (reason == null ? "" : " (" + reason + ")"));
+    return store.audit(new JsonObject().put("time", clock.instant().toString()).put("caller", caller)
+        .put("route", subject).put("action", action).put("old", old).put("new", now).put("reason", reason)
+        .put("instance", instance));
+  }
+
   /** Saves the route's state and writes the audit entry; the change is already applied. */
   private Future<Void> persist(Route r, String caller, String action, JsonObject old, JsonObject now,
                                String reason) {

@@ -83,6 +83,43 @@ public final class PendingComparison {
     notSent();
   }
 
+  /** The candidate's side of this comparison, as a shadow sender tells it. */
+  public dev.tandem.proxy.mirror.ShadowWatch candidateWatch() {
+    return watch(false);
+  }
+
+  /** The secondary's side: a secondary that was not asked is compared without noise. */
+  public dev.tandem.proxy.mirror.ShadowWatch secondaryWatch() {
+    return watch(true);
+  }
+
+  private dev.tandem.proxy.mirror.ShadowWatch watch(boolean ofSecondary) {
+    return new dev.tandem.proxy.mirror.ShadowWatch() {
+      @Override
+      public long maxBodyBytes() {
+        return PendingComparison.this.maxBodyBytes();
+      }
+
+      @Override
+      public void answered(Side side) {
+        if (ofSecondary) {
+          secondary(side);
+        } else {
+          candidate(side);
+        }
+      }
+
+      @Override
+      public void notSent() {
+        if (ofSecondary) {
+          secondary(null);
+        } else {
+          PendingComparison.this.notSent();
+        }
+      }
+    };
+  }
+
   /** The secondary's answer, or null when it could not be asked (its pool full): compared without noise. */
   public void secondary(Side side) {
     secondary = side;

@@ -138,6 +138,7 @@ public final class ConfigLoader {
     VerifyConfig verify = readVerify(root.child("verify"));
     DeadLetterConfig deadLetters = readDeadLetters(root.child("deadLetters"));
     StateConfig state = readState(root.scalarOrChild("state"), idempotency);
+    CaptureConfig capture = readCapture(root.child("capture"), routes);
     root.rejectUnknownKeys();
 
     if (server.port() != 0 && server.port() == admin.port()
@@ -145,7 +146,49 @@ public final class ConfigLoader {
       problems.error("admin.port", "must differ from server.port (" + server.port() + ")");
     }
     return new TandemConfig(server, admin, backends, routes, idempotency, comparator, verify, deadLetters, state,
-        compare);
+        compare, capture);
+  }
+
+  private CaptureConfig readCapture(Node n, List<RouteConfig> routes) {
+    CaptureConfig d = CaptureConfig.DEFAULT;
+    if (!n.isPresent()) {
+      return d;
+    }
+    Set<String> names = new LinkedHashSet<>(n.strings("routes"));
+    Set<String> known = new LinkedHashSet<>();
+    routes.forEach(r -> known.add(r.name()));
+    for (String r : names) {
+      if (!known.contains(r)) {
+        n.error("routes", "unknown route '" + r + "'; routes: " + String.join(", ", known));
+      }
+    }
+    Node file = n.child("file");
+    long maxFileBytes = file.bytes("maxBytes", d.maxFileBytes());
+    java.time.Duration maxFileAge = file.duration("maxAge", d.maxFileAge());
+    int maxFiles = file.integer("maxFiles", d.maxFiles(), 0, 1_000_000);
+    boolean gzip = file.bool("gzip", d.gzip());
+    if (maxFileBytes < 4096) {
+      file.error("maxBytes", "must be at least 4KB, got " + maxFileBytes);
+    }
+    if (maxFileAge != null && maxFileAge.compareTo(java.time.Duration.ofSeconds(1)) < 0) {
+      file.error("maxAge", "must be at least 1s");
+    }
+    file.rejectUnknownKeys();
+    Node queue = n.child("queue");
+    int records = queue.integer("records", d.queue(), 1, 10_000_000);
+    long queueBytes = queue.bytes("bytes", d.queueBytes());
+    queue.rejectUnknownKeys();
+    Node redact = n.child("redact");
+    Set<String> headers = new LinkedHashSet<>(dev.tandem.comparator.Redactor.DEFAULT_HEADERS);
+    redact.strings("headers").forEach(h -> headers.add(h.toLowerCase(Locale.ROOT)));
+    Set<String> query = new LinkedHashSet<>(redact.strings("query"));
+    List<dev.tandem.comparator.PathPattern> json = pointers(redact, "json");
+    redact.rejectUnknownKeys();
+    CaptureConfig c = new CaptureConfig(n.bool("enabled", d.enabled()), n.string("dir", d.dir()),
+        n.percent("percent", d.percent()), names, n.bytes("maxBodyBytes", d.maxBodyBytes()), maxFileBytes,
+        maxFileAge == null ? d.maxFileAge() : maxFileAge, maxFiles, gzip, records, queueBytes, headers, query, json);
+    n.rejectUnknownKeys();
+    return c;
   }
 
   private ServerConfig readServer(Node n) {

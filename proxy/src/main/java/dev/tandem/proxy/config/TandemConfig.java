@@ -17,7 +17,8 @@ public record TandemConfig(
     VerifyConfig verify,
     DeadLetterConfig deadLetters,
     StateConfig state,
-    CompareConfig compare) {
+    CompareConfig compare,
+    CaptureConfig capture) {
 
   public TandemConfig {
     backends = Map.copyOf(backends);

@@ -1,6 +1,7 @@
 package dev.tandem.proxy.http;
 
 import dev.tandem.proxy.metrics.Recorder;
+import dev.tandem.proxy.capture.PendingCapture;
 import dev.tandem.proxy.mirror.MirrorCopy;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.streams.ReadStream;
@@ -36,15 +37,20 @@ final class Exchange {
   private final String uri;
   private final long startNanos;
   private final MirrorCopy copy;
+  private final PendingCapture capture;
   private final Handler<HttpServerResponse> decorate;
   private HttpClientRequest upstream;
   private boolean hasBody;
   private boolean finished;
 
-  /** @param decorate adds Tandem's own headers (sticky cookie, backend header) to the answer; may be null */
+  /**
+   * @param capture  records the exchange to a capture file; may be null
+   * @param decorate adds Tandem's own headers (sticky cookie, backend header) to the answer; may be null
+   */
   Exchange(HttpServerRequest request, Backend backend, Recorder metrics, String uri, long startNanos,
-           MirrorCopy copy, Handler<HttpServerResponse> decorate) {
+           MirrorCopy copy, PendingCapture capture, Handler<HttpServerResponse> decorate) {
     this.copy = copy;
+    this.capture = capture;
     this.decorate = decorate;
     this.request = request;
     this.response = request.response();
@@ -59,8 +65,13 @@ final class Exchange {
     if (hasBody) {
       // Held until the backend connection is there; then piped with back-pressure.
       request.pause();
-    } else if (copy != null) {
-      copy.noBody();
+    } else {
+      if (copy != null) {
+        copy.noBody();
+      }
+      if (capture != null) {
+        capture.requestEnded();
+      }
     }
     // A client that goes away cancels the backend request, so the backend stops working for nobody.
     response.closeHandler(v -> {
@@ -68,6 +79,9 @@ final class Exchange {
         copy.clientAborted();
       }
       boolean answered = response.ended();
+      if (capture != null && !answered) {
+        capture.abandon();
+      }
       finish(499);
       if (upstream != null && !answered) {
         upstream.reset();
@@ -109,6 +123,9 @@ final class Exchange {
       return;
     }
     ReadStream<Buffer> body = copy == null ? request : copy.tee(request);
+    if (capture != null) {
+      body = new TappedStream(body, capture::requestChunk, capture::requestEnded);
+    }
     body.pipe()
         .endOnFailure(false)
         .to(upstream)
@@ -123,6 +140,7 @@ final class Exchange {
     HttpClientResponse answer = ar.result();
     if (finished) {
       abandonComparison();
+      abandonCapture();
       return;
     }
     if (copy != null) {
@@ -145,6 +163,7 @@ final class Exchange {
         if (comparison != null) {
           comparison.primary(side(answer, new byte[0], false));
         }
+        captured(answer);
       });
       return;
     }
@@ -153,8 +172,13 @@ final class Exchange {
       answer.body().onComplete(body -> {
         if (body.succeeded()) {
           response.end(body.result());
+          if (capture != null) {
+            capture.primaryChunk(body.result());
+            captured(answer);
+          }
         } else {
           response.reset();
+          abandonCapture();
         }
         finish(answer.statusCode());
         if (comparison != null && body.succeeded()) {
@@ -175,13 +199,21 @@ final class Exchange {
       response.setChunked(true);
     }
     KeptBody kept = comparison == null ? null : new KeptBody(comparison.maxBodyBytes());
-    (kept == null ? answer : new TappedStream(answer, kept::add, null)).pipe()
+    Handler<Buffer> tap = kept == null ? capture == null ? null : capture::primaryChunk
+        : capture == null ? kept::add : chunk -> {
+          kept.add(chunk);
+          capture.primaryChunk(chunk);
+        };
+    (tap == null ? answer : new TappedStream(answer, tap, null)).pipe()
         .endOnFailure(false)
         .to(response)
         .onComplete(done -> {
           if (done.failed()) {
             upstream.reset();
             response.reset();
+            abandonCapture();
+          } else {
+            captured(answer);
           }
           finish(answer.statusCode());
           if (kept != null && done.succeeded()) {
@@ -190,6 +222,19 @@ final class Exchange {
             comparison.abandon();
           }
         });
+  }
+
+  /** The primary's answer has reached the client: the capture has its side. */
+  private void captured(HttpClientResponse answer) {
+    if (capture != null) {
+      capture.primaryEnded(backend.name(), answer.statusCode(), answer.headers(), System.nanoTime() - startNanos);
+    }
+  }
+
+  private void abandonCapture() {
+    if (capture != null) {
+      capture.abandon();
+    }
   }
 
   /** The primary's answer will not be compared (the client left first): counted as skipped, not lost. */
@@ -208,9 +253,13 @@ final class Exchange {
   private void fail(Throwable failure) {
     if (finished) {
       abandonComparison();
+      abandonCapture();
       return;
     }
     int status = ProxyErrors.statusFor(failure);
+    if (capture != null) {
+      capture.primaryFailed(backend.name(), status, ProxyErrors.describe(failure), System.nanoTime() - startNanos);
+    }
     if (copy != null) {
       copy.primaryAnswered(status);
       if (copy.comparison() != null) {

@@ -1,6 +1,7 @@
 package dev.tandem.proxy.http;
 
 import dev.tandem.proxy.canary.CanaryRouter;
+import dev.tandem.proxy.capture.PendingCapture;
 import dev.tandem.proxy.canary.SideStats;
 import dev.tandem.proxy.config.CanaryConfig;
 import dev.tandem.proxy.metrics.ProxyMetrics;
@@ -29,15 +30,19 @@ final class ForwardingHandler implements Handler<HttpServerRequest> {
   }
 
   private final RouteTable routes;
+  private final dev.tandem.proxy.capture.Capturing capturing;
   private final Map<Route, Plan> plans = new IdentityHashMap<>();
   private final ProxyMetrics.Series unmatched;
 
   /**
    * @param canaryStats per route with a canary: the primary's and the canary's interval stats, for rollout gates
+   * @param capturing   traffic capture; null when the configuration has none
    */
   ForwardingHandler(RouteTable routes, Map<String, Backend> backends, ProxyMetrics metrics,
-                    Map<Route, RouteMirror> mirrors, Map<Route, SideStats[]> canaryStats) {
+                    Map<Route, RouteMirror> mirrors, Map<Route, SideStats[]> canaryStats,
+                    dev.tandem.proxy.capture.Capturing capturing) {
     this.routes = routes;
+    this.capturing = capturing;
     for (Route r : routes.routes()) {
       String primary = r.config().primary();
       Recorder primaryRecorder = metrics.series(r.name(), primary);
@@ -86,8 +91,10 @@ final class ForwardingHandler implements Handler<HttpServerRequest> {
     if (UpgradeTunnel.isWebSocketUpgrade(request)) {
       new UpgradeTunnel(request, backend, recorder, uri, start).start();
     } else {
-      MirrorCopy copy = plan.mirror == null ? null : plan.mirror.begin(request, uri, pathOf(uri), backend.name());
-      new Exchange(request, backend, recorder, uri, start, copy, decorate).start();
+      PendingCapture capture = capturing == null ? null : capturing.begin(route.name(), request, uri);
+      MirrorCopy copy = plan.mirror == null ? null : plan.mirror.begin(request, uri, pathOf(uri), backend.name(),
+          capture == null ? null : capture.shadowWatch());
+      new Exchange(request, backend, recorder, uri, start, copy, capture, decorate).start();
     }
   }
 

@@ -36,6 +36,7 @@ public final class ProxyVerticle extends VerticleBase {
   private final int port;
   private final Mirroring mirroring;
   private final RouteControl control;
+  private final dev.tandem.proxy.capture.Capturing capturing;
   private final List<ShadowSender> shadows = new ArrayList<>();
   private HttpServer server;
 
@@ -44,7 +45,8 @@ public final class ProxyVerticle extends VerticleBase {
    *             instance given the same number
    */
   public ProxyVerticle(TandemConfig config, RouteTable routes, ProxyMetrics metrics, Mirroring mirroring,
-                       RouteControl control, int port) {
+                       RouteControl control, dev.tandem.proxy.capture.Capturing capturing, int port) {
+    this.capturing = capturing;
     this.mirroring = mirroring;
     this.control = control;
     this.config = config;
@@ -80,7 +82,7 @@ public final class ProxyVerticle extends VerticleBase {
       }
     }
     server = vertx.createHttpServer(options)
-        .requestHandler(new ForwardingHandler(routes, backends, metrics, mirrors, canaryStats));
+        .requestHandler(new ForwardingHandler(routes, backends, metrics, mirrors, canaryStats, capturing));
     return server.listen();
   }
 

@@ -70,8 +70,8 @@ public final class Delivery {
   }
 
   private static void notCompared(MirrorRequest copy) {
-    if (copy.comparison() != null) {
-      copy.comparison().notSent();
+    if (copy.watch() != null) {
+      copy.watch().notSent();
     }
   }
 

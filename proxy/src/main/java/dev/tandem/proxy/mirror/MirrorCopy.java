@@ -30,6 +30,7 @@ public final class MirrorCopy {
   private int primaryStatus = -1;
   private boolean settled;
   private dev.tandem.proxy.compare.PendingComparison comparison;
+  private ShadowWatch watch;
   private String originalUri;
 
   MirrorCopy(RouteMirror mirror, List<ShadowSender> shadows, String method, String uri, String path, MultiMap headers,
@@ -58,6 +59,17 @@ public final class MirrorCopy {
   /** Compares the answers of the primary and of the first shadow. */
   void compareWith(dev.tandem.proxy.compare.PendingComparison c) {
     this.comparison = c;
+    this.watch = ShadowWatch.both(watch, c.candidateWatch());
+  }
+
+  /** Also tells {@code w} of the first shadow's answer (the capture). */
+  void watchFirstShadow(ShadowWatch w) {
+    this.watch = ShadowWatch.both(watch, w);
+  }
+
+  /** Who waits for the first shadow's answer; null when nobody does. */
+  ShadowWatch watch() {
+    return watch;
   }
 
   /** Where the primary's answer goes for comparison; null when this copy is not compared. */
@@ -136,8 +148,8 @@ public final class MirrorCopy {
   }
 
   private void notCompared() {
-    if (comparison != null) {
-      comparison.notSent();
+    if (watch != null) {
+      watch.notSent();
     }
   }
 

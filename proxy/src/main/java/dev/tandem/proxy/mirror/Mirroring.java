@@ -103,7 +103,7 @@ public final class Mirroring {
     if (mc.secondary() != null && mc.compare()) {
       MirrorConfig.Shadow first = mc.shadows().get(0);
       ShadowSender s = new ShadowSender(vertx, config.backend(mc.secondary()), new MirrorConfig.Shadow(mc.secondary(),
-          0, first.timeout(), first.maxInFlight()), new TokenBucket(0, System.nanoTime()), null, true);
+          0, first.timeout(), first.maxInFlight()), new TokenBucket(0, System.nanoTime()), null);
       created.add(s);
       mirror.secondary(s);
     }

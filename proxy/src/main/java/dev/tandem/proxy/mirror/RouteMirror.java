@@ -54,8 +54,9 @@ public final class RouteMirror {
    *
    * @param uri      the path and query as forwarded
    * @param servedBy the backend answering the client; a shadow on the same backend gets no copy
+   * @param capture  told of the first shadow's answer, when the request is captured; may be null
    */
-  public MirrorCopy begin(HttpServerRequest request, String uri, String path, String servedBy) {
+  public MirrorCopy begin(HttpServerRequest request, String uri, String path, String servedBy, ShadowWatch capture) {
     String method = request.method().name();
     String requestId = request.headers().get("X-Request-Id");
     List<ShadowSender> taking = new ArrayList<>(shadows.size());
@@ -78,6 +79,9 @@ public final class RouteMirror {
       }
     }
     if (taking.isEmpty()) {
+      if (capture != null) {
+        capture.notSent();
+      }
       return null;
     }
     boolean unsafe = !SAFE.contains(method);
@@ -86,7 +90,13 @@ public final class RouteMirror {
     MirrorCopy copy = new MirrorCopy(this, taking, method, config.rewrite().apply(uri), path,
         shadowHeaders(request, uri, requestId), unsafe, afterPrimary, config.maxBodyBytes(), Instant.now());
     copy.originalUri(uri);
-    if (comparisons != null && config.compare() && taking.get(0) == shadows.get(0)) {
+    boolean first = taking.get(0) == shadows.get(0);
+    if (capture != null && first) {
+      copy.watchFirstShadow(capture);
+    } else if (capture != null) {
+      capture.notSent();
+    }
+    if (comparisons != null && config.compare() && first) {
       copy.compareWith(comparisons.begin(route, shadows.get(0).backend(), request, uri));
       if (secondary != null && !unsafe) {
         copy.comparison().expectSecondary(); // reads only: a write sent to a second legacy instance would land twice
@@ -158,20 +168,20 @@ public final class RouteMirror {
     }
     MirrorRequest request = new MirrorRequest(route, copy.method(), copy.uri(), headers, copy.body(), key);
     for (ShadowSender s : copy.shadows()) {
-      boolean compared = copy.comparison() != null && s == shadows.get(0);
+      ShadowWatch watch = s == shadows.get(0) ? copy.watch() : null;
       if (!s.admitRate()) {
         ledger.count(Outcome.RATE_LIMITED);
-        if (compared) {
-          copy.comparison().notSent();
+        if (watch != null) {
+          watch.notSent();
         }
       } else if (!s.admitInFlight()) {
         ledger.count(Outcome.DROPPED_QUEUE_FULL);
-        if (compared) {
-          copy.comparison().notSent();
+        if (watch != null) {
+          watch.notSent();
         }
       } else {
         ledger.count(Outcome.SENT);
-        delivery.deliver(s, compared ? request.compared(copy.comparison()) : request, ledger);
+        delivery.deliver(s, watch != null ? request.watched(watch) : request, ledger);
       }
     }
     if (copy.comparison() != null && copy.comparison().expectsSecondary()) {
@@ -181,7 +191,7 @@ public final class RouteMirror {
       if (secondary.admitInFlight()) {
         // The request as the primary got it: a rewrite for the candidate's API version does not apply here.
         secondary.send(new MirrorRequest(route, copy.method(), copy.originalUri(), headers, copy.body(), null,
-            copy.comparison()));
+            copy.comparison().secondaryWatch()));
       } else {
         copy.comparison().secondary(null);
       }

@@ -34,18 +34,10 @@ public final class ShadowSender {
   private final TokenBucket bucket;
   private final Timer timer;
   private final int limit;
-  private final boolean secondary;
   private int inFlight;
 
   /** @param timer records the shadow's answer times; null records nothing */
   ShadowSender(Vertx vertx, BackendConfig backend, MirrorConfig.Shadow shadow, TokenBucket bucket, Timer timer) {
-    this(vertx, backend, shadow, bucket, timer, false);
-  }
-
-  /** @param secondary true for a second primary instance, whose answer is the comparison's noise baseline */
-  ShadowSender(Vertx vertx, BackendConfig backend, MirrorConfig.Shadow shadow, TokenBucket bucket, Timer timer,
-               boolean secondary) {
-    this.secondary = secondary;
     this.backend = backend;
     this.shadow = shadow;
     this.bucket = bucket;
@@ -99,40 +91,32 @@ public final class ShadowSender {
               : HostAndPort.create(backend.host(), backend.port()));
           return req.send(copy.body());
         })
-        .compose(resp -> copy.comparison() == null ? resp.end().map(v -> resp.statusCode()) : captured(copy, resp, start))
+        .compose(resp -> copy.watch() == null ? resp.end().map(v -> resp.statusCode()) : captured(copy, resp, start))
         .timeout(shadow.timeout().toMillis() * 2, TimeUnit.MILLISECONDS)
         .andThen(ar -> {
           inFlight--;
           if (timer != null) {
             timer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
           }
-          if (ar.failed() && copy.comparison() != null) {
-            answered(copy.comparison(), new Side(backend.name(), 0, List.of(), new byte[0], false,
+          if (ar.failed() && copy.watch() != null) {
+            copy.watch().answered(new Side(backend.name(), 0, List.of(), new byte[0], false,
                 ar.cause() instanceof java.util.concurrent.TimeoutException ? "timeout" : String.valueOf(ar.cause().getMessage()),
                 System.nanoTime() - start));
           }
         });
   }
 
-  /** Reads the answer keeping its head and up to the comparison limit of its body, and hands it over. */
+  /** Reads the answer keeping its head and up to the watcher's limit of its body, and hands it over. */
   private Future<Integer> captured(MirrorRequest copy, io.vertx.core.http.HttpClientResponse resp, long start) {
-    dev.tandem.proxy.compare.PendingComparison c = copy.comparison();
-    dev.tandem.proxy.compare.KeptBody kept = new dev.tandem.proxy.compare.KeptBody(c.maxBodyBytes());
+    ShadowWatch w = copy.watch();
+    dev.tandem.proxy.compare.KeptBody kept = new dev.tandem.proxy.compare.KeptBody(w.maxBodyBytes());
     resp.handler(kept::add);
     List<Map.Entry<String, String>> headers = dev.tandem.proxy.compare.KeptBody.headers(resp.headers());
     return resp.end().map(v -> {
-      answered(c, new Side(backend.name(), resp.statusCode(), headers, kept.bytes(), kept.truncated(), null,
+      w.answered(new Side(backend.name(), resp.statusCode(), headers, kept.bytes(), kept.truncated(), null,
           System.nanoTime() - start));
       return resp.statusCode();
     });
-  }
-
-  private void answered(dev.tandem.proxy.compare.PendingComparison c, Side side) {
-    if (secondary) {
-      c.secondary(side);
-    } else {
-      c.candidate(side);
-    }
   }
 
   public Future<Void> close() {

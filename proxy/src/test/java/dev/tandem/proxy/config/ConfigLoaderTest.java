@@ -406,4 +406,48 @@ class ConfigLoaderTest {
         "idempotency.onStoreDown: must be one of failClosed, failOpen, got 'maybe'",
         "deadLetters.redis: is required when store is redis (a URL such as redis://127.0.0.1:6379)");
   }
+
+  @Test
+  @DisplayName("capture: defaults off with gzip and bounded queue; every key read; mistakes named by key")
+  void capture() throws Exception {
+    TandemConfig off = load("""
+        backends: { legacy: http://127.0.0.1:9001 }
+        routes: [ { name: r, primary: legacy } ]
+        """);
+    assertThat(off.capture().enabled()).isFalse();
+    assertThat(off.capture().gzip()).isTrue();
+    assertThat(off.capture().queue()).isEqualTo(CaptureConfig.DEFAULT_QUEUE);
+    TandemConfig on = load("""
+        backends: { legacy: http://127.0.0.1:9001 }
+        routes: [ { name: r, primary: legacy } ]
+        capture:
+          enabled: true
+          dir: /var/lib/tandem/captures
+          percent: 12.5
+          routes: [ r ]
+          maxBodyBytes: 2MB
+          file: { maxBytes: 64MB, maxAge: 15m, maxFiles: 10, gzip: false }
+          queue: { records: 500, bytes: 8MB }
+          redact: { headers: [X-Session], query: [token], json: [/card/number] }
+        """);
+    CaptureConfig c = on.capture();
+    assertThat(c.percent()).isEqualTo(12.5);
+    assertThat(c.routes()).containsExactly("r");
+    assertThat(c.maxBodyBytes()).isEqualTo(2L * 1024 * 1024);
+    assertThat(c.maxFileAge()).isEqualTo(java.time.Duration.ofMinutes(15));
+    assertThat(c.maxFiles()).isEqualTo(10);
+    assertThat(c.gzip()).isFalse();
+    assertThat(c.queue()).isEqualTo(500);
+    assertThat(c.redactHeaders()).contains("x-session", "authorization", "cookie");
+    assertThat(c.redactQuery()).containsExactly("token");
+    assertThat(errors("""
+        backends: { legacy: http://127.0.0.1:9001 }
+        routes: [ { name: r, primary: legacy } ]
+        capture: { percent: 140, routes: [ nope ], file: { maxBytes: 10, size: 1 }, queue: { records: 0 } }
+        """)).anyMatch(e -> e.startsWith("capture.percent: must be between 0 and 100"))
+        .anyMatch(e -> e.startsWith("capture.routes: unknown route 'nope'"))
+        .anyMatch(e -> e.startsWith("capture.file.maxBytes: must be at least 4KB"))
+        .anyMatch(e -> e.startsWith("capture.file.size: unknown key"))
+        .anyMatch(e -> e.startsWith("capture.queue.records: must be between 1"));
+  }
 }
