@@ -14,8 +14,20 @@ import java.util.Map;
  * @param route   the route that matched
  * @param primary the answer the client got; null when the capture ended before it (never written so)
  * @param shadow  the mirrored copy's answer; null when the request was not mirrored
+ * @param replayed answers of the targets of a replay ({@code tandem replay --record}), each named by its URL;
+ *                 empty in the proxy's captures
  */
-public record CaptureRecord(String id, Instant time, String route, Request request, Answer primary, Answer shadow) {
+public record CaptureRecord(String id, Instant time, String route, Request request, Answer primary, Answer shadow,
+                            List<Answer> replayed) {
+
+  public CaptureRecord {
+    replayed = List.copyOf(replayed);
+  }
+
+  /** A record as the proxy captures it: nothing replayed. */
+  public CaptureRecord(String id, Instant time, String route, Request request, Answer primary, Answer shadow) {
+    this(id, time, route, request, primary, shadow, List.of());
+  }
 
   /** The request as the client sent it (after redaction). */
   public record Request(String method, String uri, String version, List<Map.Entry<String, String>> headers,
@@ -47,7 +59,11 @@ public record CaptureRecord(String id, Instant time, String route, Request reque
 
   /** Bytes held by the bodies: what this record weighs in a queue. */
   public long bodyBytes() {
-    return request.body().length + (primary == null ? 0 : primary.body().length)
+    long n = request.body().length + (primary == null ? 0 : primary.body().length)
         + (shadow == null ? 0 : shadow.body().length);
+    for (Answer a : replayed) {
+      n += a.body().length;
+    }
+    return n;
   }
 }

@@ -177,7 +177,8 @@ public final class CaptureWriter implements AutoCloseable {
     CaptureRecord.Request q = r.request();
     CaptureRecord.Request request = new CaptureRecord.Request(q.method(), redactor.uri(q.uri()), q.version(),
         redactor.headers(q.headers()), redactor.body(q.body()), q.bodyLength());
-    return new CaptureRecord(r.id(), r.time(), r.route(), request, redact(r.primary()), redact(r.shadow()));
+    return new CaptureRecord(r.id(), r.time(), r.route(), request, redact(r.primary()), redact(r.shadow()),
+        r.replayed().stream().map(this::redact).toList());
   }
 
   private CaptureRecord.Answer redact(CaptureRecord.Answer a) {

@@ -77,45 +77,51 @@ public final class Replayer {
    * @param idempotency    where delivered writes are remembered across runs; null: only the header is sent
    * @param idempotencyTtl how long a delivered write is remembered
    * @param timeout        per request, to its last byte
+   * @param record         where each request is written with the answers of the targets; null: nowhere
    */
   public record Options(URI target, URI compareWith, int concurrency, boolean safeOnly, Pacing pacing,
                         TargetRewrite targetRewrite, TargetRewrite compareRewrite, Rules rules,
                         Map<String, Rules> endpointRules, IdempotencyStore idempotency, Duration idempotencyTtl,
-                        Duration timeout) {
+                        Duration timeout, CaptureWriter record) {
 
     public static Options of(URI target, URI compareWith, int concurrency) {
       return new Options(target, compareWith, concurrency, false, Pacing.ASAP, TargetRewrite.NONE,
-          TargetRewrite.NONE, Rules.DEFAULT, Map.of(), null, Duration.ofHours(24), Duration.ofSeconds(30));
+          TargetRewrite.NONE, Rules.DEFAULT, Map.of(), null, Duration.ofHours(24), Duration.ofSeconds(30), null);
     }
 
     public Options withPacing(Pacing p) {
       return new Options(target, compareWith, concurrency, safeOnly, p, targetRewrite, compareRewrite, rules,
-          endpointRules, idempotency, idempotencyTtl, timeout);
+          endpointRules, idempotency, idempotencyTtl, timeout, record);
     }
 
     public Options withSafeOnly(boolean s) {
       return new Options(target, compareWith, concurrency, s, pacing, targetRewrite, compareRewrite, rules,
-          endpointRules, idempotency, idempotencyTtl, timeout);
+          endpointRules, idempotency, idempotencyTtl, timeout, record);
     }
 
     public Options withRewrites(TargetRewrite t, TargetRewrite c) {
       return new Options(target, compareWith, concurrency, safeOnly, pacing, t, c, rules, endpointRules,
-          idempotency, idempotencyTtl, timeout);
+          idempotency, idempotencyTtl, timeout, record);
     }
 
     public Options withRules(Rules r, Map<String, Rules> perEndpoint) {
       return new Options(target, compareWith, concurrency, safeOnly, pacing, targetRewrite, compareRewrite, r,
-          perEndpoint, idempotency, idempotencyTtl, timeout);
+          perEndpoint, idempotency, idempotencyTtl, timeout, record);
+    }
+
+    public Options withRecord(CaptureWriter w) {
+      return new Options(target, compareWith, concurrency, safeOnly, pacing, targetRewrite, compareRewrite, rules,
+          endpointRules, idempotency, idempotencyTtl, timeout, w);
     }
 
     public Options withTimeout(Duration t) {
       return new Options(target, compareWith, concurrency, safeOnly, pacing, targetRewrite, compareRewrite, rules,
-          endpointRules, idempotency, idempotencyTtl, t);
+          endpointRules, idempotency, idempotencyTtl, t, record);
     }
 
     public Options withIdempotency(IdempotencyStore store, Duration ttl) {
       return new Options(target, compareWith, concurrency, safeOnly, pacing, targetRewrite, compareRewrite, rules,
-          endpointRules, store, ttl, timeout);
+          endpointRules, store, ttl, timeout, record);
     }
   }
 
@@ -339,6 +345,9 @@ public final class Replayer {
         if (baseline != null && !ALREADY_DELIVERED.equals(baseline.error())) {
           stats.answer(endpoint, baselineName, baseline.status(), baseline.error(), baseline.nanos());
         }
+        if (options.record() != null) {
+          options.record().offer(record(e, a, second == null ? null : second.result()));
+        }
         if (baseline == null || a.error() != null || baseline.error() != null) {
           return Future.succeededFuture();
         }
@@ -375,6 +384,22 @@ public final class Replayer {
   public static boolean inShard(CapturedExchange e, int shard, int shards) {
     String key = idempotencyKey(e);
     return Math.floorMod(key.hashCode(), shards) == shard - 1;
+  }
+
+  /** The request with the answer recorded in the file and those of the targets, each named by its URL. */
+  private static CaptureRecord record(CapturedExchange e, Side target, Side compared) {
+    CapturedExchange.Response r = e.response();
+    CaptureRecord.Answer original = r == null ? null : new CaptureRecord.Answer(RECORDED, r.status(), r.headers(),
+        r.body(), r.body().length, r.latencyNanos(), null);
+    List<CaptureRecord.Answer> replayed = new ArrayList<>();
+    for (Side s : new Side[] {target, compared}) {
+      if (s != null) {
+        replayed.add(new CaptureRecord.Answer(s.name(), s.status(), s.headers(), s.body(), s.body().length, s.nanos(),
+            s.error()));
+      }
+    }
+    return new CaptureRecord(e.id(), Instant.ofEpochSecond(0, e.timeNanos()), "replay", new CaptureRecord.Request(
+        e.method(), e.uri(), "HTTP/1.1", e.headers(), e.body(), e.body().length), original, null, replayed);
   }
 
   private static Side recorded(CapturedExchange e) {

@@ -72,6 +72,13 @@ public final class TandemFormat {
       g.writeEndObject();
       answer(g, "primary", r.primary());
       answer(g, "shadow", r.shadow());
+      if (!r.replayed().isEmpty()) {
+        g.writeArrayFieldStart("replayed");
+        for (CaptureRecord.Answer a : r.replayed()) {
+          answer(g, null, a);
+        }
+        g.writeEndArray();
+      }
       g.writeEndObject();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -84,7 +91,11 @@ public final class TandemFormat {
     if (a == null) {
       return;
     }
-    g.writeObjectFieldStart(name);
+    if (name == null) {
+      g.writeStartObject();
+    } else {
+      g.writeObjectFieldStart(name);
+    }
     g.writeStringField("backend", a.backend());
     g.writeNumberField("status", a.status());
     if (a.error() != null) {
@@ -179,8 +190,13 @@ public final class TandemFormat {
     CaptureRecord.Request request = new CaptureRecord.Request(required(req, "method"), required(req, "uri"),
         req.path("version").asText("HTTP/1.1"), headers(req.path("headers"), "request.headers"), body,
         req.path("body").path("length").asLong(body.length));
+    List<CaptureRecord.Answer> replayed = new ArrayList<>();
+    JsonNode list = n.path("replayed");
+    for (int i = 0; i < list.size(); i++) {
+      replayed.add(answer(list.get(i), "replayed[" + i + "]"));
+    }
     return new CaptureRecord(required(n, "id"), time, n.path("route").asText(""), request,
-        answer(n.path("primary"), "primary"), answer(n.path("shadow"), "shadow"));
+        answer(n.path("primary"), "primary"), answer(n.path("shadow"), "shadow"), replayed);
   }
 
   private static CaptureRecord.Answer answer(JsonNode a, String name) {

@@ -59,6 +59,16 @@ class TandemFormatTest {
     }
     assertThat(new String(TandemFormat.encode(record("r", t, "GET", "/", every)), StandardCharsets.UTF_8))
         .contains("\"base64\"");
+    CaptureRecord r = record("r2", t, "GET", "/", new byte[0]);
+    CaptureRecord withReplayed = new CaptureRecord(r.id(), r.time(), r.route(), r.request(), r.primary(), null,
+        List.of(new CaptureRecord.Answer("http://127.0.0.1:9002", 200, List.of(), "x".getBytes(), 1, 5_000, null)));
+    byte[] line = TandemFormat.encode(withReplayed);
+    CaptureRecord back = TandemFormat.decode(new String(line, StandardCharsets.UTF_8).strip());
+    assertThat(back.replayed()).singleElement().satisfies(a -> {
+      assertThat(a.backend()).isEqualTo("http://127.0.0.1:9002");
+      assertThat(a.body()).isEqualTo("x".getBytes());
+    });
+    assertThat(back.shadow()).isNull();
     assertThat(new String(TandemFormat.encode(record("r", t, "GET", "/", "é".getBytes(StandardCharsets.UTF_8))),
         StandardCharsets.UTF_8)).contains("\"text\":\"é\"");
   }

@@ -158,6 +158,11 @@ final class ReplayCommand implements Callable<Integer> {
   @Option(names = "--report", paramLabel = "FILE", description = "Write the report: FILE.json or FILE.html (repeatable).")
   List<Path> reports = new ArrayList<>();
 
+  @Option(names = "--record", paramLabel = "DIR",
+      description = "Write each request with every target's answer (named by its URL) as a Tandem capture in DIR"
+          + " (replay-<time>-0001.jsonl.gz).")
+  Path record;
+
   @Option(names = "--progress", paramLabel = "auto|always|never", defaultValue = "auto",
       description = "The live progress line on stderr (default: ${DEFAULT-VALUE}: on a terminal, redrawn in place;"
           + " otherwise a plain line every 5 s).")
@@ -234,6 +239,9 @@ final class ReplayCommand implements Callable<Integer> {
       return Console.EXIT_OK;
     }
 
+    dev.tandem.replay.CaptureWriter recorder = record == null ? null : new dev.tandem.replay.CaptureWriter(
+        new dev.tandem.replay.CaptureWriter.Options(record, "replay", Long.MAX_VALUE, Duration.ofDays(365), 0, true,
+            100_000, 256L * 1024 * 1024), dev.tandem.comparator.Redactor.defaults(), "tandem replay");
     CliRuntime runtime = CliRuntime.create();
     IdempotencyStore store = idempotency == null ? null
         : new RedisIdempotencyStore(runtime.vertx(), idempotency, "tandem:");
@@ -250,7 +258,7 @@ final class ReplayCommand implements Callable<Integer> {
       Replayer.Options options = Replayer.Options.of(target, compareWith, concurrency)
           .withPacing(new Replayer.Pacing(speed, rate)).withSafeOnly(safeOnly)
           .withRewrites(targetRewrite, compareRewrite).withRules(rules, endpointRules)
-          .withIdempotency(store, idempotencyTtl).withTimeout(timeout);
+          .withIdempotency(store, idempotencyTtl).withTimeout(timeout).withRecord(recorder);
       Replayer replayer = new Replayer(runtime.vertx(), options);
       ExchangeSource source;
       try {
@@ -269,6 +277,12 @@ final class ReplayCommand implements Callable<Integer> {
         line.end();
       }
       Blocking.await(replayer.close());
+      if (recorder != null) {
+        recorder.close();
+        out.printf("Recorded %d exchanges with their answers in %s%s.%n", recorder.written(), record,
+            recorder.dropped() + recorder.failed() == 0 ? ""
+                : " (" + (recorder.dropped() + recorder.failed()) + " could not be written: the disk was too slow or failing)");
+      }
       if (r.readFailure() != null) {
         err.println("tandem replay: " + r.readFailure());
         err.println("Stopped reading there; " + r.sent() + " requests had been sent.");

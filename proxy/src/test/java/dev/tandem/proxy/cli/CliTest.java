@@ -248,6 +248,26 @@ class CliTest {
           html.toString())).isEqualTo(1);
       assertThat(new io.vertx.core.json.JsonObject(Files.readString(json)).getString("verdict")).isEqualTo("FAIL");
       assertThat(Files.readString(html)).contains("Replay verdict: <span>FAIL</span>", "GET /orders/{id}");
+      Path recorded = dir.resolve("recorded");
+      assertThat(run("replay", gor.toString(), "--target", url, "--max-diff-rate", "60", "--record",
+          recorded.toString())).isZero();
+      assertThat(out.toString()).contains("Recorded 3 exchanges with their answers in " + recorded);
+      java.util.List<Path> recordedFiles;
+      try (var list = Files.list(recorded)) {
+        recordedFiles = list.toList();
+      }
+      assertThat(recordedFiles).singleElement().asString().matches(".*replay-\\d{8}T\\d{6}Z-0001\\.jsonl\\.gz");
+      String lines;
+      try (var in = new java.util.zip.GZIPInputStream(Files.newInputStream(recordedFiles.get(0)))) {
+        lines = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      }
+      dev.tandem.replay.CaptureRecord first = dev.tandem.replay.TandemFormat.decode(lines.lines().skip(1)
+          .findFirst().orElseThrow());
+      assertThat(first.replayed()).singleElement().satisfies(a -> {
+        assertThat(a.backend()).isEqualTo(url);
+        assertThat(a.status()).isEqualTo(200);
+      });
+      assertThat(first.primary().backend()).isEqualTo("recorded");
       assertThat(run("replay", gor.toString(), "--target", url, "--report", dir.resolve("r.txt").toString()))
           .isEqualTo(2);
       assertThat(err.toString()).contains("must end in .json or .html");
