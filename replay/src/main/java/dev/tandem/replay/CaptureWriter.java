@@ -63,7 +63,9 @@ public final class CaptureWriter implements AutoCloseable {
   private final Clock clock;
   private final Opener opener;
   private final String writerName;
-  private final ArrayDeque<CaptureRecord> queue = new ArrayDeque<>();
+  /** Records, and requests to complete the current file, in order; records bounded, requests few. */
+  private final ArrayDeque<Object> queue = new ArrayDeque<>();
+  private int queuedRecords;
   private long queuedBytes;
   private boolean closing;
   private final Thread thread;
@@ -99,20 +101,42 @@ public final class CaptureWriter implements AutoCloseable {
   public boolean offer(CaptureRecord r) {
     long size = 512 + r.bodyBytes();
     synchronized (queue) {
-      if (closing || queue.size() >= options.queueRecords() || queuedBytes + size > options.queueBytes()) {
+      if (closing || queuedRecords >= options.queueRecords() || queuedBytes + size > options.queueBytes()) {
         dropped.increment();
         return false;
       }
       queue.addLast(r);
+      queuedRecords++;
       queuedBytes += size;
       queue.notifyAll();
     }
     return true;
   }
 
+  /** Asks for the file being written to be completed once what is queued now is in it. */
+  private record Complete(java.util.concurrent.CompletableFuture<Path> done) {
+  }
+
+  /**
+   * Completes the current file after the records queued before this call, so that it can be read (replayed) now;
+   * the next record starts a new file. The future holds the completed file, or null when none was open.
+   */
+  public java.util.concurrent.CompletableFuture<Path> completeFile() {
+    java.util.concurrent.CompletableFuture<Path> done = new java.util.concurrent.CompletableFuture<>();
+    synchronized (queue) {
+      if (closing) {
+        done.complete(null);
+        return done;
+      }
+      queue.addLast(new Complete(done));
+      queue.notifyAll();
+    }
+    return done;
+  }
+
   private void run() {
     while (true) {
-      CaptureRecord r;
+      Object item;
       synchronized (queue) {
         while (queue.isEmpty() && !closing) {
           try {
@@ -125,11 +149,19 @@ public final class CaptureWriter implements AutoCloseable {
             break;
           }
         }
-        r = queue.pollFirst();
-        if (r != null) {
+        item = queue.pollFirst();
+        if (item instanceof CaptureRecord r) {
+          queuedRecords--;
           queuedBytes -= 512 + r.bodyBytes();
         }
       }
+      if (item instanceof Complete c) {
+        Path file = stream == null ? null : current;
+        finishFile();
+        c.done().complete(file);
+        continue;
+      }
+      CaptureRecord r = (CaptureRecord) item;
       if (r == null) {
         if (closing) {
           finishFile();
@@ -297,7 +329,7 @@ public final class CaptureWriter implements AutoCloseable {
   /** Records waiting for the writer. */
   public int queued() {
     synchronized (queue) {
-      return queue.size();
+      return queuedRecords;
     }
   }
 
@@ -321,6 +353,13 @@ public final class CaptureWriter implements AutoCloseable {
       thread.join(30_000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    synchronized (queue) {
+      queue.forEach(o -> {
+        if (o instanceof Complete c) {
+          c.done().complete(null);
+        }
+      });
     }
   }
 

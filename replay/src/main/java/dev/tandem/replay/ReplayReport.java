@@ -47,7 +47,7 @@ public final class ReplayReport {
         .put("run", meta)
         .put("totals", new JsonObject().put("sent", r.sent()).put("errors", r.errors())
             .put("errorRate", round(r.errorRate())).put("compared", r.compared()).put("differing", r.differing())
-            .put("diffRate", round(r.diffRate())).put("skippedUnsafe", r.skippedUnsafe())
+            .put("noise", r.noise()).put("diffRate", round(r.diffRate())).put("skippedUnsafe", r.skippedUnsafe())
             .put("duplicates", r.duplicates()).put("seconds", round(r.seconds()))
             .put("perSecond", r.seconds() > 0 ? Math.round(r.sent() / r.seconds()) : 0)
             .put("invalidRecords", problems.size()))
@@ -95,7 +95,8 @@ public final class ReplayReport {
         .append(totals.getLong("invalidRecords")).append(" invalid records skipped")
         .append("</td></tr><tr><th>compared</th><td>").append(totals.getLong("compared")).append(", ")
         .append(totals.getLong("differing")).append(" differ (").append(totals.getDouble("diffRate"))
-        .append("%)</td></tr></table>\n");
+        .append("%), ").append(totals.getLong("noise")).append(" differ only where the baseline's two instances"
+            + " disagree too (noise)</td></tr></table>\n");
     h.append("<h2>Latency</h2>\n<table><tr><th>side</th><th>p50 ms</th><th>p95 ms</th><th>p99 ms</th>"
         + "<th>max ms</th></tr>");
     JsonObject latency = report.getJsonObject("latency");

@@ -13,7 +13,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
@@ -45,7 +44,8 @@ import java.util.function.Predicate;
  * the file is read a bounded distance ahead of sending ({@link ReadAhead}), so memory stays bounded however slow
  * the target is. Unsafe requests carry an {@code Idempotency-Key} derived from the capture (file and record id),
  * so replaying the same file twice writes once on a service that honours it; with an {@link IdempotencyStore}
- * Tandem itself skips what was already delivered. Comparisons run on worker threads, off the event loop.
+ * Tandem itself skips what was already delivered. Comparisons run on worker threads, off the event loop; with a
+ * secondary (a second instance of the baseline) the fields on which the two baseline instances disagree are noise.
  */
 public final class Replayer {
 
@@ -78,50 +78,57 @@ public final class Replayer {
    * @param idempotencyTtl how long a delivered write is remembered
    * @param timeout        per request, to its last byte
    * @param record         where each request is written with the answers of the targets; null: nowhere
+   * @param secondary      a second instance of the baseline service, sent the reads too: what differs between
+   *                       the two baseline instances is noise (Diffy's rule); null: no noise cancellation
    */
   public record Options(URI target, URI compareWith, int concurrency, boolean safeOnly, Pacing pacing,
                         TargetRewrite targetRewrite, TargetRewrite compareRewrite, Rules rules,
                         Map<String, Rules> endpointRules, IdempotencyStore idempotency, Duration idempotencyTtl,
-                        Duration timeout, CaptureWriter record) {
+                        Duration timeout, CaptureWriter record, URI secondary) {
 
     public static Options of(URI target, URI compareWith, int concurrency) {
       return new Options(target, compareWith, concurrency, false, Pacing.ASAP, TargetRewrite.NONE,
-          TargetRewrite.NONE, Rules.DEFAULT, Map.of(), null, Duration.ofHours(24), Duration.ofSeconds(30), null);
+          TargetRewrite.NONE, Rules.DEFAULT, Map.of(), null, Duration.ofHours(24), Duration.ofSeconds(30), null, null);
     }
 
     public Options withPacing(Pacing p) {
       return new Options(target, compareWith, concurrency, safeOnly, p, targetRewrite, compareRewrite, rules,
-          endpointRules, idempotency, idempotencyTtl, timeout, record);
+          endpointRules, idempotency, idempotencyTtl, timeout, record, secondary);
     }
 
     public Options withSafeOnly(boolean s) {
       return new Options(target, compareWith, concurrency, s, pacing, targetRewrite, compareRewrite, rules,
-          endpointRules, idempotency, idempotencyTtl, timeout, record);
+          endpointRules, idempotency, idempotencyTtl, timeout, record, secondary);
     }
 
     public Options withRewrites(TargetRewrite t, TargetRewrite c) {
       return new Options(target, compareWith, concurrency, safeOnly, pacing, t, c, rules, endpointRules,
-          idempotency, idempotencyTtl, timeout, record);
+          idempotency, idempotencyTtl, timeout, record, secondary);
     }
 
     public Options withRules(Rules r, Map<String, Rules> perEndpoint) {
       return new Options(target, compareWith, concurrency, safeOnly, pacing, targetRewrite, compareRewrite, r,
-          perEndpoint, idempotency, idempotencyTtl, timeout, record);
+          perEndpoint, idempotency, idempotencyTtl, timeout, record, secondary);
     }
 
     public Options withRecord(CaptureWriter w) {
       return new Options(target, compareWith, concurrency, safeOnly, pacing, targetRewrite, compareRewrite, rules,
-          endpointRules, idempotency, idempotencyTtl, timeout, w);
+          endpointRules, idempotency, idempotencyTtl, timeout, w, secondary);
+    }
+
+    public Options withSecondary(URI u) {
+      return new Options(target, compareWith, concurrency, safeOnly, pacing, targetRewrite, compareRewrite, rules,
+          endpointRules, idempotency, idempotencyTtl, timeout, record, u);
     }
 
     public Options withTimeout(Duration t) {
       return new Options(target, compareWith, concurrency, safeOnly, pacing, targetRewrite, compareRewrite, rules,
-          endpointRules, idempotency, idempotencyTtl, t, record);
+          endpointRules, idempotency, idempotencyTtl, t, record, secondary);
     }
 
     public Options withIdempotency(IdempotencyStore store, Duration ttl) {
       return new Options(target, compareWith, concurrency, safeOnly, pacing, targetRewrite, compareRewrite, rules,
-          endpointRules, store, ttl, timeout, record);
+          endpointRules, store, ttl, timeout, record, secondary);
     }
   }
 
@@ -130,7 +137,8 @@ public final class Replayer {
    *
    * @param readFailure why reading stopped before the end of the capture; null when it did not
    */
-  public record Result(long sent, long errors, long compared, long differing, long skippedUnsafe, long duplicates,
+  public record Result(long sent, long errors, long compared, long differing, long noise, long skippedUnsafe,
+                       long duplicates,
                        double seconds, JsonObject summary, JsonObject endpoints, JsonObject latency,
                        JsonObject lag, List<JsonObject> samples, String readFailure) {
 
@@ -173,7 +181,6 @@ public final class Replayer {
   private final EndpointGrouper grouper = new EndpointGrouper(List.of(), 200);
   private final ComparisonEngine engine;
   private final MemoryResultStore samples = new MemoryResultStore(50);
-  private final WorkerExecutor workers;
   private final Progress progress = new Progress();
 
   public Replayer(Vertx vertx, Options options) {
@@ -181,13 +188,13 @@ public final class Replayer {
     this.options = options;
     this.targetName = options.target().toString();
     this.baselineName = options.compareWith() == null ? RECORDED : options.compareWith().toString();
-    int connections = options.concurrency() * (options.compareWith() == null ? 1 : 2);
+    int connections = options.concurrency() * (1 + (options.compareWith() == null ? 0 : 1)
+        + (options.secondary() == null ? 0 : 1));
     this.client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
             .setName("tandem-replay"), new PoolOptions().setHttp1MaxSize(connections));
     List<String> templates = new ArrayList<>(options.endpointRules().keySet());
     this.engine = new ComparisonEngine(options.rules(), options.endpointRules(), new EndpointGrouper(templates, 200),
         NoiseRule.DEFAULT, Redactor.defaults(), samples, Map.of());
-    this.workers = vertx.createSharedWorkerExecutor("tandem-replay-compare", 2);
   }
 
   public Progress progress() {
@@ -234,6 +241,7 @@ public final class Replayer {
     private long errors;
     private long compared;
     private long differing;
+    private long noise;
     private long skippedUnsafe;
     private long duplicates;
 
@@ -318,7 +326,7 @@ public final class Replayer {
       JsonObject lagJson = options.pacing().paced() ? ReplayStats.latency(lag) : new JsonObject();
       CaptureException failure = ahead.failure();
       samples.samples(null, null, null, 20).onComplete(s -> done.tryComplete(new Result(sent, errors, compared,
-          differing, skippedUnsafe, duplicates, seconds, engine.summary(), endpoints, latency, lagJson,
+          differing, noise, skippedUnsafe, duplicates, seconds, engine.summary(), endpoints, latency, lagJson,
           s.succeeded() ? s.result() : List.of(), failure == null ? null : failure.getMessage())));
     }
 
@@ -327,7 +335,10 @@ public final class Replayer {
       Future<Side> first = send(options.target(), targetName, options.targetRewrite(), e);
       Future<Side> second = options.compareWith() == null ? null
           : send(options.compareWith(), baselineName, options.compareRewrite(), e);
-      Future<?> both = second == null ? first : Future.join(first, second);
+      Future<Side> third = options.secondary() == null || second == null || !SAFE.contains(e.method()) ? null
+          : send(options.secondary(), options.secondary().toString(), options.compareRewrite(), e);
+      Future<?> both = second == null ? first : third == null ? Future.join(first, second)
+          : Future.join(first, second, third);
       return both.transform(ignored -> {
         Side a = first.result();
         Side baseline = second != null ? second.result() : recorded(e);
@@ -352,11 +363,16 @@ public final class Replayer {
           return Future.succeededFuture();
         }
         // The baseline plays the primary: the recorded or second target's answer is the reference.
+        Side noiseBaseline = third == null || third.result().error() != null ? null : third.result();
         RecordedExchange x = new RecordedExchange(e.id(), Instant.now(), "replay", e.method(), e.uri(), e.headers(),
-            e.body(), baseline, a, null);
-        return workers.executeBlocking(() -> engine.compare(x), false).transform(o -> {
+            e.body(), baseline, a, noiseBaseline);
+        // Off the event loop, on the shared worker pool; at most `concurrency` at once, since each holds a slot.
+        return vertx.executeBlocking(() -> engine.compare(x), false).transform(o -> {
           compared++;
-          if (o.failed() || o.result().result() != ComparisonEngine.Result.MATCH) {
+          ComparisonEngine.Result result = o.succeeded() ? o.result().result() : ComparisonEngine.Result.DIFFER;
+          if (result == ComparisonEngine.Result.NOISE) {
+            noise++;
+          } else if (result != ComparisonEngine.Result.MATCH) {
             differing++;
             progress.differing.increment();
           }
@@ -499,7 +515,6 @@ public final class Replayer {
   }
 
   public Future<Void> close() {
-    workers.close();
     return client.close();
   }
 }

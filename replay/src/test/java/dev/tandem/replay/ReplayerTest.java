@@ -239,4 +239,29 @@ class ReplayerTest {
     assertThat(html).startsWith("<!DOCTYPE html>").contains("Replay verdict: <span>FAIL</span>", "GET /r/{id}",
         "unknown record type &#39;9&#39;").doesNotContain("<script", "http-equiv", "<link");
   }
+
+  @Test
+  @DisplayName("with a secondary instance of the baseline, fields on which the two baseline instances disagree are"
+      + " noise, not differences; a field only the target changes stays a difference")
+  void secondaryCancelsNoise() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+    io.vertx.core.Handler<io.vertx.core.http.HttpServerRequest> legacy = req -> req.response()
+        .end("{\"status\":\"NEW\",\"servedAt\":" + n.incrementAndGet() + "}");
+    HttpServer baseline = server(legacy);
+    HttpServer secondary = server(legacy);
+    HttpServer target = server(req -> req.response().end("{\"status\":\"" + (req.path().endsWith("/1007") ? "PENDING"
+        : "NEW") + "\",\"servedAt\":" + n.incrementAndGet() + "}"));
+    List<CapturedExchange> reads = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      reads.add(get(Integer.toString(1000 + i), i));
+    }
+    Replayer r = new Replayer(vertx, Replayer.Options.of(URI.create("http://127.0.0.1:" + target.actualPort()),
+        URI.create("http://127.0.0.1:" + baseline.actualPort()), 4)
+        .withSecondary(URI.create("http://127.0.0.1:" + secondary.actualPort())));
+    Replayer.Result result = r.run(reads).await(30, TimeUnit.SECONDS);
+    r.close().await(10, TimeUnit.SECONDS);
+    assertThat(result.compared()).isEqualTo(10);
+    assertThat(result.noise()).isEqualTo(9);
+    assertThat(result.differing()).as("only /r/1007's status is real").isEqualTo(1);
+  }
 }

@@ -74,8 +74,12 @@ final class CaptureApi {
       return;
     }
     String caller = ctx.get(BearerAuth.CALLER);
+    io.vertx.core.Future<java.nio.file.Path> completed = old.getBoolean("enabled") && !now.getBoolean("enabled")
+        ? capturing.completeFile() : io.vertx.core.Future.succeededFuture(null);
     control.audit("capture", caller == null ? "unknown" : caller, "set-capture", old, state(now), (String) reason)
-        .onComplete(ar -> AdminServer.json(ctx, 200, now));
+        .transform(ar -> completed)
+        .onComplete(file -> AdminServer.json(ctx, 200, file.succeeded() && file.result() != null
+            ? now.put("completedFile", file.result().toAbsolutePath().toString()) : now));
   }
 
   private static JsonObject state(JsonObject view) {

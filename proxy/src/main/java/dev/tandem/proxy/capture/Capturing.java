@@ -98,6 +98,14 @@ public final class Capturing {
     abandoned.increment();
   }
 
+  /**
+   * Completes the file being written, with every exchange captured so far, so that it can be replayed now; the
+   * future holds its path, or null when no file was open.
+   */
+  public Future<Path> completeFile() {
+    return Future.fromCompletionStage(writer.completeFile());
+  }
+
   /** Turns capture on or off and sets the share; null leaves a value as it is. Returns the new view. */
   public synchronized JsonObject set(Boolean on, Double share) {
     if (share != null) {

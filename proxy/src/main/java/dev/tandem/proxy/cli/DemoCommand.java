@@ -59,8 +59,10 @@ final class DemoCommand implements Callable<Integer> {
     java.nio.file.Path state = java.nio.file.Files.createTempFile("tandem-demo-state", ".json");
     java.nio.file.Files.delete(state);
     state.toFile().deleteOnExit();
+    java.nio.file.Path captures = java.nio.file.Files.createTempDirectory("tandem-demo-captures");
     TandemConfig config = new ConfigLoader().parse(demoConfig(legacy.port(), candidate.port(), legacy2.port(),
-        letters.toString().replace("\\", "/"), state.toString().replace("\\", "/")), "demo").config();
+        letters.toString().replace("\\", "/"), state.toString().replace("\\", "/"),
+        captures.toString().replace("\\", "/")), "demo").config();
     Tandem tandem;
     try {
       tandem = Blocking.await(Tandem.start(vertx, runtime.registry(), config));
@@ -96,6 +98,7 @@ final class DemoCommand implements Callable<Integer> {
         ledger.get(Outcome.DUPLICATE), ledger.get(Outcome.DEAD_LETTERED), ledger.get(Outcome.FAILED),
         ledger.get(Outcome.TIMEOUT), ledger.snapshot().getBoolean("balanced") ? " (balanced)" : " (NOT balanced)");
     comparison(out, tandem);
+    java.nio.file.Path capture = replay(out, tandem, legacy, candidate, legacy2, vertx);
     rollout(out, tandem, candidate, vertx);
     out.printf("%nTry it:%n");
     out.printf("  curl -s http://127.0.0.1:%d/orders/7%n", tandem.port());
@@ -113,6 +116,12 @@ final class DemoCommand implements Callable<Integer> {
         tandem.adminPort());
     out.printf("  curl -s -H 'Authorization: Bearer %s' http://127.0.0.1:%d/admin/mirror/stats%n", DEMO_TOKEN,
         tandem.adminPort());
+    if (capture != null) {
+      out.printf("  ./tandem replay %s --target http://127.0.0.1:%d --compare-with http://127.0.0.1:%d"
+          + " --report /tmp/tandem-replay.html%n", capture, candidate.port(), legacy.port());
+      out.printf("  curl -s -X PUT -H 'Authorization: Bearer %s' -d '{\"enabled\": true}' http://127.0.0.1:%d"
+          + "/admin/capture   # capture again, into %s%n", DEMO_TOKEN, tandem.adminPort(), captures);
+    }
     out.println(duration == null ? "\nServing until Ctrl-C." : "\nServing for " + dev.tandem.proxy.config.Durations.format(duration)
         + ", or until Ctrl-C.");
     out.flush();
@@ -172,6 +181,63 @@ final class DemoCommand implements Callable<Integer> {
       }
     }
     out.flush();
+  }
+
+  /**
+   * The burst was captured: the file is completed and replayed straight to the candidate, with the legacy service
+   * as the baseline, for an offline verdict; then replayed again to show that its writes land once.
+   */
+  private static java.nio.file.Path replay(PrintWriter out, Tandem tandem, OrdersApi legacy, OrdersApi candidate,
+                                           OrdersApi legacy2, io.vertx.core.Vertx vertx) throws Exception {
+    var capturing = tandem.capturing();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (capturing.view().getLong("queued") > 0 && System.nanoTime() < deadline) {
+      java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+    }
+    capturing.set(false, null);
+    java.nio.file.Path file = Blocking.await(capturing.completeFile());
+    if (file == null) {
+      out.println("\nNothing was captured, so there is nothing to replay.");
+      return null;
+    }
+    out.printf("%nCaptured the burst (%d exchanges, secrets hashed) to %s; replaying it straight to the candidate,"
+        + " with the legacy service as the baseline and legacy-2 for noise (tandem replay --compare-with"
+        + " --secondary):%n",
+        capturing.view().getLong("written"), file);
+    java.net.URI target = java.net.URI.create("http://127.0.0.1:" + candidate.port());
+    java.net.URI baseline = java.net.URI.create("http://127.0.0.1:" + legacy.port());
+    dev.tandem.replay.Replayer.Result r = null;
+    long createdBefore = 0;
+    for (int run = 1; run <= 2; run++) {
+      createdBefore = candidate.created();
+      var replayer = new dev.tandem.replay.Replayer(vertx, dev.tandem.replay.Replayer.Options.of(target, baseline, 16)
+          .withSecondary(java.net.URI.create("http://127.0.0.1:" + legacy2.port())));
+      r = Blocking.await(replayer.run(dev.tandem.replay.CaptureFiles.open(java.util.List.of(file), 1 << 24, false,
+          p -> { }), e -> true));
+      Blocking.await(replayer.close());
+      if (run == 1) {
+        var v = dev.tandem.replay.Verdict.judge(r, dev.tandem.replay.Verdict.Thresholds.DEFAULT);
+        Double ratio = r.latency().getDouble("p99Ratio");
+        out.printf("  %d requests in %.2f s, %d failed; %d answers compared, %d differ (%.1f%%), %d only in noise%s%n",
+            r.sent(), r.seconds(), r.errors(), r.compared(), r.differing(), r.diffRate(), r.noise(),
+            ratio == null ? "" : String.format("; candidate p99 x%.2f of legacy's", ratio));
+        for (Object o : r.summary().getJsonArray("endpoints")) {
+          var e = (io.vertx.core.json.JsonObject) o;
+          String fields = e.getJsonArray("fields").stream().map(io.vertx.core.json.JsonObject.class::cast)
+              .filter(f -> "real".equals(f.getString("verdict"))).limit(3)
+              .map(f -> f.getString("field") + " " + f.getDouble("rate") + "%").collect(Collectors.joining(", "));
+          out.printf("    %-20s %3d compared, %3d differ%s%n", e.getString("endpoint"), e.getLong("compared"),
+              e.getLong("differing"), fields.isEmpty() ? "" : ": " + fields);
+        }
+        out.printf("  Replay verdict: %s (exit code %d): %s.%n", v.decision(), v.decision().exitCode(),
+            String.join("; ", v.reasons()));
+      }
+    }
+    out.printf("  Replayed the same file again: the candidate created %d new orders (writes carry the same"
+        + " Idempotency-Key from the file each time, and the service honours it).%n",
+        candidate.created() - createdBefore);
+    out.flush();
+    return file;
   }
 
   /**
@@ -249,7 +315,7 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   private String demoConfig(int legacyPort, int candidatePort, int legacy2Port, String deadLetterFile,
-                            String stateFile) {
+                            String stateFile, String captureDir) {
     return """
         server: { host: 127.0.0.1, port: %d }
         admin: { host: 127.0.0.1, port: %d, token: %s }
@@ -265,6 +331,8 @@ final class DemoCommand implements Callable<Integer> {
             mirror: { backend: candidate, percent: 100, timeout: 2s, compare: true, secondary: legacy-2 }
         deadLetters: { file: "%s" }
         state: { file: "%s" }
-        """.formatted(port, adminPort, DEMO_TOKEN, legacyPort, candidatePort, legacy2Port, deadLetterFile, stateFile);
+        capture: { enabled: true, dir: "%s" }
+        """.formatted(port, adminPort, DEMO_TOKEN, legacyPort, candidatePort, legacy2Port, deadLetterFile, stateFile,
+            captureDir);
   }
 }

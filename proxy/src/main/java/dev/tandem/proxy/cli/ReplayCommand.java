@@ -68,6 +68,11 @@ final class ReplayCommand implements Callable<Integer> {
       description = "A second target whose answers are the baseline; without it, the recorded responses are.")
   URI compareWith;
 
+  @Option(names = "--secondary", paramLabel = "URL",
+      description = "A second instance of the --compare-with service, sent the reads too: fields on which the two"
+          + " disagree are noise, not differences (Diffy's rule).")
+  URI secondary;
+
   @Option(names = "--concurrency", defaultValue = "32", description = "Requests in flight at most (default: ${DEFAULT-VALUE}).")
   int concurrency;
 
@@ -180,7 +185,10 @@ final class ReplayCommand implements Callable<Integer> {
     if (concurrency < 1) {
       return usage("--concurrency must be at least 1, got " + concurrency);
     }
-    for (URI u : new URI[] {target, compareWith}) {
+    if (secondary != null && compareWith == null) {
+      return usage("--secondary needs --compare-with: it is a second instance of that service");
+    }
+    for (URI u : new URI[] {target, compareWith, secondary}) {
       if (u != null && (u.getHost() == null || !("http".equals(u.getScheme()) || "https".equals(u.getScheme())))) {
         return usage("not an http(s) URL with a host: " + u);
       }
@@ -258,7 +266,7 @@ final class ReplayCommand implements Callable<Integer> {
       Replayer.Options options = Replayer.Options.of(target, compareWith, concurrency)
           .withPacing(new Replayer.Pacing(speed, rate)).withSafeOnly(safeOnly)
           .withRewrites(targetRewrite, compareRewrite).withRules(rules, endpointRules)
-          .withIdempotency(store, idempotencyTtl).withTimeout(timeout).withRecord(recorder);
+          .withIdempotency(store, idempotencyTtl).withTimeout(timeout).withRecord(recorder).withSecondary(secondary);
       Replayer replayer = new Replayer(runtime.vertx(), options);
       ExchangeSource source;
       try {
@@ -451,8 +459,9 @@ final class ReplayCommand implements Callable<Integer> {
     if (lat.getValue("p99Ratio") != null) {
       out.printf("p99 ratio (target / baseline): %.2f.%n", lat.getDouble("p99Ratio"));
     }
-    out.printf("Compared %d answers with %s: %d differ (%.2f%%).%n", r.compared(),
-        compareWith != null ? compareWith : "the recorded responses", r.differing(), r.diffRate());
+    out.printf("Compared %d answers with %s: %d differ (%.2f%%)%s.%n", r.compared(),
+        compareWith != null ? compareWith : "the recorded responses", r.differing(), r.diffRate(),
+        secondary == null ? "" : ", " + r.noise() + " only in fields where " + secondary + " disagrees too (noise)");
     for (Object o : r.summary().getJsonArray("endpoints")) {
       JsonObject e = (JsonObject) o;
       out.printf("  %-32s %5d compared, %5d differ%n", e.getString("endpoint"), e.getLong("compared"),

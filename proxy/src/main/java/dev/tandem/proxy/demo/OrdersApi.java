@@ -45,6 +45,14 @@ public final class OrdersApi {
   private final long clockSkewMillis = 3 + 17L * INSTANCES.incrementAndGet();
   private static final AtomicLong INSTANCES = new AtomicLong();
   private long nextId = 1001;
+  private final AtomicLong created = new AtomicLong();
+  /** Orders created per Idempotency-Key, so that a write sent twice (a replay) creates one order; bounded. */
+  private final Map<String, Long> byKey = new LinkedHashMap<>(16, 0.75f, false) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+      return size() > MAX_ORDERS;
+    }
+  };
   private HttpServer server;
 
   private record Item(String sku, int quantity, BigDecimal unitPrice) {
@@ -106,6 +114,11 @@ public final class OrdersApi {
     this.failing = fail;
   }
 
+  /** Orders this service has created (a repeated Idempotency-Key creates none). */
+  public long created() {
+    return created.get();
+  }
+
   /** Requests this service has received. */
   public long received() {
     return received.get();
@@ -143,6 +156,15 @@ public final class OrdersApi {
   }
 
   private void create(RoutingContext ctx) {
+    String key = ctx.request().getHeader("Idempotency-Key");
+    Long earlier = key == null ? null : byKey.get(key);
+    if (earlier != null && orders.containsKey(earlier)) {
+      // Seen before: the same answer, and no second order (as Stripe's API does).
+      ctx.response().setStatusCode(201).putHeader("Location", "/orders/" + earlier)
+          .putHeader("Idempotent-Replayed", "true");
+      ctx.json(toJson(orders.get(earlier)));
+      return;
+    }
     JsonObject body = ctx.body().asJsonObject();
     if (body == null || body.getString("customer") == null || body.getJsonArray("items") == null) {
       ctx.response().setStatusCode(400);
@@ -159,6 +181,10 @@ public final class OrdersApi {
     String status = flavour == Flavour.LEGACY ? "NEW" : "PENDING";
     Order order = new Order(nextId++, body.getString("customer"), status, items, Instant.now());
     put(order);
+    created.incrementAndGet();
+    if (key != null) {
+      byKey.put(key, order.id());
+    }
     ctx.response().setStatusCode(201).putHeader("Location", "/orders/" + order.id());
     ctx.json(toJson(order));
   }

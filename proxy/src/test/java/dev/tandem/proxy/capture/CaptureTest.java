@@ -132,7 +132,10 @@ class CaptureTest {
         .contains("percent", "100");
     assertThat(admin(t, HttpMethod.PUT, "/admin/capture", "{\"enabled\": \"yes\"}", 400).getString("message"))
         .contains("enabled must be true or false");
-    admin(t, HttpMethod.PUT, "/admin/capture", "{\"enabled\": false}", 200);
+    JsonObject off = admin(t, HttpMethod.PUT, "/admin/capture", "{\"enabled\": false}", 200);
+    assertThat(off.getString("completedFile")).as("turning capture off completes the file, ready to replay")
+        .endsWith(".jsonl");
+    assertThat(Path.of(off.getString("completedFile"))).exists();
     send(t, HttpMethod.GET, "/orders/3", null);
     JsonObject audit = admin(t, HttpMethod.GET, "/admin/audit", null, 200);
     assertThat(audit.getJsonArray("entries").stream().map(JsonObject.class::cast)
