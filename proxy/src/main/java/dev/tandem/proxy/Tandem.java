@@ -53,7 +53,7 @@ public final class Tandem {
     this.comparisons = Comparisons.create(vertx, config, registry);
     mirroring.comparisons(comparisons);
     this.stateStore = StateStores.create(vertx, config.state());
-    this.capturing = new dev.tandem.proxy.capture.Capturing(config.capture(), registry);
+    this.capturing = new dev.tandem.proxy.capture.Capturing(vertx, config.capture(), registry);
   }
 
   /**
@@ -146,7 +146,7 @@ public final class Tandem {
       closing.add(comparisons.close());
     }
     closing.add(control != null ? control.close() : stateStore.close());
-    closing.add(capturing.close(vertx));
+    closing.add(capturing.close());
     return Future.join(closing).mapEmpty();
   }
 }

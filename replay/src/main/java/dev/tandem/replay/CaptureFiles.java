@@ -68,10 +68,14 @@ public final class CaptureFiles {
     InputStream raw = null;
     try {
       raw = new BufferedInputStream(Files.newInputStream(file), 64 * 1024);
-      InputStream in = gunzipIfNeeded(raw);
-      return switch (detect(name, in)) {
-        case TANDEM -> new TandemReader(name, in, maxRecordBytes, skipInvalid, skipped);
-        case GOREPLAY -> new GorReader(name, in, maxRecordBytes, skipInvalid, skipped);
+      // No buffering stream over gzip: a BufferedInputStream reads on while bytes are "available", and the
+      // exception at a cut-short end would take the bytes already inflated with it.
+      java.io.PushbackInputStream in = new java.io.PushbackInputStream(gunzipIfNeeded(raw), HEAD_BYTES);
+      byte[] head = in.readNBytes(HEAD_BYTES);
+      in.unread(head);
+      return switch (detect(name, head)) {
+        case TANDEM -> new Reordered(new TandemReader(name, in, maxRecordBytes, skipInvalid, skipped));
+        case GOREPLAY -> new Reordered(new GorReader(name, in, maxRecordBytes, skipInvalid, skipped));
         case HAR -> {
           try (InputStream har = in) {
             yield new ListSource(HarReader.readAll(name, har, skipInvalid, skipped));
@@ -112,14 +116,14 @@ public final class CaptureFiles {
     int a = in.read();
     int b = in.read();
     in.reset();
-    return a == 0x1f && b == 0x8b ? new BufferedInputStream(new GZIPInputStream(in, 64 * 1024), 64 * 1024) : in;
+    return a == 0x1f && b == 0x8b ? new GZIPInputStream(in, 64 * 1024) : in;
   }
 
-  /** The format of {@code in} from its first bytes (the stream is left where it was). */
-  static Format detect(String name, InputStream in) throws IOException, CaptureException {
-    in.mark(512);
-    byte[] head = in.readNBytes(512);
-    in.reset();
+  /** Bytes looked at to tell the format. */
+  static final int HEAD_BYTES = 512;
+
+  /** The format from a file's first bytes. */
+  static Format detect(String name, byte[] head) throws CaptureException {
     String s = new String(head, StandardCharsets.UTF_8).stripLeading();
     if (s.isEmpty()) {
       throw new CaptureException(name, "the file is empty");
@@ -153,6 +157,65 @@ public final class CaptureFiles {
 
     @Override
     public void close() {
+    }
+  }
+
+  /**
+   * Puts a file's records back in time order within a window. A capture is written as exchanges complete, not as
+   * they arrive (a slow shadow holds a record back), and a GoReplay file from several threads is not strictly
+   * sorted either; a record is handed out once a record {@link #WINDOW_NANOS} later has been read, or when
+   * {@link #MAX_HELD} (or {@link #MAX_HELD_BYTES} of bodies) are held, so memory stays bounded.
+   */
+  static final class Reordered implements ExchangeSource {
+    static final long WINDOW_NANOS = 60_000_000_000L;
+    static final int MAX_HELD = 10_000;
+    static final long MAX_HELD_BYTES = 64L * 1024 * 1024;
+
+    private record Held(CapturedExchange exchange, long seq) {
+    }
+
+    private final ExchangeSource source;
+    private final PriorityQueue<Held> held = new PriorityQueue<>((a, b) -> {
+      int c = Long.compare(a.exchange.timeNanos(), b.exchange.timeNanos());
+      return c != 0 ? c : Long.compare(a.seq, b.seq);
+    });
+    private long seq;
+    private long bytes;
+    private long newest = Long.MIN_VALUE;
+    private boolean ended;
+
+    Reordered(ExchangeSource source) {
+      this.source = source;
+    }
+
+    @Override
+    public CapturedExchange next() throws CaptureException {
+      while (!ended && (held.isEmpty() || held.size() < MAX_HELD && bytes < MAX_HELD_BYTES
+          && newest - held.peek().exchange.timeNanos() < WINDOW_NANOS)) {
+        CapturedExchange e = source.next();
+        if (e == null) {
+          ended = true;
+        } else {
+          held.add(new Held(e, seq++));
+          bytes += weight(e);
+          newest = Math.max(newest, e.timeNanos());
+        }
+      }
+      Held h = held.poll();
+      if (h == null) {
+        return null;
+      }
+      bytes -= weight(h.exchange);
+      return h.exchange;
+    }
+
+    private static long weight(CapturedExchange e) {
+      return e.body().length + (e.response() == null ? 0 : e.response().body().length);
+    }
+
+    @Override
+    public void close() {
+      source.close();
     }
   }
 

@@ -48,9 +48,16 @@ public final class CaptureWriter implements AutoCloseable {
    *                     size would follow late)
    * @param maxFileAge   a file is closed once it is this old, if it holds anything
    * @param maxFiles     complete files kept; 0 keeps all
+   * @param retry        after the disk failed, how long records are counted as failed before it is tried again
    */
   public record Options(Path dir, String prefix, long maxFileBytes, Duration maxFileAge, int maxFiles, boolean gzip,
-                        int queueRecords, long queueBytes) {
+                        int queueRecords, long queueBytes, Duration retry) {
+
+    /** Retrying the disk a second after it failed. */
+    public Options(Path dir, String prefix, long maxFileBytes, Duration maxFileAge, int maxFiles, boolean gzip,
+                   int queueRecords, long queueBytes) {
+      this(dir, prefix, maxFileBytes, maxFileAge, maxFiles, gzip, queueRecords, queueBytes, Duration.ofSeconds(1));
+    }
   }
 
   /** Opens a capture file for writing; a test can make the disk slow or failing here. */
@@ -80,6 +87,9 @@ public final class CaptureWriter implements AutoCloseable {
   private Path current;
   private Instant opened;
   private long recordBytes;
+  private long recordsInFile;
+  private final AtomicLong inOpenFile = new AtomicLong();
+  private long retryAfterNanos;
   private int sequence;
 
   public CaptureWriter(Options options, Redactor redactor, String writerName) {
@@ -186,6 +196,10 @@ public final class CaptureWriter implements AutoCloseable {
   }
 
   private void write(CaptureRecord r) {
+    if (stream == null && System.nanoTime() < retryAfterNanos) {
+      failed.increment(); // the disk failed a moment ago: not retried for every record
+      return;
+    }
     try {
       byte[] line = TandemFormat.encode(redact(r));
       if (stream == null) {
@@ -193,7 +207,8 @@ public final class CaptureWriter implements AutoCloseable {
       }
       stream.write(line);
       recordBytes += line.length;
-      written.increment();
+      recordsInFile++;
+      inOpenFile.incrementAndGet();
       if (recordBytes >= options.maxFileBytes()) {
         finishFile();
       }
@@ -202,20 +217,31 @@ public final class CaptureWriter implements AutoCloseable {
       LOG.log(Level.WARNING, "capture: cannot write to " + (current == null ? options.dir() : current) + ": "
           + e.getMessage());
       abandonFile();
+      retryAfterNanos = System.nanoTime() + options.retry().toNanos();
     }
   }
 
   private CaptureRecord redact(CaptureRecord r) {
     CaptureRecord.Request q = r.request();
+    byte[] body = redactor.body(q.body());
     CaptureRecord.Request request = new CaptureRecord.Request(q.method(), redactor.uri(q.uri()), q.version(),
-        redactor.headers(q.headers()), redactor.body(q.body()), q.bodyLength());
+        redactor.headers(q.headers()), body, length(q.body(), body, q.bodyLength()));
     return new CaptureRecord(r.id(), r.time(), r.route(), request, redact(r.primary()), redact(r.shadow()),
         r.replayed().stream().map(this::redact).toList());
   }
 
   private CaptureRecord.Answer redact(CaptureRecord.Answer a) {
-    return a == null ? null : new CaptureRecord.Answer(a.backend(), a.status(), redactor.headers(a.headers()),
-        redactor.body(a.body()), a.bodyLength(), a.latencyNanos(), a.error());
+    if (a == null) {
+      return null;
+    }
+    byte[] body = redactor.body(a.body());
+    return new CaptureRecord.Answer(a.backend(), a.status(), redactor.headers(a.headers()), body,
+        length(a.body(), body, a.bodyLength()), a.latencyNanos(), a.error());
+  }
+
+  /** A whole body stays whole after redaction changed its length; a cut one keeps its real length. */
+  private static long length(byte[] before, byte[] after, long length) {
+    return length == before.length ? after.length : length;
   }
 
   private void open() throws IOException {
@@ -266,23 +292,36 @@ public final class CaptureWriter implements AutoCloseable {
       stream.close();
       Files.move(part(current), current, StandardCopyOption.ATOMIC_MOVE);
       bytes.addAndGet(out.count);
+      written.add(recordsInFile);
     } catch (IOException e) {
-      failed.increment();
+      failed.add(recordsInFile);
       LOG.log(Level.WARNING, "capture: cannot complete " + current + ": " + e.getMessage());
     }
+    inOpenFile.addAndGet(-recordsInFile);
+    recordsInFile = 0;
     stream = null;
     out = null;
     retain();
   }
 
+  /** The file failed: its records are counted as failed; the .part stays for whoever looks, until retention. */
   private void abandonFile() {
     if (stream != null) {
       try {
         stream.close();
       } catch (IOException ignored) {
-        // already failing; the .part file stays for whoever looks
+        // already failing
+      }
+    } else if (out != null) {
+      try {
+        out.close();
+      } catch (IOException ignored) {
+        // already failing
       }
     }
+    failed.add(recordsInFile);
+    inOpenFile.addAndGet(-recordsInFile);
+    recordsInFile = 0;
     stream = null;
     out = null;
   }
@@ -294,9 +333,11 @@ public final class CaptureWriter implements AutoCloseable {
     List<Path> complete = new ArrayList<>();
     String start = options.prefix() + "-";
     try (Stream<Path> all = Files.list(options.dir())) {
+      // Complete files, and .part files left by a failure or a crash (never the one being written).
       all.filter(p -> {
         String n = p.getFileName().toString();
-        return n.startsWith(start) && (n.endsWith(".jsonl") || n.endsWith(".jsonl.gz"));
+        return n.startsWith(start) && (n.endsWith(".jsonl") || n.endsWith(".jsonl.gz") || n.endsWith(".part"))
+            && (current == null || stream == null || !p.equals(part(current)));
       }).sorted().forEach(complete::add);
     } catch (IOException e) {
       LOG.log(Level.WARNING, "capture: cannot list " + options.dir() + ": " + e.getMessage());
@@ -311,9 +352,14 @@ public final class CaptureWriter implements AutoCloseable {
     }
   }
 
-  /** Records written to files. */
+  /** Records in completed files. */
   public long written() {
     return written.sum();
+  }
+
+  /** Records written to the file still open; they count as written once it is complete. */
+  public long inOpenFile() {
+    return inOpenFile.get();
   }
 
   /** Records shed because the queue was full (the disk slower than the traffic). */
@@ -321,7 +367,7 @@ public final class CaptureWriter implements AutoCloseable {
     return dropped.sum();
   }
 
-  /** Records that could not be written (the disk failing). */
+  /** Records that could not be written, or were in a file that could not be completed (the disk failing). */
   public long failed() {
     return failed.sum();
   }

@@ -27,15 +27,26 @@ final class GorReader implements ExchangeSource {
   private final int maxRecordBytes;
   private final boolean skipInvalid;
   private final Consumer<String> skipped;
-  private final ArrayDeque<CapturedExchange> waiting = new ArrayDeque<>();
-  private final Map<String, CapturedExchange> waitingById = new HashMap<>();
+  /** A request read, waiting for its response; {@code seq} counts records read, for the lookahead. */
+  private static final class Slot {
+    CapturedExchange exchange;
+    final long seq;
+
+    Slot(CapturedExchange exchange, long seq) {
+      this.exchange = exchange;
+      this.seq = seq;
+    }
+  }
+
+  private final ArrayDeque<Slot> waiting = new ArrayDeque<>();
+  private final Map<String, Slot> waitingById = new HashMap<>();
+  private long recordsRead;
   private byte[] buf = new byte[64 * 1024];
   private int start;
   private int end;
   private int scanned;
   private long offset;
   private boolean eof;
-  private int sinceHead;
 
   GorReader(String file, InputStream in, int maxRecordBytes, boolean skipInvalid, Consumer<String> skipped) {
     this.file = file;
@@ -49,15 +60,19 @@ final class GorReader implements ExchangeSource {
   record Raw(long offset, byte[] bytes) {
   }
 
+  /**
+   * The next request, in file order: the oldest waiting one once its response is in, or once {@link #LOOKAHEAD}
+   * records have been read after it (a file recorded without responses never waits longer than that).
+   */
   @Override
   public CapturedExchange next() throws CaptureException {
     while (true) {
-      CapturedExchange head = waiting.peekFirst();
-      if (head != null && (head.response() != null || sinceHead >= LOOKAHEAD || eof && end == start)) {
+      Slot head = waiting.peekFirst();
+      if (head != null && (head.exchange.response() != null || recordsRead - head.seq >= LOOKAHEAD
+          || eof && end == start)) {
         waiting.pollFirst();
-        waitingById.remove(head.id(), head);
-        sinceHead = 0;
-        return head;
+        waitingById.remove(head.exchange.id(), head);
+        return head.exchange;
       }
       Raw raw = raw();
       if (raw == null) {
@@ -66,9 +81,7 @@ final class GorReader implements ExchangeSource {
         }
         continue;
       }
-      if (!waiting.isEmpty()) {
-        sinceHead++;
-      }
+      recordsRead++;
       record(raw);
     }
   }
@@ -82,6 +95,10 @@ final class GorReader implements ExchangeSource {
           parse(raw);
           return;
         } catch (ShortBody e) {
+          // Only a piece that is not a record of its own can be the rest of this body; and never past the limit.
+          if (eof && end == start || startsWithRecordHeader() || raw.bytes().length > maxRecordBytes) {
+            throw new IllegalArgumentException(e.getMessage());
+          }
           Raw more = raw();
           if (more == null) {
             throw new IllegalArgumentException(e.getMessage());
@@ -100,6 +117,16 @@ final class GorReader implements ExchangeSource {
       }
       skipped.accept(where + ": " + e.getMessage());
     }
+  }
+
+  /** Whether the bytes after the last separator read look like a record's header line ({@code 1 id time}). */
+  private boolean startsWithRecordHeader() throws CaptureException {
+    while (end - start < 64 && !eof) {
+      fill();
+    }
+    int n = Math.min(end - start, 64);
+    String head = new String(buf, start, n, StandardCharsets.ISO_8859_1);
+    return head.matches("(?s)[123] \\S+ \\d+[ \\d]*\n.*");
   }
 
   /** The next record's bytes, or null at the end of the file. */
@@ -155,7 +182,12 @@ final class GorReader implements ExchangeSource {
         end += n;
       }
     } catch (IOException e) {
-      throw CaptureFiles.readFailure(file + "@" + (offset + end - start), e);
+      CaptureException failure = CaptureFiles.readFailure(file + "@" + (offset + end - start), e);
+      if (!skipInvalid) {
+        throw failure;
+      }
+      skipped.accept(failure.getMessage() + "; the rest of the file is lost, what came before is replayed");
+      eof = true;
     }
   }
 
@@ -208,44 +240,27 @@ final class GorReader implements ExchangeSource {
         String[] line = m.startLine();
         CapturedExchange e = new CapturedExchange(file + "@" + raw.offset(), id, time, line[0], line[1],
             m.headers(), m.body(), null);
-        waiting.addLast(e);
-        waitingById.put(id, e);
+        Slot slot = new Slot(e, recordsRead);
+        waiting.addLast(slot);
+        waitingById.put(id, slot);
       }
       case "2" -> {
-        CapturedExchange request = waitingById.get(id);
-        if (request != null && request.response() == null) {
+        Slot request = waitingById.get(id);
+        if (request != null && request.exchange.response() == null) {
           int status;
           try {
             status = Integer.parseInt(m.startLine()[1]);
           } catch (NumberFormatException e) {
             throw new IllegalArgumentException("not a status line: '" + String.join(" ", m.startLine()) + "'");
           }
-          CapturedExchange answered = request.withResponse(new CapturedExchange.Response(status, m.headers(),
+          request.exchange = request.exchange.withResponse(new CapturedExchange.Response(status, m.headers(),
               m.body(), latency));
-          replace(request, answered);
         }
       }
       case "3" -> {
         // A response from an earlier replay: not an original, not replayed again.
       }
       default -> throw new IllegalArgumentException("unknown record type '" + type + "' (1, 2 or 3)");
-    }
-  }
-
-  private void replace(CapturedExchange old, CapturedExchange now) {
-    waitingById.put(now.id(), now);
-    // Usually the head or near it: walk from the front.
-    ArrayDeque<CapturedExchange> front = new ArrayDeque<>();
-    while (!waiting.isEmpty()) {
-      CapturedExchange e = waiting.pollFirst();
-      if (e == old) {
-        waiting.addFirst(now);
-        break;
-      }
-      front.addLast(e);
-    }
-    while (!front.isEmpty()) {
-      waiting.addFirst(front.pollLast());
     }
   }
 

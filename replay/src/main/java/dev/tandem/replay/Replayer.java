@@ -182,6 +182,7 @@ public final class Replayer {
   private final ComparisonEngine engine;
   private final MemoryResultStore samples = new MemoryResultStore(50);
   private final Progress progress = new Progress();
+  private final java.util.Set<ReadAhead> reading = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   public Replayer(Vertx vertx, Options options) {
     this.vertx = vertx;
@@ -251,6 +252,8 @@ public final class Replayer {
     }
 
     Future<Result> start() {
+      reading.add(ahead);
+      done.future().onComplete(ar -> reading.remove(ahead));
       ahead.start();
       context.runOnContext(v -> pump());
       return done.future();
@@ -289,11 +292,11 @@ public final class Replayer {
           return;
         }
         ahead.take();
-        index++;
         if (options.safeOnly() && !SAFE.contains(e.method())) {
           skippedUnsafe++;
           continue;
         }
+        index++; // a fixed rate spaces the requests sent, not the writes skipped
         if (options.pacing().paced()) {
           lag.recordValue(Math.max(0, Math.min(ReplayStats.MAX_MICROS, (now - due) / 1000)));
         }
@@ -323,7 +326,8 @@ public final class Replayer {
       stats.overall().forEach((side, s) -> latency.put(side, ReplayStats.latency(s.latency)));
       latency.put("p99Ratio", ReplayStats.p99Ratio(stats.overall().get(targetName),
           stats.overall().get(baselineName)));
-      JsonObject lagJson = options.pacing().paced() ? ReplayStats.latency(lag) : new JsonObject();
+      JsonObject lagJson = options.pacing().paced() ? ReplayStats.latency(lag).put("samples", lag.getTotalCount())
+          : new JsonObject();
       CaptureException failure = ahead.failure();
       samples.samples(null, null, null, 20).onComplete(s -> done.tryComplete(new Result(sent, errors, compared,
           differing, noise, skippedUnsafe, duplicates, seconds, engine.summary(), endpoints, latency, lagJson,
@@ -436,7 +440,8 @@ public final class Replayer {
     String storeKey = "replay:" + base.getRawAuthority() + ":" + key;
     return store.reserve(storeKey, options.idempotencyTtl())
         .compose(r -> r.first()
-            ? request(base, name, rewrite, e, key).compose(side -> (side.error() == null
+            // As the mirror does: a 5xx or no answer may not have written, so the key is freed for a later run.
+            ? request(base, name, rewrite, e, key).compose(side -> (side.error() == null && side.status() < 500
                 ? store.complete(storeKey, "delivered:" + side.status(), options.idempotencyTtl())
                 : store.release(storeKey)).transform(ignored -> Future.succeededFuture(side)))
             : Future.succeededFuture(failed(name, ALREADY_DELIVERED, 0)))
@@ -514,7 +519,9 @@ public final class Replayer {
         ? colon : -1;
   }
 
+  /** Stops any run still reading, and closes the connections. */
   public Future<Void> close() {
+    reading.forEach(ReadAhead::close);
     return client.close();
   }
 }

@@ -41,7 +41,8 @@ final class TandemReader implements ExchangeSource {
       }
       String where = file + ":" + line;
       try {
-        if (line == 1) {
+        // Header lines: the first, and at the start of each file of a concatenation (cat a.jsonl.gz b.jsonl.gz).
+        if (line == 1 || text.startsWith("{\"format\"")) {
           if (!TandemFormat.isHeader(text)) {
             throw new IllegalArgumentException("the first line must be the header {\"format\":\""
                 + TandemFormat.FORMAT + "\",\"version\":" + TandemFormat.VERSION + ",...}");
@@ -113,7 +114,14 @@ final class TandemReader implements ExchangeSource {
           end += n;
         }
       } catch (IOException e) {
-        throw CaptureFiles.readFailure(file + ":" + (line + 1), e);
+        CaptureException failure = CaptureFiles.readFailure(file + ":" + (line + 1), e);
+        if (!skipInvalid) {
+          throw failure;
+        }
+        // A file cut short (a crash while writing .part): what came before is still good.
+        skipped.accept(failure.getMessage() + "; the rest of the file is lost, what came before is replayed");
+        eof = true;
+        end = start; // the partial line after the cut is not a record
       }
     }
   }

@@ -153,4 +153,86 @@ class CaptureFilesTest {
     assertThatThrownBy(() -> CaptureFiles.read(List.of(write("big.gor", "1 a 1 0\nPOST / HTTP/1.1\r\n\r\n"
         + "x".repeat(5000))), 1000, false, new ArrayList<>())).hasMessageContaining("record longer than 1000 bytes");
   }
+
+  @Test
+  @DisplayName(".gor without responses is streamed: a request is handed out once 1,000 records have gone by, not"
+      + " at the end of the file")
+  void gorWithoutResponsesIsStreamed() throws Exception {
+    StringBuilder gor = new StringBuilder();
+    for (int i = 0; i < 20_000; i++) {
+      gor.append("1 r").append(i).append(' ').append(1_000_000L + i).append(" 0\nGET /orders/").append(i)
+          .append(" HTTP/1.1\r\nHost: shop\r\n\r\n").append(SEP);
+    }
+    byte[] bytes = gor.toString().getBytes(StandardCharsets.UTF_8);
+    long[] read = {0};
+    java.io.InputStream counting = new java.io.FilterInputStream(new java.io.ByteArrayInputStream(bytes)) {
+      @Override
+      public int read(byte[] b, int off, int len) throws java.io.IOException {
+        int n = super.read(b, off, len);
+        read[0] += Math.max(0, n);
+        return n;
+      }
+    };
+    try (GorReader r = new GorReader("t.gor", counting, MAX, false, p -> { })) {
+      assertThat(r.next().id()).isEqualTo("r0");
+      assertThat(read[0]).as("bytes read for the first request").isLessThan(bytes.length / 5);
+      int n = 1;
+      while (r.next() != null) {
+        n++;
+      }
+      assertThat(n).isEqualTo(20_000);
+    }
+  }
+
+  @Test
+  @DisplayName("a request whose body is cut short does not swallow the records after it: it alone is invalid")
+  void shortBodyStaysAlone() throws Exception {
+    String gor = "1 a 1 0\nPOST /cut HTTP/1.1\r\nContent-Length: 1000\r\n\r\nonly ten b" + SEP
+        + "2 a 2 100\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n" + SEP
+        + "1 b 3 0\nGET /next HTTP/1.1\r\n\r\n" + SEP;
+    List<String> problems = new ArrayList<>();
+    assertThat(CaptureFiles.read(List.of(write("short.gor", gor)), MAX, true, problems))
+        .extracting(CapturedExchange::uri).containsExactly("/next");
+    assertThat(problems).singleElement().asString().contains("short.gor@0", "body shorter than its Content-Length");
+  }
+
+  @Test
+  @DisplayName("a capture cut short (a crash while writing) keeps what came before with --skip-invalid, and names"
+      + " the cut; concatenated captures (cat a.gz b.gz) read as one")
+  void cutAndConcatenatedCaptures() throws Exception {
+    java.time.Instant t = java.time.Instant.parse("2026-12-01T10:00:00Z");
+    ByteArrayOutputStream plain = new ByteArrayOutputStream();
+    plain.writeBytes(TandemFormat.headerLine(t, "test"));
+    for (int i = 0; i < 200; i++) {
+      plain.writeBytes(TandemFormat.encode(TandemFormatTest.record("r" + i, t.plusMillis(i), "GET", "/o/" + i,
+          new byte[0])));
+    }
+    byte[] gz = gzip(plain.toByteArray());
+    Path cut = write("cut.jsonl.gz", java.util.Arrays.copyOf(gz, gz.length * 2 / 3));
+    assertThatThrownBy(() -> read(cut)).hasMessageContaining("gzip data is damaged or cut short");
+    List<String> problems = new ArrayList<>();
+    List<CapturedExchange> kept = CaptureFiles.read(List.of(cut), MAX, true, problems);
+    assertThat(kept).isNotEmpty().hasSizeLessThan(200);
+    assertThat(kept.get(0).id()).isEqualTo("r0");
+    assertThat(problems).singleElement().asString().contains("cut.jsonl.gz:", "cut short", "what came before");
+
+    ByteArrayOutputStream both = new ByteArrayOutputStream();
+    both.writeBytes(gz);
+    both.writeBytes(gz);
+    assertThat(read(write("both.jsonl.gz", both.toByteArray()))).hasSize(400);
+  }
+
+  @Test
+  @DisplayName("records written out of time order (a slow shadow holds a capture back) are read in time order")
+  void reordersWithinAWindow() throws Exception {
+    java.time.Instant t = java.time.Instant.parse("2026-12-01T10:00:00Z");
+    ByteArrayOutputStream f = new ByteArrayOutputStream();
+    f.writeBytes(TandemFormat.headerLine(t, "test"));
+    for (int ms : new int[] {0, 20, 10, 500, 30, 40}) {
+      f.writeBytes(TandemFormat.encode(TandemFormatTest.record("r" + ms, t.plusMillis(ms), "GET", "/" + ms,
+          new byte[0])));
+    }
+    assertThat(read(write("late.jsonl", f.toByteArray()))).extracting(CapturedExchange::id)
+        .containsExactly("r0", "r10", "r20", "r30", "r40", "r500");
+  }
 }

@@ -62,7 +62,7 @@ class CaptureWriterTest {
             + java.util.UUID.randomUUID() + "x".repeat(i % 50)
             + "\"}"))).isTrue();
       }
-      eventually("all written", () -> w.written() == 400);
+      eventually("all written", () -> w.written() + w.inOpenFile() == 400);
       assertThat(w.filesOpened()).as("rotated by size").isGreaterThan(3);
     }
     List<Path> files = complete();
@@ -89,7 +89,7 @@ class CaptureWriterTest {
     try (CaptureWriter w = new CaptureWriter(options(1 << 20, Duration.ofHours(1), 0, false, 10), redactor, "t")) {
       w.offer(withAuth);
       w.offer(withAuth);
-      eventually("written", () -> w.written() == 2);
+      eventually("written", () -> w.inOpenFile() == 2);
     }
     String text = Files.readString(complete().get(0));
     assertThat(text).doesNotContain("s3cret", "4111", "token=abc").contains("X-Trace", "page=2", "\\\"qty\\\":2");
@@ -148,8 +148,9 @@ class CaptureWriterTest {
     assertThat(w.queued()).isEqualTo(5);
     int accepted = taken + 1;
     disk.countDown();
-    eventually("queued records written", () -> w.written() == accepted);
+    eventually("queued records written", () -> w.inOpenFile() == accepted);
     w.close();
+    assertThat(w.written()).isEqualTo(accepted);
     assertThat(CaptureFiles.read(complete(), 1 << 20, false, new ArrayList<>())).hasSize(accepted);
   }
 
@@ -163,16 +164,51 @@ class CaptureWriterTest {
       }
       return Files.newOutputStream(file);
     };
-    try (CaptureWriter w = new CaptureWriter(options(1 << 20, Duration.ofHours(1), 0, false, 100),
-        Redactor.defaults(), "t", Clock.systemUTC(), flaky)) {
+    CaptureWriter.Options o = options(1 << 20, Duration.ofHours(1), 0, false, 100);
+    CaptureWriter.Options noPause = new CaptureWriter.Options(o.dir(), o.prefix(), o.maxFileBytes(), o.maxFileAge(),
+        o.maxFiles(), o.gzip(), o.queueRecords(), o.queueBytes(), Duration.ZERO);
+    try (CaptureWriter w = new CaptureWriter(noPause, Redactor.defaults(), "t", Clock.systemUTC(), flaky)) {
       w.offer(record(1, "{}"));
       eventually("failure counted", () -> w.failed() == 1);
       broken[0] = false;
       w.offer(record(2, "{}"));
-      eventually("written", () -> w.written() == 1);
+      eventually("written", () -> w.inOpenFile() == 1);
     }
     assertThat(CaptureFiles.read(complete(), 1 << 20, false, new ArrayList<>())).extracting(CapturedExchange::id)
         .containsExactly("r2");
+  }
+
+  @Test
+  @DisplayName("after the disk failed, records are counted as failed without trying it for each, for the retry pause")
+  void failingDiskPauses() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger opens = new java.util.concurrent.atomic.AtomicInteger();
+    CaptureWriter.Opener broken = file -> {
+      opens.incrementAndGet();
+      throw new IOException("No space left on device");
+    };
+    try (CaptureWriter w = new CaptureWriter(options(1 << 20, Duration.ofHours(1), 0, false, 1000),
+        Redactor.defaults(), "t", Clock.systemUTC(), broken)) {
+      for (int i = 0; i < 50; i++) {
+        w.offer(record(i, "{}"));
+      }
+      eventually("all counted", () -> w.failed() == 50);
+      assertThat(opens.get()).as("the disk tried once, not 50 times, within the pause").isEqualTo(1);
+      assertThat(w.written()).isZero();
+    }
+  }
+
+  @Test
+  @DisplayName("JSON redaction that changes a whole body's length keeps it whole: the record is not taken for cut")
+  void redactedBodyStaysWhole() throws Exception {
+    Redactor redactor = new Redactor(Redactor.DEFAULT_HEADERS, List.of(PathPattern.of("/secret")), java.util.Set.of());
+    try (CaptureWriter w = new CaptureWriter(options(1 << 20, Duration.ofHours(1), 0, false, 10), redactor, "t")) {
+      // Spaces, as Python's json.dumps writes them: the re-serialised body is shorter than the original.
+      w.offer(record(1, "{ \"qty\" : 2 ,   \"note\" :  \"a long note with spaces\" }"));
+      eventually("written", () -> w.inOpenFile() == 1);
+    }
+    List<CapturedExchange> read = CaptureFiles.read(complete(), 1 << 20, false, new ArrayList<>());
+    assertThat(read).singleElement().satisfies(e -> assertThat(new String(e.body(), StandardCharsets.UTF_8))
+        .isEqualTo("{\"qty\":2,\"note\":\"a long note with spaces\"}"));
   }
 
   @Test

@@ -81,7 +81,7 @@ class ReplayerTest {
     for (int i = 1; i < 10; i++) {
       assertThat(arrived.get("/r/p" + i)).isGreaterThan(arrived.get("/r/p" + (i - 1)));
     }
-    assertThat(result.lag().getDouble("maxMillis")).isGreaterThanOrEqualTo(result.lag().getDouble("p50Millis"));
+    assertThat(result.lag().getLong("samples")).as("the lag of every send measured").isEqualTo(10);
     r.close().await(10, TimeUnit.SECONDS);
   }
 
@@ -138,12 +138,13 @@ class ReplayerTest {
 
   @Test
   @DisplayName("with a Redis idempotency store, replaying the same capture twice delivers each write once per"
-      + " target; the second run counts them as already delivered")
+      + " target; the second run counts them as already delivered, except a write answered 5xx, sent again")
   void writesOnceOverRedis() throws Exception {
     Map<String, Integer> delivered = new ConcurrentHashMap<>();
     HttpServer target = server(req -> req.body().onSuccess(b -> {
-      delivered.merge(req.uri(), 1, Integer::sum);
-      req.response().setStatusCode(201).end();
+      int n = delivered.merge(req.uri(), 1, Integer::sum);
+      // /orders/19 fails the first time: a 5xx may not have written, so its key must be free for the next run
+      req.response().setStatusCode(req.uri().equals("/orders/19") && n == 1 ? 503 : 201).end();
     }));
     String file = "orders-" + java.util.UUID.randomUUID() + ".gor"; // keys of earlier runs do not apply
     List<CapturedExchange> capture = new ArrayList<>();
@@ -158,12 +159,12 @@ class ReplayerTest {
     for (int run = 1; run <= 2; run++) {
       Replayer r = new Replayer(vertx, o);
       Replayer.Result result = r.run(capture).await(30, TimeUnit.SECONDS);
-      assertThat(result.duplicates()).as("run %d", run).isEqualTo(run == 1 ? 0 : 20);
-      assertThat(result.sent()).as("run %d", run).isEqualTo(run == 1 ? 21 : 1);
+      assertThat(result.duplicates()).as("run %d", run).isEqualTo(run == 1 ? 0 : 19);
+      assertThat(result.sent()).as("run %d", run).isEqualTo(run == 1 ? 21 : 2);
       r.close().await(10, TimeUnit.SECONDS);
     }
     assertThat(delivered).hasSize(21).allSatisfy((uri, n) -> assertThat(n).as(uri).isEqualTo(uri.startsWith("/r/")
-        ? 2 : 1));
+        || uri.equals("/orders/19") ? 2 : 1));
     store.close().await(10, TimeUnit.SECONDS);
   }
 
@@ -199,6 +200,7 @@ class ReplayerTest {
     }
     assertThat(pulled.get()).as("read-ahead of 4096 records plus the 4 in flight")
         .isGreaterThan(4000).isLessThanOrEqualTo(4096 + 4 + 2);
+    r.close().await(10, TimeUnit.SECONDS); // stops the reader
   }
 
   @Test

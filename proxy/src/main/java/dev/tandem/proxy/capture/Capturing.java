@@ -37,7 +37,10 @@ public final class Capturing {
   private volatile boolean enabled;
   private volatile double percent;
 
-  public Capturing(CaptureConfig config, MeterRegistry registry) {
+  private final Vertx vertx;
+
+  public Capturing(Vertx vertx, CaptureConfig config, MeterRegistry registry) {
+    this.vertx = vertx;
     this.config = config;
     this.enabled = config.enabled();
     this.percent = config.percent();
@@ -52,6 +55,8 @@ public final class Capturing {
     counter(registry, "abandoned", abandoned, LongAdder::sum);
     Gauge.builder("tandem.capture.queue", writer, CaptureWriter::queued)
         .description("Captured exchanges waiting for the disk").register(registry);
+    Gauge.builder("tandem.capture.open.file.records", writer, CaptureWriter::inOpenFile)
+        .description("Captured exchanges in the file being written, not yet complete").register(registry);
     FunctionCounter.builder("tandem.capture.files", writer, CaptureWriter::filesOpened)
         .description("Capture files opened").register(registry);
     FunctionCounter.builder("tandem.capture.bytes", writer, CaptureWriter::bytesWritten)
@@ -103,7 +108,9 @@ public final class Capturing {
    * future holds its path, or null when no file was open.
    */
   public Future<Path> completeFile() {
-    return Future.fromCompletionStage(writer.completeFile());
+    io.vertx.core.Context context = vertx.getOrCreateContext();
+    return Future.fromCompletionStage(writer.completeFile(), context)
+        .timeout(10, java.util.concurrent.TimeUnit.SECONDS); // a stalled disk answers, with a failure
   }
 
   /** Turns capture on or off and sets the share; null leaves a value as it is. Returns the new view. */
@@ -126,12 +133,14 @@ public final class Capturing {
     return new JsonObject().put("enabled", enabled).put("percent", percent)
         .put("routes", new JsonArray(config.routes().stream().sorted().toList()))
         .put("dir", Path.of(config.dir()).toAbsolutePath().toString()).put("gzip", config.gzip())
-        .put("written", writer.written()).put("droppedQueueFull", writer.dropped()).put("failed", writer.failed())
+        .put("written", writer.written()).put("inOpenFile", writer.inOpenFile())
+        .put("droppedQueueFull", writer.dropped()).put("failed", writer.failed())
+        .put("skippedSample", skippedSample.sum()).put("abandoned", abandoned.sum())
         .put("queued", writer.queued()).put("files", writer.filesOpened()).put("bytes", writer.bytesWritten());
   }
 
   /** Writes what is queued and completes the current file, on a worker thread. */
-  public Future<Void> close(Vertx vertx) {
+  public Future<Void> close() {
     return vertx.executeBlocking(() -> {
       writer.close();
       return null;

@@ -119,8 +119,9 @@ final class DemoCommand implements Callable<Integer> {
     if (capture != null) {
       out.printf("  ./tandem replay %s --target http://127.0.0.1:%d --compare-with http://127.0.0.1:%d"
           + " --report /tmp/tandem-replay.html%n", capture, candidate.port(), legacy.port());
-      out.printf("  curl -s -X PUT -H 'Authorization: Bearer %s' -d '{\"enabled\": true}' http://127.0.0.1:%d"
-          + "/admin/capture   # capture again, into %s%n", DEMO_TOKEN, tandem.adminPort(), captures);
+      out.printf("  curl -s -X PUT -H 'Authorization: Bearer %s' -d '{\"enabled\": false}' http://127.0.0.1:%d"
+          + "/admin/capture   # completes the file capturing now, in %s, and names it%n", DEMO_TOKEN,
+          tandem.adminPort(), captures);
     }
     out.println(duration == null ? "\nServing until Ctrl-C." : "\nServing for " + dev.tandem.proxy.config.Durations.format(duration)
         + ", or until Ctrl-C.");
@@ -190,8 +191,14 @@ final class DemoCommand implements Callable<Integer> {
   private static java.nio.file.Path replay(PrintWriter out, Tandem tandem, OrdersApi legacy, OrdersApi candidate,
                                            OrdersApi legacy2, io.vertx.core.Vertx vertx) throws Exception {
     var capturing = tandem.capturing();
+    // Every exchange of the burst settled in the capture: written (or shed, or failed), none still waiting.
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (capturing.view().getLong("queued") > 0 && System.nanoTime() < deadline) {
+    while (System.nanoTime() < deadline) {
+      var v = capturing.view();
+      if (v.getLong("queued") == 0 && v.getLong("inOpenFile") + v.getLong("written") + v.getLong("droppedQueueFull")
+          + v.getLong("failed") + v.getLong("abandoned") >= legacy.received()) {
+        break;
+      }
       java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
     }
     capturing.set(false, null);
@@ -204,6 +211,7 @@ final class DemoCommand implements Callable<Integer> {
         + " with the legacy service as the baseline and legacy-2 for noise (tandem replay --compare-with"
         + " --secondary):%n",
         capturing.view().getLong("written"), file);
+    capturing.set(true, null); // capturing again for whoever tries the demo; into a new file
     java.net.URI target = java.net.URI.create("http://127.0.0.1:" + candidate.port());
     java.net.URI baseline = java.net.URI.create("http://127.0.0.1:" + legacy.port());
     dev.tandem.replay.Replayer.Result r = null;

@@ -204,6 +204,11 @@ final class ReplayCommand implements Callable<Integer> {
       if (!n.endsWith(".json") && !n.endsWith(".html") && !n.endsWith(".htm")) {
         return usage("--report " + r + ": the name must end in .json or .html");
       }
+      Path parent = r.toAbsolutePath().getParent();
+      if (parent == null || !Files.isDirectory(parent) || !Files.isWritable(parent)
+          || Files.exists(r) && !Files.isWritable(r)) {
+        return usage("--report " + r + ": cannot be written there (is the directory there and writable?)");
+      }
     }
     Predicate<CapturedExchange> filter;
     TargetRewrite targetRewrite;
@@ -275,7 +280,8 @@ final class ReplayCommand implements Callable<Integer> {
         err.println("tandem replay: " + e.getMessage());
         return Console.EXIT_USAGE;
       }
-      ProgressLine line = new ProgressLine(err, replayer.progress(), scan.count, mode());
+      ProgressLine line = new ProgressLine(err, replayer.progress(), safeOnly ? scan.count - scan.unsafe : scan.count,
+          mode());
       long timer = runtime.vertx().setPeriodic(line.periodMillis(), id -> line.print());
       Replayer.Result r;
       try {
@@ -338,6 +344,7 @@ final class ReplayCommand implements Callable<Integer> {
   /** What the check pass found. */
   private static final class Scan {
     long count;
+    long unsafe;
     long withResponse;
     long first = Long.MAX_VALUE;
     long last = Long.MIN_VALUE;
@@ -358,6 +365,9 @@ final class ReplayCommand implements Callable<Integer> {
           continue;
         }
         s.count++;
+        if (!java.util.Set.of("GET", "HEAD", "OPTIONS").contains(e.method())) {
+          s.unsafe++;
+        }
         s.byMethod.merge(e.method(), 1L, Long::sum);
         s.first = Math.min(s.first, e.timeNanos());
         s.last = Math.max(s.last, e.timeNanos());

@@ -41,6 +41,7 @@ final class Exchange {
   private final Handler<HttpServerResponse> decorate;
   private HttpClientRequest upstream;
   private boolean hasBody;
+  private boolean bodyTapped;
   private boolean finished;
 
   /**
@@ -125,6 +126,7 @@ final class Exchange {
     ReadStream<Buffer> body = copy == null ? request : copy.tee(request);
     if (capture != null) {
       body = new TappedStream(body, capture::requestChunk, capture::requestEnded);
+      bodyTapped = true;
     }
     body.pipe()
         .endOnFailure(false)
@@ -259,6 +261,16 @@ final class Exchange {
     int status = ProxyErrors.statusFor(failure);
     if (capture != null) {
       capture.primaryFailed(backend.name(), status, ProxyErrors.describe(failure), System.nanoTime() - startNanos);
+      if (hasBody && !bodyTapped) {
+        // The backend was never reached: the body is read now, for the capture only, as the client sends it.
+        bodyTapped = true;
+        if (request.isEnded()) {
+          capture.requestEnded();
+        } else {
+          request.handler(capture::requestChunk);
+          request.endHandler(v -> capture.requestEnded());
+        }
+      }
     }
     if (copy != null) {
       copy.primaryAnswered(status);

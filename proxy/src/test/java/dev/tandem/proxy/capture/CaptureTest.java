@@ -89,7 +89,7 @@ class CaptureTest {
     }
     assertThat(send(t, HttpMethod.POST, "/orders?token=abc", binary).getBytes()).isEqualTo(binary);
     assertThat(send(t, HttpMethod.GET, "/orders/1", null).toString()).isEqualTo("legacy");
-    eventually("both written", () -> t.capturing().view().getLong("written") == 2);
+    eventually("both written", () -> t.capturing().view().getLong("inOpenFile") == 2);
     await(t.close()); // completes the current file
     List<Path> written = files(dir);
     assertThat(written).singleElement().asString().endsWith(".jsonl.gz");
@@ -127,7 +127,7 @@ class CaptureTest {
     JsonObject on = admin(t, HttpMethod.PUT, "/admin/capture", "{\"enabled\": true, \"reason\": \"rehearsal\"}", 200);
     assertThat(on.getBoolean("enabled")).isTrue();
     send(t, HttpMethod.GET, "/orders/2", null);
-    eventually("one written", () -> t.capturing().view().getLong("written") == 1);
+    eventually("one written", () -> t.capturing().view().getLong("inOpenFile") == 1);
     assertThat(admin(t, HttpMethod.PUT, "/admin/capture", "{\"percent\": 140}", 400).getString("message"))
         .contains("percent", "100");
     assertThat(admin(t, HttpMethod.PUT, "/admin/capture", "{\"enabled\": \"yes\"}", 400).getString("message"))
@@ -158,5 +158,33 @@ class CaptureTest {
     }
     eventually("failures counted", () -> t.capturing().view().getLong("failed") == 20);
     assertThat(h.registry.scrape()).contains("tandem_capture_records_total{outcome=\"failed\"} 20.0");
+  }
+
+  @Test
+  @DisplayName("a write to a primary that is down is captured with Tandem's 502, the error, and the body the client"
+      + " sent")
+  void failedPrimaryCaptured() throws Exception {
+    io.vertx.core.http.HttpServer gone = h.backend(req -> req.response().end());
+    int port = gone.actualPort();
+    await(gone.close());
+    Tandem t = h.tandem("""
+        server: { host: 127.0.0.1, port: 0, instances: 1 }
+        admin: { host: 127.0.0.1, port: 0, token: %s }
+        backends: { legacy: "http://127.0.0.1:%d" }
+        routes: [ { name: orders, primary: legacy } ]
+        capture: { enabled: true, dir: "%s", file: { gzip: false } }
+        """.formatted(TandemHarness.TOKEN, port, dir));
+    RequestOptions o = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(t.port())
+        .setURI("/orders");
+    int status = await(h.onContext(() -> h.client().request(o).compose(r -> r.send("{\"qty\":1}"))
+        .map(r -> r.statusCode())));
+    assertThat(status).isEqualTo(502);
+    eventually("captured", () -> t.capturing().view().getLong("inOpenFile") == 1);
+    await(t.close());
+    String line = Files.readAllLines(files(dir).get(0)).get(1);
+    CaptureRecord r = TandemFormat.decode(line);
+    assertThat(r.primary().status()).isEqualTo(502);
+    assertThat(r.primary().error()).isNotBlank();
+    assertThat(new String(r.request().body(), StandardCharsets.UTF_8)).isEqualTo("{\"qty\":1}");
   }
 }
