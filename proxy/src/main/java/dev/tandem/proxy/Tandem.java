@@ -38,6 +38,7 @@ public final class Tandem {
   private final StateStore stateStore;
   private final Comparisons comparisons;
   private final dev.tandem.proxy.capture.Capturing capturing;
+  private final dev.tandem.proxy.verify.Verification verification;
   private RouteControl control;
   private AdminServer admin;
   private volatile boolean listening;
@@ -54,6 +55,9 @@ public final class Tandem {
     mirroring.comparisons(comparisons);
     this.stateStore = StateStores.create(vertx, config.state());
     this.capturing = new dev.tandem.proxy.capture.Capturing(vertx, config.capture(), registry);
+    Comparisons c = comparisons;
+    this.verification = config.verify() == null ? null : new dev.tandem.proxy.verify.Verification(vertx,
+        config.verify(), () -> Future.succeededFuture(c == null ? null : dev.tandem.proxy.verify.DiffRate.of(c.summary())));
   }
 
   /**
@@ -68,11 +72,16 @@ public final class Tandem {
         .compose(control -> {
           tandem.control = control;
           tandem.admin = new AdminServer(vertx, config.admin(), tandem.routes, tandem.readiness, registry,
-              tandem.mirroring, control, tandem.capturing);
+              tandem.mirroring, control, tandem.capturing, tandem.verification);
           return tandem.startDataPlane();
         })
         .compose(v -> tandem.admin.start())
-        .map(server -> tandem)
+        .map(server -> {
+          if (tandem.verification != null) {
+            tandem.verification.schedule();
+          }
+          return tandem;
+        })
         .recover(failure -> tandem.close().transform(ignored -> Future.failedFuture(failure)));
   }
 
@@ -125,6 +134,11 @@ public final class Tandem {
     return control;
   }
 
+  /** Database verification; null without a verify section. */
+  public dev.tandem.proxy.verify.Verification verification() {
+    return verification;
+  }
+
   /** Traffic capture: on or off at run time. */
   public dev.tandem.proxy.capture.Capturing capturing() {
     return capturing;
@@ -147,6 +161,9 @@ public final class Tandem {
     }
     closing.add(control != null ? control.close() : stateStore.close());
     closing.add(capturing.close());
+    if (verification != null) {
+      closing.add(verification.close());
+    }
     return Future.join(closing).mapEmpty();
   }
 }

@@ -1,6 +1,5 @@
 package dev.tandem.comparator.db;
 
-import dev.tandem.testkit.TestServices;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -20,7 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -29,11 +27,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** Two real databases, created and dropped by the test: the legacy's (primary) and the candidate's (shadow). */
 class DbVerifierTest {
 
-  private static final String NAME = "tandem_vt_" + UUID.randomUUID().toString().substring(0, 8);
+  private static dev.tandem.testkit.OwnDatabases databases;
   private static String primaryUrl;
   private static String shadowUrl;
-  private static Vertx setup;
-  private static Pool admin;
 
   private final Vertx vertx = Vertx.vertx();
   private Pool primary;
@@ -42,32 +38,20 @@ class DbVerifierTest {
   @TempDir
   Path dir;
 
-  static String urlFor(String database) {
-    String base = TestServices.postgresUrl();
-    int slash = base.lastIndexOf('/');
-    int query = base.indexOf('?', slash);
-    return base.substring(0, slash + 1) + database + (query < 0 ? "" : base.substring(query));
-  }
-
   private static <T> T await(Future<T> f) throws Exception {
     return f.await(60, TimeUnit.SECONDS);
   }
 
   @BeforeAll
   static void databases() throws Exception {
-    setup = Vertx.vertx();
-    admin = PgBuilder.pool().connectingTo(TestServices.postgresUrl()).using(setup).build();
-    await(admin.query("CREATE DATABASE " + NAME + "_p").execute());
-    await(admin.query("CREATE DATABASE " + NAME + "_s").execute());
-    primaryUrl = urlFor(NAME + "_p");
-    shadowUrl = urlFor(NAME + "_s");
+    databases = new dev.tandem.testkit.OwnDatabases();
+    primaryUrl = databases.create("legacy");
+    shadowUrl = databases.create("shadow");
   }
 
   @AfterAll
   static void drop() throws Exception {
-    await(admin.query("DROP DATABASE IF EXISTS " + NAME + "_p WITH (FORCE)").execute());
-    await(admin.query("DROP DATABASE IF EXISTS " + NAME + "_s WITH (FORCE)").execute());
-    await(setup.close());
+    databases.close();
   }
 
   @BeforeEach

@@ -30,7 +30,7 @@ public final class AdminServer {
 
   public AdminServer(Vertx vertx, AdminConfig config, RouteTable routes, Readiness readiness,
                      PrometheusMeterRegistry registry, Mirroring mirroring, RouteControl control,
-                     dev.tandem.proxy.capture.Capturing capturing) {
+                     dev.tandem.proxy.capture.Capturing capturing, dev.tandem.proxy.verify.Verification verification) {
     this.vertx = vertx;
     this.config = config;
     this.router = Router.router(vertx);
@@ -54,6 +54,7 @@ public final class AdminServer {
     new DeadLetterApi(mirroring).mount(router);
     new DiffsApi(mirroring).mount(router);
     new CaptureApi(capturing, control).mount(router);
+    new VerifyApi(verification).mount(router);
     router.errorHandler(404, ctx -> json(ctx, 404, new JsonObject().put("error", "not_found")
         .put("message", "no endpoint " + ctx.request().method() + " " + ctx.request().path())));
     router.errorHandler(405, ctx -> json(ctx, 405, new JsonObject().put("error", "method_not_allowed")

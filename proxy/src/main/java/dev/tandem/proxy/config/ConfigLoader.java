@@ -788,16 +788,76 @@ public final class ConfigLoader {
       }
     }
     List<VerifyConfig.Table> tables = new ArrayList<>();
+    Set<String> names = new HashSet<>();
     for (Node t : n.list("tables")) {
       String name = t.requiredString("name");
+      if (name != null && !name.matches("[A-Za-z_][A-Za-z0-9_$]*(\\.[A-Za-z_][A-Za-z0-9_$]*)?")) {
+        t.error("name", "must be a table name, optionally with its schema (orders, sales.orders), got '" + name + "'");
+      }
+      if (name != null && !names.add(name)) {
+        t.error("name", "table '" + name + "' is listed twice");
+      }
+      String shadowName = t.string("shadow", name);
+      if (shadowName != null && !shadowName.matches("[A-Za-z_][A-Za-z0-9_$]*(\\.[A-Za-z_][A-Za-z0-9_$]*)?")) {
+        t.error("shadow", "must be a table name, optionally with its schema, got '" + shadowName + "'");
+      }
       List<String> key = t.strings("key");
       if (key.isEmpty()) {
         t.error("key", "is required: the columns that identify a row, e.g. [id]");
       }
+      Set<String> ignore = new LinkedHashSet<>(t.strings("ignore"));
+      Map<String, VerifyConfig.Table.ColumnMap> columns = new LinkedHashMap<>();
+      t.entries("columns").forEach((column, c) -> {
+        String p = c.string("primary", null);
+        String sh = c.string("shadow", null);
+        if (p == null && sh == null) {
+          c.error("give shadow: (a column name or an SQL expression) and/or primary: (an SQL expression)");
+        }
+        c.rejectUnknownKeys();
+        columns.put(column, new VerifyConfig.Table.ColumnMap(p, sh));
+      });
+      dev.tandem.comparator.db.TableSpec.UpdatedAt updatedAt = null;
+      Node u = t.scalarOrChild("updatedAt");
+      if (u.isPresent()) {
+        String col = u.text();
+        String p = col != null ? col : u.string("primary", null);
+        String sh = col != null ? col : u.string("shadow", p);
+        if (p == null || sh == null) {
+          u.error("needs a column: updatedAt: updated_at, or { primary: updated_at, shadow: modified_at }");
+        } else {
+          updatedAt = new dev.tandem.comparator.db.TableSpec.UpdatedAt(p, sh);
+        }
+        if (col == null) {
+          u.rejectUnknownKeys();
+        }
+      }
       t.rejectUnknownKeys();
-      tables.add(new VerifyConfig.Table(name, key));
+      tables.add(new VerifyConfig.Table(name, shadowName, key, ignore, columns, updatedAt));
     }
+    if (tables.isEmpty()) {
+      n.error("tables", "list at least one table, e.g. [{ name: orders, key: [id] }]");
+    }
+    dev.tandem.comparator.db.VerifyOptions d = dev.tandem.comparator.db.VerifyOptions.DEFAULT;
+    dev.tandem.comparator.db.VerifyOptions options = new dev.tandem.comparator.db.VerifyOptions(
+        n.integer("chunkSize", d.chunkSize(), 100, 10_000_000), n.integer("concurrency", d.concurrency(), 1, 64),
+        n.duration("settle", d.settle()), n.bool("nullEqualsEmpty", d.nullEqualsEmpty()),
+        n.integer("maxFindings", d.maxFindings(), 0, 1_000_000), n.integer("escalateAfter", d.escalateAfter(), 1, 1000));
+    java.time.Duration schedule = n.duration("schedule", null);
+    if (schedule != null && schedule.compareTo(java.time.Duration.ofSeconds(1)) < 0) {
+      n.error("schedule", "must be at least 1s (or left out: verify on demand only)");
+    }
+    Node r = n.child("readiness");
+    dev.tandem.comparator.db.CutoverVerdict.Readiness rd = dev.tandem.comparator.db.CutoverVerdict.Readiness.DEFAULT;
+    dev.tandem.comparator.db.CutoverVerdict.Readiness readiness = new dev.tandem.comparator.db.CutoverVerdict.Readiness(
+        r.percent("minSyncPercent", rd.minSyncPercent()), r.integer("maxDivergentRows", (int) rd.maxDivergentRows(), 0,
+        Integer.MAX_VALUE), r.integer("cleanRuns", rd.cleanRuns(), 1, 10_000),
+        r.percent("maxResponseDiffRate", rd.maxResponseDiffRate()));
+    r.rejectUnknownKeys();
+    java.time.Duration lockWatch = n.duration("lockWatch", VerifyConfig.DEFAULT_LOCK_WATCH);
+    String history = n.string("history", VerifyConfig.DEFAULT_HISTORY);
     n.rejectUnknownKeys();
-    return new VerifyConfig(primary, shadow, tables);
+    return new VerifyConfig(primary, shadow, tables, options, schedule, history, readiness,
+        lockWatch == null ? java.time.Duration.ZERO : lockWatch);
   }
+
 }

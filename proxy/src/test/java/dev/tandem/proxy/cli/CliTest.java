@@ -166,15 +166,6 @@ class CliTest {
   }
 
   @Test
-  @DisplayName("commands of later releases say so plainly and exit 2")
-  void laterRelease() {
-    for (String command : new String[] {"verify-db"}) {
-      assertThat(run(command, "whatever")).isEqualTo(2);
-      assertThat(err.toString()).contains("tandem " + command + ": ").contains("arrives with a later release");
-    }
-  }
-
-  @Test
   @DisplayName("the demo starts both services and the proxy, sends its burst, and stops after --duration")
   void demo() {
     assertThat(run("demo", "--port", "0", "--admin-port", "0", "--requests", "30", "--duration", "200ms"))

@@ -69,7 +69,11 @@ class ConfigLoaderTest {
     assertThat(mirror.send()).isEqualTo(MirrorConfig.SEND_AUTO);
     assertThat(mirror.afterStatus()).containsExactly("2xx");
     assertThat(mirror.maxBodyBytes()).isEqualTo(MirrorConfig.DEFAULT_MAX_BODY_BYTES);
-    assertThat(c.verify().tables()).containsExactly(new VerifyConfig.Table("orders", List.of("id")));
+    assertThat(c.verify().tables()).containsExactly(new VerifyConfig.Table("orders", "orders", List.of("id"),
+        java.util.Set.of(), Map.of(), null));
+    assertThat(c.verify().options()).isEqualTo(dev.tandem.comparator.db.VerifyOptions.DEFAULT);
+    assertThat(c.verify().readiness()).isEqualTo(dev.tandem.comparator.db.CutoverVerdict.Readiness.DEFAULT);
+    assertThat(c.verify().schedule()).isNull();
     assertThat(c.idempotency().store().isMemory()).isTrue();
     assertThat(c.idempotency().prefix()).isEqualTo("idempotency:");
     assertThat(c.deadLetters().store()).isEqualTo("file");
@@ -449,5 +453,62 @@ class ConfigLoaderTest {
         .anyMatch(e -> e.startsWith("capture.file.maxBytes: must be at least 4KB"))
         .anyMatch(e -> e.startsWith("capture.file.size: unknown key"))
         .anyMatch(e -> e.startsWith("capture.queue.records: must be between 1"));
+  }
+
+  @Test
+  @DisplayName("verify: renames, transforms, ignored columns, updatedAt, options, schedule and readiness are read;"
+      + " mistakes named by key")
+  void verify() throws Exception {
+    TandemConfig c = load("""
+        backends: { legacy: http://127.0.0.1:9001 }
+        routes: [ { name: r, primary: legacy } ]
+        verify:
+          primary: postgresql://postgres@127.0.0.1:5432/legacy
+          shadow: postgresql://postgres@127.0.0.1:5432/shadow
+          chunkSize: 5000
+          settle: 5s
+          schedule: 10m
+          nullEqualsEmpty: true
+          readiness: { minSyncPercent: 99.5, maxDivergentRows: 2, cleanRuns: 5, maxResponseDiffRate: 0.5 }
+          tables:
+            - name: orders
+              shadow: orders_v2
+              key: [id]
+              ignore: [version]
+              columns:
+                customer: { shadow: customer_name }
+                total: { shadow: "total_cents / 100.0" }
+              updatedAt: { primary: updated_at, shadow: modified_at }
+            - { name: sales.lines, key: [order_id, line], updatedAt: changed }
+        """);
+    VerifyConfig v = c.verify();
+    assertThat(v.options().chunkSize()).isEqualTo(5000);
+    assertThat(v.options().settle()).isEqualTo(java.time.Duration.ofSeconds(5));
+    assertThat(v.options().nullEqualsEmpty()).isTrue();
+    assertThat(v.schedule()).isEqualTo(java.time.Duration.ofMinutes(10));
+    assertThat(v.readiness().cleanRuns()).isEqualTo(5);
+    var orders = v.specs().get(0);
+    assertThat(orders.shadowTable()).isEqualTo("orders_v2");
+    assertThat(orders.shadowExprs()).containsEntry("customer", "customer_name").containsEntry("total",
+        "total_cents / 100.0");
+    assertThat(orders.ignore()).containsExactly("version");
+    assertThat(orders.updatedAt()).isEqualTo(new dev.tandem.comparator.db.TableSpec.UpdatedAt("updated_at",
+        "modified_at"));
+    assertThat(v.specs().get(1).updatedAt()).isEqualTo(new dev.tandem.comparator.db.TableSpec.UpdatedAt("changed",
+        "changed"));
+    assertThat(errors("""
+        backends: { legacy: http://127.0.0.1:9001 }
+        routes: [ { name: r, primary: legacy } ]
+        verify:
+          primary: mysql://x
+          shadow: postgresql://postgres@127.0.0.1:5432/shadow
+          chunkSize: 5
+          tables:
+            - { name: "orders; drop", key: [] , columns: { total: {} } }
+        """)).anyMatch(e -> e.startsWith("verify.primary: must be a PostgreSQL URL"))
+        .anyMatch(e -> e.startsWith("verify.chunkSize: must be between 100"))
+        .anyMatch(e -> e.startsWith("verify.tables[0].name: must be a table name"))
+        .anyMatch(e -> e.startsWith("verify.tables[0].key: is required"))
+        .anyMatch(e -> e.startsWith("verify.tables[0].columns.total: give shadow:"));
   }
 }
