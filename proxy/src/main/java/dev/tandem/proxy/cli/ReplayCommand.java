@@ -168,6 +168,11 @@ final class ReplayCommand implements Callable<Integer> {
           + " (replay-<time>-0001.jsonl.gz).")
   Path record;
 
+  @Option(names = "--lock-watch", paramLabel = "postgresql://...",
+      description = "While replaying, sample this database (the candidate's) for sessions waiting on locks, and"
+          + " report the longest wait with the blocked and the blocking statement.")
+  String lockWatch;
+
   @Option(names = "--progress", paramLabel = "auto|always|never", defaultValue = "auto",
       description = "The live progress line on stderr (default: ${DEFAULT-VALUE}: on a terminal, redrawn in place;"
           + " otherwise a plain line every 5 s).")
@@ -280,6 +285,10 @@ final class ReplayCommand implements Callable<Integer> {
         err.println("tandem replay: " + e.getMessage());
         return Console.EXIT_USAGE;
       }
+      io.vertx.sqlclient.Pool lockPool = lockWatch == null ? null
+          : dev.tandem.comparator.db.DbVerifier.pool(runtime.vertx(), lockWatch, 1);
+      dev.tandem.comparator.db.LockWatch locks = lockPool == null ? null
+          : new dev.tandem.comparator.db.LockWatch(runtime.vertx(), lockPool, 200);
       ProgressLine line = new ProgressLine(err, replayer.progress(), safeOnly ? scan.count - scan.unsafe : scan.count,
           mode());
       long timer = runtime.vertx().setPeriodic(line.periodMillis(), id -> line.print());
@@ -291,6 +300,10 @@ final class ReplayCommand implements Callable<Integer> {
         line.end();
       }
       Blocking.await(replayer.close());
+      JsonObject lockReport = locks == null ? null : Blocking.await(locks.stop());
+      if (lockPool != null) {
+        Blocking.await(lockPool.close());
+      }
       if (recorder != null) {
         recorder.close();
         out.printf("Recorded %d exchanges with their answers in %s%s.%n", recorder.written(), record,
@@ -307,7 +320,16 @@ final class ReplayCommand implements Callable<Integer> {
       Verdict.Thresholds thresholds = new Verdict.Thresholds(maxDiffRate, maxErrorRate, ratio);
       Verdict verdict = Verdict.judge(r, thresholds);
       summary(out, r, replayer, verdict);
-      JsonObject report = ReplayReport.json(r, verdict, thresholds, meta(replayer), problems);
+      if (lockReport != null) {
+        JsonObject l = lockReport.getJsonObject("longest");
+        out.println(l == null ? "Locks on " + lockWatch.replaceAll("//[^@/]*@", "//") + ": no session waited ("
+            + lockReport.getLong("samples") + " samples" + (lockReport.containsKey("lastError")
+                ? "; sampling failed: " + lockReport.getString("lastError") : "") + ")."
+            : "Locks: longest wait " + l.getLong("waitedMillis") + " ms (" + l.getString("lock") + "): \""
+                + l.getString("blockedQuery") + "\" blocked by \"" + l.getString("blockingQuery") + "\".");
+      }
+      JsonObject report = ReplayReport.json(r, verdict, thresholds, meta(replayer).put("locks", lockReport),
+          problems);
       for (Path p : reports) {
         String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
         try {

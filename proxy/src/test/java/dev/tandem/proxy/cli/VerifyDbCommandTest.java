@@ -121,4 +121,35 @@ class VerifyDbCommandTest {
     assertThat(err.toString()).contains("has no verify: section");
     assertThat(err.toString()).doesNotContain("Exception").doesNotContain("\tat ");
   }
+
+  @Test
+  @DisplayName("replay --lock-watch reports the longest lock wait in the candidate's database during the replay,"
+      + " with the blocked and the blocking statement")
+  void replayLockWatch() throws Exception {
+    var target = vertx.createHttpServer().requestHandler(req -> req.response().end("ok")).listen(0, "127.0.0.1")
+        .await(10, TimeUnit.SECONDS);
+    String sep = "\n\uD83D\uDC35\uD83D\uDE48\uD83D\uDE49\n";
+    StringBuilder gor = new StringBuilder();
+    for (int i = 0; i < 10; i++) {
+      gor.append("1 r").append(i).append(" ").append(1_000_000_000L + i).append(" 0\nGET /orders/").append(i)
+          .append(" HTTP/1.1\r\n\r\n").append(sep);
+    }
+    Path file = Files.writeString(dir.resolve("t.gor"), gor);
+    Pool pool = PgBuilder.pool().connectingTo(shadow).using(vertx).build();
+    var holder = pool.getConnection().await(10, TimeUnit.SECONDS);
+    holder.query("BEGIN; LOCK TABLE orders IN ACCESS EXCLUSIVE MODE").execute().await(10, TimeUnit.SECONDS);
+    var blocked = pool.query("SELECT count(*) FROM orders").execute();
+    try {
+      // 10 requests at 10/s: a second of replay, sampled every 200 ms
+      assertThat(run("replay", file.toString(), "--target", "http://127.0.0.1:" + target.actualPort(), "--rate", "10",
+          "--lock-watch", shadow, "--progress", "never")).as(err::toString).isEqualTo(3);
+    } finally {
+      holder.query("COMMIT").execute().await(10, TimeUnit.SECONDS);
+      blocked.await(10, TimeUnit.SECONDS);
+      holder.close();
+      pool.close();
+    }
+    assertThat(out.toString()).contains("Locks: longest wait", "AccessShareLock on orders",
+        "\"SELECT count(*) FROM orders\" blocked by \"BEGIN; LOCK TABLE orders IN ACCESS EXCLUSIVE MODE\"");
+  }
 }
