@@ -70,7 +70,7 @@ public final class ComparisonEngine {
 
   private Result compare(RecordedExchange e, String endpoint) {
     Rules rules = endpointRules.getOrDefault(endpoint, global);
-    ResponseDiff.Result raw = ResponseDiff.compare(e.primary(), e.candidate(), rules);
+    ResponseDiff.Result raw = withEffects(ResponseDiff.compare(e.primary(), e.candidate(), rules), e.effects());
     List<Difference> noiseDiffs = List.of();
     if (e.secondary() != null) {
       noiseDiffs = ResponseDiff.compare(e.primary(), e.secondary(), rules).differences();
@@ -85,6 +85,16 @@ public final class ComparisonEngine {
     store.add(sample(e, endpoint, raw, noiseDiffs))
         .onFailure(x -> storeFailures.increment());
     return allNoise(raw.differences(), noiseDiffs, s) ? Result.NOISE : Result.DIFFER;
+  }
+
+  /** The response's differences and those of the rows the request wrote: an exchange differs if either does. */
+  private static ResponseDiff.Result withEffects(ResponseDiff.Result response, List<DbEffect> effects) {
+    if (effects.isEmpty()) {
+      return response;
+    }
+    List<Difference> all = new ArrayList<>(response.differences());
+    effects.forEach(x -> all.addAll(x.differences()));
+    return new ResponseDiff.Result(all, response.truncated());
   }
 
   /**
@@ -152,7 +162,14 @@ public final class ComparisonEngine {
         .put("request", new JsonObject().put("method", e.method()).put("uri", e.uri()).put("headers", pairs(headers))
             .put("body", text(cap(body))))
         .put("sides", sides).put("differences", diffs(raw.differences())).put("noise", diffs(noiseDiffs))
+        .put("effects", effects(e.effects()))
         .put("truncated", raw.truncated()).put("curl", curl);
+  }
+
+  private static JsonArray effects(List<DbEffect> effects) {
+    JsonArray a = new JsonArray();
+    effects.forEach(x -> a.add(x.toJson()));
+    return a;
   }
 
   private JsonObject side(Side s, String role) {

@@ -51,6 +51,11 @@ public final class Comparisons {
   private final MeterRegistry registry;
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
   private final Map<String, LongAdder[]> window = new ConcurrentHashMap<>(); // route -> {compared, differing}
+  /** Per route with database-effect probes; the pools read each side's database (verify.primary, .shadow). */
+  private final Map<String, EffectProbes> probes = new ConcurrentHashMap<>();
+  private final AtomicInteger probing = new AtomicInteger();
+  private io.vertx.sqlclient.Pool primaryDb;
+  private io.vertx.sqlclient.Pool shadowDb;
 
   private Comparisons(Vertx vertx, TandemConfig config, MeterRegistry registry) {
     this.config = config.compare();
@@ -73,6 +78,17 @@ public final class Comparisons {
     }
     Gauge.builder("tandem.comparisons.store.failures", engine, ComparisonEngine::storeFailures)
         .description("Differing exchanges the result store could not keep").register(registry);
+    if (config.verify() != null && config.routes().stream().anyMatch(r -> r.effects() != null)) {
+      primaryDb = dev.tandem.comparator.db.DbVerifier.pool(vertx, config.verify().primary(), 4);
+      shadowDb = dev.tandem.comparator.db.DbVerifier.pool(vertx, config.verify().shadow(), 4);
+      for (var r : config.routes()) {
+        if (r.effects() != null) {
+          probes.put(r.name(), new EffectProbes(vertx, r.effects(), primaryDb, shadowDb, this.config.rules(), probing));
+        }
+      }
+      Gauge.builder("tandem.effects.probing", probing, AtomicInteger::get)
+          .description("Compared exchanges whose database effects are being read").register(registry);
+    }
   }
 
   /** The comparisons of {@code config}; null when no route compares. */
@@ -91,7 +107,17 @@ public final class Comparisons {
     return config.rules().maxBodyBytes();
   }
 
+  /** The exchange's database effects are read first when its route has probes for it; then it is compared. */
   void submit(RecordedExchange e) {
+    EffectProbes p = probes.get(e.route());
+    if (p != null && p.applies(e)) {
+      p.run(e).onComplete(effects -> compare(effects.succeeded() ? e.withEffects(effects.result()) : e));
+      return;
+    }
+    compare(e);
+  }
+
+  private void compare(RecordedExchange e) {
     long bytes = size(e);
     if (waiting.incrementAndGet() > config.queue() || queuedBytes.addAndGet(bytes) > MAX_QUEUED_BYTES) {
       waiting.decrementAndGet();
@@ -170,6 +196,12 @@ public final class Comparisons {
 
   public io.vertx.core.Future<Void> close() {
     workers.close();
-    return store.close();
+    List<io.vertx.core.Future<?>> closing = new ArrayList<>();
+    closing.add(store.close());
+    if (primaryDb != null) {
+      closing.add(primaryDb.close());
+      closing.add(shadowDb.close());
+    }
+    return io.vertx.core.Future.join(closing).mapEmpty();
   }
 }

@@ -140,6 +140,12 @@ public final class ConfigLoader {
     StateConfig state = readState(root.scalarOrChild("state"), idempotency);
     CaptureConfig capture = readCapture(root.child("capture"), routes);
     root.rejectUnknownKeys();
+    for (int i = 0; i < routes.size(); i++) {
+      if (routes.get(i).effects() != null && verify == null) {
+        problems.error("routes[" + i + "].effects", "reads each side's database: it needs verify: { primary:"
+            + " postgresql://..., shadow: postgresql://... }");
+      }
+    }
 
     if (server.port() != 0 && server.port() == admin.port()
         && (server.host().equals(admin.host()) || server.host().equals("0.0.0.0") || admin.host().equals("0.0.0.0"))) {
@@ -147,6 +153,55 @@ public final class ConfigLoader {
     }
     return new TandemConfig(server, admin, backends, routes, idempotency, comparator, verify, deadLetters, state,
         compare, capture);
+  }
+
+  private static EffectsConfig readEffects(Node n) {
+    java.time.Duration settle = n.duration("settle", EffectsConfig.DEFAULT_SETTLE);
+    int retries = n.integer("retries", EffectsConfig.DEFAULT_RETRIES, 0, 100);
+    List<EffectsConfig.Probe> probes = new ArrayList<>();
+    Set<String> names = new HashSet<>();
+    for (Node p : n.list("probes")) {
+      String name = p.requiredString("name");
+      if (name != null && !names.add(name)) {
+        p.error("name", "probe '" + name + "' is defined twice");
+      }
+      String sql = p.requiredString("sql");
+      String shadowSql = p.string("shadowSql", sql);
+      List<String> params = p.strings("params");
+      List<String> shadowParams = p.has("shadowParams") ? p.strings("shadowParams")
+          : params.stream().map(x -> x.startsWith("primary.json:") ? "shadow.json:" + x.substring(13) : x).toList();
+      for (String key : List.of("params", "shadowParams")) {
+        List<String> list = key.equals("params") ? params : shadowParams;
+        for (int i = 0; i < list.size(); i++) {
+          if (!EffectsConfig.PARAM.matcher(list.get(i)).matches()) {
+            p.error(key, "[" + i + "] '" + list.get(i) + "' is not a parameter source: path:N, query:NAME,"
+                + " header:NAME, request.json:/ptr, primary.json:/ptr or shadow.json:/ptr");
+          }
+        }
+      }
+      for (String q : new String[] {sql, shadowSql}) {
+        if (q != null) {
+          int highest = 0;
+          java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\$(\\d+)").matcher(q);
+          while (m.find()) {
+            highest = Math.max(highest, Integer.parseInt(m.group(1)));
+          }
+          int given = q == sql ? params.size() : shadowParams.size();
+          if (highest != given) {
+            p.error(q == sql ? "params" : "shadowParams", "the query uses " + highest + " parameter(s) ($1..), "
+                + given + " given");
+          }
+        }
+      }
+      probes.add(new EffectsConfig.Probe(name, methods(p, "methods"), pattern(p, "path"), sql, shadowSql, params,
+          shadowParams));
+      p.rejectUnknownKeys();
+    }
+    if (probes.isEmpty()) {
+      n.error("probes", "list at least one probe: { name, sql, params }");
+    }
+    n.rejectUnknownKeys();
+    return new EffectsConfig(settle, retries, probes);
   }
 
   private CaptureConfig readCapture(Node n, List<RouteConfig> routes) {
@@ -324,8 +379,16 @@ public final class ConfigLoader {
       if (m.isPresent()) {
         mirror = readMirror(m, backends);
       }
+      EffectsConfig effects = null;
+      Node e = n.child("effects");
+      if (e.isPresent()) {
+        effects = readEffects(e);
+        if (mirror == null || !mirror.compare()) {
+          e.error("compares what the request wrote on both sides: it needs mirror: { ..., compare: true }");
+        }
+      }
       n.rejectUnknownKeys();
-      out.add(new RouteConfig(name, match, primary, canary, mirror));
+      out.add(new RouteConfig(name, match, primary, canary, mirror, effects));
     }
     return out;
   }

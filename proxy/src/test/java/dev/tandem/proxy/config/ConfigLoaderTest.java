@@ -511,4 +511,38 @@ class ConfigLoaderTest {
         .anyMatch(e -> e.startsWith("verify.tables[0].key: is required"))
         .anyMatch(e -> e.startsWith("verify.tables[0].columns.total: give shadow:"));
   }
+
+  @Test
+  @DisplayName("effects: probes need a compared mirror and verify's databases; parameters are checked against the"
+      + " query's $n; shadow parameters default to each side's own answer")
+  void effects() throws Exception {
+    TandemConfig c = load("""
+        backends: { legacy: http://127.0.0.1:9001, candidate: http://127.0.0.1:9002 }
+        routes:
+          - name: orders
+            primary: legacy
+            mirror: { backend: candidate, compare: true }
+            effects:
+              probes:
+                - { name: order, methods: [POST], path: ^/orders$, sql: "SELECT * FROM orders WHERE id = $1",
+                    params: [ "primary.json:/id" ] }
+        verify: { primary: postgresql://h/legacy, shadow: postgresql://h/shadow, tables: [ { name: orders, key: [id] } ] }
+        """);
+    EffectsConfig e = c.routes().get(0).effects();
+    assertThat(e.settle()).isEqualTo(EffectsConfig.DEFAULT_SETTLE);
+    assertThat(e.probes().get(0).shadowParams()).containsExactly("shadow.json:/id");
+    assertThat(e.probes().get(0).shadowSql()).isEqualTo("SELECT * FROM orders WHERE id = $1");
+    assertThat(errors("""
+        backends: { legacy: http://127.0.0.1:9001 }
+        routes:
+          - name: orders
+            primary: legacy
+            effects:
+              probes:
+                - { name: order, sql: "SELECT * FROM orders WHERE id = $1 AND x = $2", params: [ "body:/id" ] }
+        """)).anyMatch(x -> x.startsWith("routes[0].effects: compares what the request wrote on both sides"))
+        .anyMatch(x -> x.startsWith("routes[0].effects: reads each side's database: it needs verify"))
+        .anyMatch(x -> x.startsWith("routes[0].effects.probes[0].params: [0] 'body:/id' is not a parameter source"))
+        .anyMatch(x -> x.startsWith("routes[0].effects.probes[0].params: the query uses 2 parameter(s)"));
+  }
 }
