@@ -111,17 +111,18 @@ final class TableVerifier {
     for (Map.Entry<String, String> c : p.entrySet()) {
       String name = c.getKey();
       if (spec.key().contains(name) || spec.ignore().contains(name)) {
+        shadowUsed.add(spec.shadowExprs().getOrDefault(name, name)); // an ignored column is not "extra" either
         continue;
       }
       String shadowExpr = spec.shadowExprs().getOrDefault(name, name);
+      String shadowSql = Canonical.column(shadowExpr);
       if (Canonical.isIdentifier(shadowExpr) && !s.containsKey(shadowExpr)) {
         notes.add("column " + name + " has no counterpart in shadow " + spec.shadowTable()
             + ": compared as NULL (rename it with columns: {" + name + ": {shadow: ...}}, or ignore it)");
-        shadowExpr = "NULL";
+        shadowSql = "NULL";
       }
       shadowUsed.add(shadowExpr);
-      values.add(new Col(name, c.getValue(), Canonical.kind(baseType(c.getValue())), primaryExpr(name),
-          Canonical.column(shadowExpr)));
+      values.add(new Col(name, c.getValue(), Canonical.kind(baseType(c.getValue())), primaryExpr(name), shadowSql));
     }
     List<String> extra = s.keySet().stream().filter(x -> !shadowUsed.contains(x))
         .filter(x -> spec.shadowExprs().values().stream().noneMatch(e -> !Canonical.isIdentifier(e)

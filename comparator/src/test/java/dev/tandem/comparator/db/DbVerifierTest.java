@@ -127,6 +127,21 @@ class DbVerifierTest {
   }
 
   @Test
+  @DisplayName("a column the candidate dropped is noted and compared as NULL: the rows where the legacy had a value"
+      + " differ")
+  void droppedColumn() throws Exception {
+    sql(primary, "CREATE TABLE orders (id int PRIMARY KEY, gift_note text);"
+        + "INSERT INTO orders VALUES (1, NULL), (2, 'Happy birthday!'), (3, NULL)");
+    sql(shadow, "CREATE TABLE orders (id int PRIMARY KEY); INSERT INTO orders VALUES (1), (2), (3)");
+    TableResult r = verify(List.of(TableSpec.same("orders", List.of("id"))), quick()).tables().get(0);
+    assertThat(r.notes()).anyMatch(n -> n.startsWith("column gift_note has no counterpart in shadow orders"));
+    assertThat(r.findings()).singleElement().satisfies(f -> {
+      assertThat(f.keyText()).isEqualTo("id=2");
+      assertThat(f.columns()).containsExactly(new Finding.Column("gift_note", "Happy birthday!", null));
+    });
+  }
+
+  @Test
   @DisplayName("canonical forms: 19.50 = 19.5 and -0 = 0; timestamps equal as UTC instants whatever their zone or"
       + " type; NULL and '' differ unless configured")
   void canonicalForms() throws Exception {

@@ -13,6 +13,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -50,8 +51,9 @@ final class DemoCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     CliRuntime runtime = CliRuntime.create();
     var vertx = runtime.vertx();
-    OrdersApi legacy = Blocking.await(OrdersApi.start(vertx, OrdersApi.Flavour.LEGACY, 0));
-    OrdersApi candidate = Blocking.await(OrdersApi.start(vertx, OrdersApi.Flavour.CANDIDATE, 0));
+    DemoDatabases dbs = DemoDatabases.open(vertx);
+    OrdersApi legacy = Blocking.await(OrdersApi.start(vertx, OrdersApi.Flavour.LEGACY, 0, dbs.legacy()));
+    OrdersApi candidate = Blocking.await(OrdersApi.start(vertx, OrdersApi.Flavour.CANDIDATE, 0, dbs.candidate()));
     OrdersApi legacy2 = Blocking.await(OrdersApi.start(vertx, OrdersApi.Flavour.LEGACY, 0));
     java.nio.file.Path letters = java.nio.file.Files.createTempFile("tandem-demo-dead-letters", ".jsonl");
     letters.toFile().deleteOnExit();
@@ -62,7 +64,8 @@ final class DemoCommand implements Callable<Integer> {
     java.nio.file.Path captures = java.nio.file.Files.createTempDirectory("tandem-demo-captures");
     TandemConfig config = new ConfigLoader().parse(demoConfig(legacy.port(), candidate.port(), legacy2.port(),
         letters.toString().replace("\\", "/"), state.toString().replace("\\", "/"),
-        captures.toString().replace("\\", "/")), "demo").config();
+        captures.toString().replace("\\", "/")) + dbs.verifyConfig(captures.resolve("verify-history.jsonl")), "demo")
+        .config();
     Tandem tandem;
     try {
       tandem = Blocking.await(Tandem.start(vertx, runtime.registry(), config));
@@ -98,6 +101,7 @@ final class DemoCommand implements Callable<Integer> {
         ledger.get(Outcome.DUPLICATE), ledger.get(Outcome.DEAD_LETTERED), ledger.get(Outcome.FAILED),
         ledger.get(Outcome.TIMEOUT), ledger.snapshot().getBoolean("balanced") ? " (balanced)" : " (NOT balanced)");
     comparison(out, tandem);
+    verification(out, tandem, dbs);
     java.nio.file.Path capture = replay(out, tandem, legacy, candidate, legacy2, vertx);
     rollout(out, tandem, candidate, vertx);
     out.printf("%nTry it:%n");
@@ -136,6 +140,7 @@ final class DemoCommand implements Callable<Integer> {
       stop.await(duration.toMillis(), TimeUnit.MILLISECONDS);
     }
     Blocking.await(tandem.close());
+    Blocking.await(dbs.close());
     Blocking.await(vertx.close());
     out.println("Demo stopped.");
     out.flush();
@@ -180,6 +185,27 @@ final class DemoCommand implements Callable<Integer> {
       if (noise.length() > 0) {
         out.println("      noise: " + noise);
       }
+    }
+    out.flush();
+  }
+
+  /** The rows each service wrote, verified against each other: the findings and the cut-over verdict. */
+  private static void verification(PrintWriter out, Tandem tandem, DemoDatabases dbs) {
+    if (tandem.verification() == null) {
+      out.printf("%nDatabase verification: skipped, %s%n", dbs.why());
+      out.flush();
+      return;
+    }
+    out.printf("%nDatabase verification (tandem verify-db, GET /admin/verify): legacy wrote into %s, the candidate"
+        + " into %s, with a schema of its own (customer_name, state) mapped in the configuration:%n",
+        dbs.legacy().url(), dbs.candidate().url());
+    try {
+      var verdict = Blocking.await(tandem.verification().run());
+      StringWriter text = new StringWriter();
+      dev.tandem.proxy.verify.VerdictText.print(new PrintWriter(text), verdict, 8);
+      text.toString().lines().forEach(l -> out.println("  " + l));
+    } catch (Exception e) {
+      out.println("  no verdict: " + Console.describe(e));
     }
     out.flush();
   }

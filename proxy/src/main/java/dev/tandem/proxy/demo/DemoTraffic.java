@@ -30,6 +30,8 @@ public final class DemoTraffic {
   private final Vertx vertx;
   private final int port;
   private final Random random;
+  private final long seed;
+  private int orders;
 
   /** What came back from one burst. */
   public record Summary(int sent, Map<Integer, Integer> statuses, int failures, long elapsedMillis,
@@ -40,6 +42,7 @@ public final class DemoTraffic {
     this.vertx = vertx;
     this.port = port;
     this.random = new Random(seed);
+    this.seed = seed;
   }
 
   /** Sends {@code count} requests and reports their statuses and latency. */
@@ -125,6 +128,9 @@ public final class DemoTraffic {
       items.add(new JsonObject().put("sku", SKUS[random.nextInt(SKUS.length)]).put("quantity", 1 + random.nextInt(4))
           .put("unitPrice", (500 + random.nextInt(5000)) / 100.0));
     }
-    return new JsonObject().put("customer", "customer-" + random.nextInt(100)).put("items", items);
+    // A reference of the client's own, as order systems take: it names the order in both services' databases.
+    JsonObject order = new JsonObject().put("reference", "ref-" + seed + "-" + (++orders))
+        .put("customer", "customer-" + random.nextInt(100)).put("items", items);
+    return random.nextInt(4) == 0 ? order.put("giftNote", "Happy birthday!") : order;
   }
 }

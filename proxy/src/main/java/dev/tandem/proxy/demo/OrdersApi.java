@@ -45,6 +45,7 @@ public final class OrdersApi {
   private final long clockSkewMillis = 3 + 17L * INSTANCES.incrementAndGet();
   private static final AtomicLong INSTANCES = new AtomicLong();
   private long nextId = 1001;
+  private OrdersDb db;
   private final AtomicLong created = new AtomicLong();
   /** Orders created per Idempotency-Key, so that a write sent twice (a replay) creates one order; bounded. */
   private final Map<String, Long> byKey = new LinkedHashMap<>(16, 0.75f, false) {
@@ -58,7 +59,8 @@ public final class OrdersApi {
   private record Item(String sku, int quantity, BigDecimal unitPrice) {
   }
 
-  private record Order(long id, String customer, String status, List<Item> items, Instant createdAt) {
+  private record Order(long id, String reference, String customer, String status, List<Item> items,
+                       Instant createdAt) {
 
     BigDecimal total() {
       return items.stream().map(i -> i.unitPrice.multiply(BigDecimal.valueOf(i.quantity)))
@@ -72,14 +74,32 @@ public final class OrdersApi {
       List<Item> items = List.of(
           new Item(SKUS[i % SKUS.length], 1 + i % 3, new BigDecimal(5 + i).add(new BigDecimal("0.50"))),
           new Item(SKUS[(i + 2) % SKUS.length], 1, new BigDecimal("12.00")));
-      put(new Order(i, CUSTOMERS[i % CUSTOMERS.length], i % 4 == 0 ? "SHIPPED" : "NEW", items,
+      put(new Order(i, "seed-" + i, CUSTOMERS[i % CUSTOMERS.length], i % 4 == 0 ? "SHIPPED" : "NEW", items,
           EPOCH.plusSeconds(3600L * i)));
     }
   }
 
   /** Starts one flavour on {@code port} (0 for any free port) on the loopback interface. */
   public static Future<OrdersApi> start(Vertx vertx, Flavour flavour, int port) {
+    return start(vertx, flavour, port, null);
+  }
+
+  /** As {@link #start(Vertx, Flavour, int)}, keeping orders in {@code db} too (its seed orders first). */
+  public static Future<OrdersApi> start(Vertx vertx, Flavour flavour, int port, OrdersDb db) {
     OrdersApi api = new OrdersApi(flavour);
+    api.db = db;
+    Future<Void> seeded = Future.succeededFuture();
+    if (db != null) {
+      List<Future<Void>> rows = new ArrayList<>();
+      api.orders.values().forEach(o -> rows.add(db.insert(o.reference(), o.customer(), o.status(), o.total(), null,
+          o.createdAt())));
+      seeded = Future.all(rows).mapEmpty();
+    }
+    return seeded.compose(v -> api.listen(vertx, port));
+  }
+
+  private Future<OrdersApi> listen(Vertx vertx, int port) {
+    OrdersApi api = this;
     Router router = Router.router(vertx);
     router.route().handler(ctx -> {
       api.received.incrementAndGet();
@@ -179,14 +199,25 @@ public final class OrdersApi {
     }
     // The rewrite's new default status is one of the differences a comparison should find.
     String status = flavour == Flavour.LEGACY ? "NEW" : "PENDING";
-    Order order = new Order(nextId++, body.getString("customer"), status, items, Instant.now());
+    long id = nextId++;
+    String reference = body.getString("reference", "order-" + id);
+    Order order = new Order(id, reference, body.getString("customer"), status, items, Instant.now());
     put(order);
     created.incrementAndGet();
     if (key != null) {
       byKey.put(key, order.id());
     }
-    ctx.response().setStatusCode(201).putHeader("Location", "/orders/" + order.id());
-    ctx.json(toJson(order));
+    Future<Void> kept = db == null ? Future.succeededFuture()
+        : db.insert(reference, order.customer(), status, order.total(), body.getString("giftNote"), order.createdAt());
+    kept.onComplete(ar -> {
+      if (ar.failed()) {
+        ctx.response().setStatusCode(500);
+        ctx.json(new JsonObject().put("error", "could not keep the order: " + ar.cause().getMessage()));
+        return;
+      }
+      ctx.response().setStatusCode(201).putHeader("Location", "/orders/" + order.id());
+      ctx.json(toJson(order));
+    });
   }
 
   private void update(RoutingContext ctx) {
@@ -197,16 +228,20 @@ public final class OrdersApi {
       return;
     }
     String status = body == null ? null : body.getString("status");
-    Order updated = new Order(o.id(), o.customer(), status == null ? o.status() : status, o.items(), o.createdAt());
+    Order updated = new Order(o.id(), o.reference(), o.customer(), status == null ? o.status() : status, o.items(),
+        o.createdAt());
     put(updated);
-    ctx.json(toJson(updated));
+    Future<Void> kept = db == null || status == null ? Future.succeededFuture() : db.updateStatus(o.reference(), status);
+    kept.onComplete(ar -> ctx.json(toJson(updated)));
   }
 
   private void delete(RoutingContext ctx) {
-    if (orders.remove(idParam(ctx)) == null) {
+    Order gone = orders.remove(idParam(ctx));
+    if (gone == null) {
       notFound(ctx);
     } else {
-      ctx.response().setStatusCode(204).end();
+      (db == null ? Future.<Void>succeededFuture() : db.delete(gone.reference()))
+          .onComplete(ar -> ctx.response().setStatusCode(204).end());
     }
   }
 

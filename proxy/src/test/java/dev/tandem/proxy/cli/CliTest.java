@@ -181,6 +181,13 @@ class CliTest {
         "Captured the burst (30 exchanges", ".jsonl.gz; replaying it straight to the candidate",
         "30 requests in", "Replay verdict: FAIL (exit code 1): difference rate",
         "Replayed the same file again: the candidate created 0 new orders", "./tandem replay /");
+    if (dev.tandem.testkit.TestServices.listening(5432)) {
+      assertThat(printed).as("the services' rows verified").contains("Database verification (tandem verify-db",
+          "tandem_demo_legacy", "value_mismatch reference=", "tax: '", "note: column gift_note has no counterpart",
+          "Verdict: ROLLBACK_RECOMMENDED");
+    } else {
+      assertThat(printed).contains("Database verification: skipped, PostgreSQL does not answer");
+    }
     assertThat(printed).doesNotContainPattern("[1-9][0-9]* failed");
     assertThat(printed).as("the legacy instances' disagreements are noise")
         .containsPattern("GET /orders/\\{id\\}[^\\n]*\\n[^\\n]*real:[^\\n]*\\n\\s*noise:[^\\n]*/servedAt \\(value")
