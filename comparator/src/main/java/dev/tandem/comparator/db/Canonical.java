@@ -13,15 +13,17 @@ import java.util.Locale;
 final class Canonical {
 
   /** Broad kinds of column type, as far as comparison cares. */
-  enum Kind { NUMBER, TIMESTAMPTZ, TIMESTAMP, JSON, BYTES, TEXT, OTHER }
+  enum Kind { NUMBER, FLOAT, TIMESTAMPTZ, TIMESTAMP, JSON, BYTES, TEXT, OTHER }
 
   private Canonical() {
   }
 
+  /** @param dataType the type without modifiers, as {@code format_type(oid, NULL)} names it */
   static Kind kind(String dataType) {
     String t = dataType.toLowerCase(Locale.ROOT);
     return switch (t) {
-      case "smallint", "integer", "bigint", "numeric", "decimal", "real", "double precision" -> Kind.NUMBER;
+      case "smallint", "integer", "bigint", "numeric", "decimal" -> Kind.NUMBER;
+      case "real", "double precision" -> Kind.FLOAT;
       case "timestamp with time zone" -> Kind.TIMESTAMPTZ;
       case "timestamp without time zone" -> Kind.TIMESTAMP;
       case "json", "jsonb" -> Kind.JSON;
@@ -36,13 +38,22 @@ final class Canonical {
     String e = "(" + expr + ")";
     return switch (kind) {
       case NUMBER -> "trim_scale(" + e + "::numeric)::text";
-      case TIMESTAMPTZ -> "to_char(" + e + "::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')";
-      case TIMESTAMP -> "to_char(" + e + "::timestamp, 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')";
+      // float8's text is its shortest exact form (0.1 + 0.2 stays 0.30000000000000004); -0 is 0
+      case FLOAT -> "CASE WHEN " + e + "::float8 = 0 THEN '0' ELSE (" + e + "::float8)::text END";
+      case TIMESTAMPTZ -> instant("(" + e + "::timestamptz AT TIME ZONE 'UTC')");
+      case TIMESTAMP -> instant("(" + e + "::timestamp)");
       case JSON -> e + "::jsonb::text";
       case BYTES -> "encode(" + e + "::bytea, 'hex')";
       case TEXT -> nullEqualsEmpty ? "nullif(" + e + "::text, '')" : e + "::text";
       case OTHER -> e + "::text";
     };
+  }
+
+  /** A UTC timestamp as an ISO instant to the microsecond; infinities and BC dates kept apart. */
+  private static String instant(String ts) {
+    String iso = "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'";
+    return "CASE WHEN NOT isfinite(" + ts + ") THEN " + ts + "::text WHEN " + ts + " < '0001-01-01'::timestamp THEN"
+        + " to_char(" + ts + ", " + iso + ") || ' BC' ELSE to_char(" + ts + ", " + iso + ") END";
   }
 
   /** One value as an unambiguous piece of a row's text: {@code N} for NULL, else {@code V<length>:<text>}. */

@@ -9,8 +9,10 @@ import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -24,13 +26,22 @@ import java.util.concurrent.atomic.AtomicLong;
  * Verifies one table pair without pulling every row into Tandem: the primary's keys are cut into chunks of
  * {@code chunkSize} (one key-only pass), each chunk's row count, distinct keys and an ordered md5 of every row's
  * canonical text are computed inside PostgreSQL on both sides, and only chunks whose checksums differ are fetched
- * and compared row by row. The first and last chunks are open-ended, so shadow rows outside the primary's key range
- * are found too. Findings on rows changed within the settle window are fetched again after it before they count.
+ * and compared row by row — a chunk holding more than twice {@code chunkSize} rows on either side (the shadow's
+ * rows past the primary's last key, say) is cut again by that side's keys first, so a fetch is always bounded. The
+ * first and last chunks are open-ended, and rows whose key has a NULL form a chunk of their own, so every row of
+ * both sides is in exactly one chunk. Text keys are ordered and ranged in the byte order of "C" on both sides, so
+ * databases with different collations cut the same chunks. Findings on rows changed within the settle window are
+ * fetched again after it before they count.
  */
 final class TableVerifier {
 
-  /** A compared column: its name in the primary, and the SQL giving its canonical text on each side. */
-  private record Col(String name, String type, Canonical.Kind kind, String primarySql, String shadowSql) {
+  /**
+   * A compared column. {@code primarySql}/{@code shadowSql}: what is canonicalised on each side;
+   * {@code primaryKey}/{@code shadowKey}: for keys, the expression ranged and ordered on, with the type its
+   * parameters are cast to on that side.
+   */
+  private record Col(String name, String type, Canonical.Kind kind, String primarySql, String shadowSql,
+                     String primaryKey, String primaryKeyType, String shadowKey, String shadowKeyType) {
   }
 
   /** One fetched row: native key values (as text), canonical key, row hash, canonical values, recently changed. */
@@ -38,14 +49,24 @@ final class TableVerifier {
                             List<String> values, boolean recent) {
   }
 
+  /** A key range; {@code nulls}: instead, the rows whose key has a NULL. */
+  private record Chunk(List<String> lo, List<String> hi, boolean nulls) {
+  }
+
+  static final int MAX_RECHECK = 10_000;
+  static final int RECHECK_BATCH = 200;
+  /** A chunk is cut again at most this deep (keys that will not split further are fetched as they are). */
+  static final int MAX_DEPTH = 6;
+
   private final Vertx vertx;
   private final Pool primary;
   private final Pool shadow;
   private final TableSpec spec;
   private final VerifyOptions options;
-  private final List<String> notes = new ArrayList<>();
-  private final AtomicLong transferred = new AtomicLong();
   private final Runnable onSettleWait;
+  private final List<String> notes = Collections.synchronizedList(new ArrayList<>());
+  private final AtomicLong transferred = new AtomicLong();
+  private final AtomicLong identicalDuplicates = new AtomicLong();
   private List<Col> keys;
   private List<Col> values;
 
@@ -62,26 +83,29 @@ final class TableVerifier {
 
   Future<TableResult> run() {
     long start = System.nanoTime();
+    State state = new State();
     return Future.all(describe(primary, "primary", spec.primaryTable()), describe(shadow, "shadow", spec.shadowTable()))
         .compose(both -> {
           plan(both.resultAt(0), both.resultAt(1));
           return boundaries();
         })
-        .compose(this::checkChunks)
-        .compose(state -> recheck(state).map(v -> result(state, (System.nanoTime() - start) / 1_000_000)));
+        .compose(bounds -> checkChunks(bounds, state))
+        .compose(v -> recheck(state))
+        .map(v -> result(state, (System.nanoTime() - start) / 1_000_000));
   }
 
   // ---- schema ----
 
-  /** Column name to SQL type, in table order; fails when the table does not exist. */
-  private Future<Map<String, String>> describe(Pool pool, String side, String table) {
-    String sql = "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a"
-        + " WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum";
+  /** Column name to {full type, type without modifiers}, in table order; fails when the table does not exist. */
+  private Future<Map<String, String[]>> describe(Pool pool, String side, String table) {
+    String sql = "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod), format_type(a.atttypid, NULL)"
+        + " FROM pg_attribute a WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped"
+        + " ORDER BY a.attnum";
     return pool.preparedQuery(sql).execute(Tuple.of(Canonical.table(table)))
         .recover(t -> Future.failedFuture(new VerifyException(side + " database: " + t.getMessage())))
         .compose(rows -> {
-          Map<String, String> cols = new LinkedHashMap<>();
-          rows.forEach(r -> cols.put(r.getString(0), r.getString(1)));
+          Map<String, String[]> cols = new LinkedHashMap<>();
+          rows.forEach(r -> cols.put(r.getString(0), new String[] {r.getString(1), r.getString(2)}));
           if (cols.isEmpty()) {
             return Future.failedFuture(new VerifyException(side + " database: table " + table + " does not exist"));
           }
@@ -89,26 +113,33 @@ final class TableVerifier {
         });
   }
 
-  private void plan(Map<String, String> p, Map<String, String> s) {
+  private void plan(Map<String, String[]> p, Map<String, String[]> s) {
     Set<String> shadowUsed = new HashSet<>();
     keys = new ArrayList<>();
     for (String k : spec.key()) {
-      String type = p.get(k);
+      String[] type = p.get(k);
       if (type == null) {
         throw new VerifyException("primary database: table " + spec.primaryTable() + " has no key column '" + k
             + "' (columns: " + String.join(", ", p.keySet()) + ")");
       }
       String shadowKey = spec.shadowExprs().getOrDefault(k, k);
-      if (Canonical.isIdentifier(shadowKey) && !s.containsKey(shadowKey)) {
+      boolean column = Canonical.isIdentifier(shadowKey);
+      if (column && !s.containsKey(shadowKey)) {
         throw new VerifyException("shadow database: table " + spec.shadowTable() + " has no key column '"
             + shadowKey + "' (columns: " + String.join(", ", s.keySet()) + ")");
       }
       shadowUsed.add(shadowKey);
-      keys.add(new Col(k, type, Canonical.kind(baseType(type)), primaryExpr(k),
-          "(" + Canonical.column(shadowKey) + ")::" + type));
+      Canonical.Kind kind = Canonical.kind(type[1]);
+      boolean transformed = spec.primaryExprs().containsKey(k);
+      // A bare column on each side, compared with parameters of its own type, so that its index serves the ranges;
+      // an expression is compared in the primary's type.
+      keys.add(new Col(k, type[0], kind, primaryExpr(k), column ? Canonical.quote(shadowKey) : shadowKey,
+          transformed ? "(" + primaryExpr(k) + ")::" + type[0] : Canonical.quote(k), type[0],
+          column ? Canonical.quote(shadowKey) : "(" + shadowKey + ")::" + type[0],
+          column ? s.get(shadowKey)[0] : type[0]));
     }
     values = new ArrayList<>();
-    for (Map.Entry<String, String> c : p.entrySet()) {
+    for (Map.Entry<String, String[]> c : p.entrySet()) {
       String name = c.getKey();
       if (spec.key().contains(name) || spec.ignore().contains(name)) {
         shadowUsed.add(spec.shadowExprs().getOrDefault(name, name)); // an ignored column is not "extra" either
@@ -122,7 +153,8 @@ final class TableVerifier {
         shadowSql = "NULL";
       }
       shadowUsed.add(shadowExpr);
-      values.add(new Col(name, c.getValue(), Canonical.kind(baseType(c.getValue())), primaryExpr(name), shadowSql));
+      values.add(new Col(name, c.getValue()[0], Canonical.kind(c.getValue()[1]), primaryExpr(name), shadowSql,
+          null, null, null, null));
     }
     List<String> extra = s.keySet().stream().filter(x -> !shadowUsed.contains(x))
         .filter(x -> spec.shadowExprs().values().stream().noneMatch(e -> !Canonical.isIdentifier(e)
@@ -137,31 +169,32 @@ final class TableVerifier {
     return spec.primaryExprs().containsKey(column) ? spec.primaryExprs().get(column) : Canonical.quote(column);
   }
 
-  private static String baseType(String formatted) {
-    int paren = formatted.indexOf('(');
-    String t = paren < 0 ? formatted : formatted.substring(0, paren).trim();
-    return t.endsWith("[]") ? "array" : t;
-  }
-
   // ---- SQL ----
 
-  /**
-   * A key column on one side, in the primary's type. Ordered ({@code collate}) in the byte order of "C", so that
-   * two databases with different collations list the rows of a chunk alike; ranges use the column's own collation,
-   * so that its index serves them (a collation that differs between the sides only moves rows between chunks,
-   * which the row-by-row pass then sorts out).
-   */
-  private String keyExpr(Col k, boolean primarySide, boolean collate) {
-    String e = primarySide ? "(" + k.primarySql() + ")::" + k.type() : k.shadowSql();
-    return collate && k.kind() == Canonical.Kind.TEXT ? "(" + e + ") COLLATE \"C\"" : e;
+  /** A key on one side, as ranged and ordered: text in the byte order of "C" on both sides. */
+  private String keyExpr(Col k, boolean primarySide) {
+    String e = primarySide ? k.primaryKey() : k.shadowKey();
+    return k.kind() == Canonical.Kind.TEXT ? e + " COLLATE \"C\"" : e;
   }
 
   private String keyList(boolean primarySide) {
     List<String> out = new ArrayList<>();
     for (Col k : keys) {
-      out.add(keyExpr(k, primarySide, false));
+      out.add(keyExpr(k, primarySide));
     }
     return String.join(", ", out);
+  }
+
+  private String keyTuple(boolean primarySide) {
+    return keys.size() == 1 ? keyList(primarySide) : "(" + keyList(primarySide) + ")";
+  }
+
+  private String notNull(boolean primarySide) {
+    List<String> c = new ArrayList<>();
+    for (Col k : keys) {
+      c.add((primarySide ? k.primaryKey() : k.shadowKey()) + " IS NOT NULL");
+    }
+    return "(" + String.join(" AND ", c) + ")";
   }
 
   private String rowText(boolean primarySide) {
@@ -179,53 +212,85 @@ final class TableVerifier {
     return Canonical.text(primarySide ? c.primarySql() : c.shadowSql(), c.kind(), options.nullEqualsEmpty());
   }
 
-  /** The chunk's key range with parameters from {@code first}: {@code lo <= key < hi}, either bound absent. */
-  private String range(boolean primarySide, boolean lo, boolean hi, int first) {
-    List<String> conditions = new ArrayList<>();
-    String tuple = "(" + keyList(primarySide) + ")";
-    if (keys.size() == 1) {
-      tuple = keyList(primarySide);
+  /** The chunk's rows on one side, parameters from {@code first}. */
+  private String where(boolean primarySide, Chunk c, int first) {
+    if (c.nulls()) {
+      return "NOT " + notNull(primarySide);
     }
+    List<String> conditions = new ArrayList<>();
+    conditions.add(notNull(primarySide));
     int n = first;
-    if (lo) {
-      conditions.add(tuple + " >= " + params(n));
+    if (c.lo() != null) {
+      conditions.add(keyTuple(primarySide) + " >= " + params(n, primarySide));
       n += keys.size();
     }
-    if (hi) {
-      conditions.add(tuple + " < " + params(n));
+    if (c.hi() != null) {
+      conditions.add(keyTuple(primarySide) + " < " + params(n, primarySide));
     }
-    return conditions.isEmpty() ? "TRUE" : String.join(" AND ", conditions);
+    return String.join(" AND ", conditions);
   }
 
-  private String params(int first) {
+  /** Key parameters, sent as text and cast to the key's type on that side. */
+  private String params(int first, boolean primarySide) {
     List<String> p = new ArrayList<>();
     for (int i = 0; i < keys.size(); i++) {
-      p.add("CAST($" + (first + i) + "::text AS " + keys.get(i).type() + ")"); // keys travel as text
+      Col k = keys.get(i);
+      String cast = "CAST($" + (first + i) + "::text AS " + (primarySide ? k.primaryKeyType() : k.shadowKeyType()) + ")";
+      p.add(k.kind() == Canonical.Kind.TEXT ? cast + " COLLATE \"C\"" : cast);
     }
     return keys.size() == 1 ? p.get(0) : "(" + String.join(", ", p) + ")";
+  }
+
+  private static Tuple bindings(Chunk c) {
+    Tuple t = Tuple.tuple();
+    if (!c.nulls()) {
+      if (c.lo() != null) {
+        c.lo().forEach(t::addString);
+      }
+      if (c.hi() != null) {
+        c.hi().forEach(t::addString);
+      }
+    }
+    return t;
   }
 
   private String table(boolean primarySide) {
     return Canonical.table(primarySide ? spec.primaryTable() : spec.shadowTable());
   }
 
+  private Pool pool(boolean primarySide) {
+    return primarySide ? primary : shadow;
+  }
+
+  private VerifyException failure(boolean primarySide, Throwable t) {
+    return t instanceof VerifyException v ? v : new VerifyException((primarySide ? "primary" : "shadow")
+        + " database: " + (primarySide ? spec.primaryTable() : spec.shadowTable()) + ": " + t.getMessage());
+  }
+
   // ---- the passes ----
 
-  /** The first key of every chunk, as text, from one key-only pass over the primary. */
-  private Future<List<List<String>>> boundaries() {
+  /** The first key of every {@code chunkSize} keys of {@code within}, as text, from one key-only pass on one side. */
+  private Future<List<List<String>>> boundaries(boolean primarySide, Chunk within) {
     StringBuilder texts = new StringBuilder();
     StringBuilder names = new StringBuilder();
+    List<String> order = new ArrayList<>();
     for (int i = 0; i < keys.size(); i++) {
-      texts.append(i == 0 ? "" : ", ").append("k").append(i).append("::text");
-      names.append(i == 0 ? "" : ", ").append(keyExpr(keys.get(i), true, false)).append(" AS k").append(i);
+      texts.append(i == 0 ? "" : ", ").append("(s.k").append(i).append(")::text");
+      names.append(i == 0 ? "" : ", ").append(keyExpr(keys.get(i), primarySide)).append(" AS k").append(i);
+      order.add("s.k" + i); // by the keys themselves, not by their text, which the output columns are
     }
-    // By the keys themselves (s.k0), not by their text, which the output columns are.
-    String order = orderBy().replaceAll("k(\\d+)", "s.k$1");
-    String sql = "SELECT " + texts + " FROM (SELECT " + names + ", row_number() OVER (ORDER BY " + keyList(true)
-        + ") AS tandem_rn FROM " + table(true) + ") s WHERE tandem_rn % $1 = 1 ORDER BY " + order;
-    return primary.preparedQuery(sql).execute(Tuple.of(options.chunkSize()))
-        .recover(t -> Future.failedFuture(new VerifyException("primary database: cannot read the keys of "
-            + spec.primaryTable() + ": " + t.getMessage())))
+    String sql = "SELECT " + texts + " FROM (SELECT " + names + ", row_number() OVER (ORDER BY " + keyList(primarySide)
+        + ") AS tandem_rn FROM " + table(primarySide) + " WHERE " + (within == null ? notNull(primarySide)
+        : where(primarySide, within, 2)) + ") s WHERE s.tandem_rn % $1 = 1 ORDER BY " + String.join(", ", order);
+    Tuple t = Tuple.of(options.chunkSize());
+    if (within != null) {
+      Tuple b = bindings(within);
+      for (int i = 0; i < b.size(); i++) {
+        t.addValue(b.getValue(i));
+      }
+    }
+    return pool(primarySide).preparedQuery(sql).execute(t)
+        .recover(x -> Future.failedFuture(failure(primarySide, x)))
         .map(rows -> {
           List<List<String>> out = new ArrayList<>();
           for (Row r : rows) {
@@ -240,12 +305,16 @@ final class TableVerifier {
         });
   }
 
-  private String orderBy() {
-    List<String> o = new ArrayList<>();
-    for (int i = 0; i < keys.size(); i++) {
-      o.add("k" + i);
-    }
-    return String.join(", ", o);
+  private Future<List<Chunk>> boundaries() {
+    return boundaries(true, null).map(bounds -> {
+      List<Chunk> chunks = new ArrayList<>();
+      int n = Math.max(1, bounds.size());
+      for (int i = 0; i < n; i++) {
+        chunks.add(new Chunk(i == 0 ? null : bounds.get(i), i + 1 >= bounds.size() ? null : bounds.get(i + 1), false));
+      }
+      chunks.add(new Chunk(null, null, true));
+      return chunks;
+    });
   }
 
   /** Everything the chunk pass found, for the recheck and the result. */
@@ -253,110 +322,136 @@ final class TableVerifier {
     final AtomicLong primaryRows = new AtomicLong();
     final AtomicLong shadowRows = new AtomicLong();
     final AtomicInteger differing = new AtomicInteger();
+    final Map<Finding.Kind, AtomicLong> counts = new EnumMap<>(Finding.Kind.class);
+    /** Findings kept with their values, at most {@link #keep()}; all are counted. */
+    final List<Pending> kept = new ArrayList<>();
     int chunks;
-    final List<Pending> findings = java.util.Collections.synchronizedList(new ArrayList<>());
+
+    State() {
+      for (Finding.Kind k : Finding.Kind.values()) {
+        counts.put(k, new AtomicLong());
+      }
+    }
+
+    synchronized void add(Pending p) {
+      counts.get(p.finding().kind()).incrementAndGet();
+      if (kept.size() < keep()) {
+        kept.add(p);
+      }
+    }
+
+    int keep() {
+      return Math.max(options.maxFindings(), MAX_RECHECK);
+    }
   }
 
   /** A finding with the key values to fetch its row again, and whether its row changed recently. */
   private record Pending(Finding finding, List<String> keyValues, boolean recent) {
   }
 
-  private Future<State> checkChunks(List<List<String>> bounds) {
-    State state = new State();
-    int n = Math.max(1, bounds.size());
-    state.chunks = n;
+  private Future<Void> checkChunks(List<Chunk> chunks, State state) {
+    state.chunks = chunks.size() - 1; // the NULL-key chunk is not one of the primary's key chunks
     AtomicInteger next = new AtomicInteger();
-    Promise<State> done = Promise.promise();
-    AtomicInteger running = new AtomicInteger(Math.min(options.concurrency(), n));
-    int workers = running.get();
+    Promise<Void> done = Promise.promise();
+    int workers = Math.min(options.concurrency(), chunks.size());
+    AtomicInteger running = new AtomicInteger(workers);
     for (int w = 0; w < workers; w++) {
-      worker(bounds, n, next, state, running, done);
+      worker(chunks, next, state, running, done);
     }
     return done.future();
   }
 
-  private void worker(List<List<String>> bounds, int n, AtomicInteger next, State state, AtomicInteger running,
-                      Promise<State> done) {
+  private void worker(List<Chunk> chunks, AtomicInteger next, State state, AtomicInteger running, Promise<Void> done) {
     int i = next.getAndIncrement();
-    if (i >= n || done.future().isComplete()) {
+    if (i >= chunks.size() || done.future().isComplete()) {
       if (running.decrementAndGet() == 0) {
-        done.tryComplete(state);
+        done.tryComplete();
       }
       return;
     }
-    List<String> lo = i == 0 ? null : bounds.get(i);
-    List<String> hi = i + 1 >= bounds.size() ? null : bounds.get(i + 1);
-    chunk(lo, hi, state).onComplete(ar -> {
+    chunk(chunks.get(i), state, 0).onComplete(ar -> {
       if (ar.failed()) {
         done.tryFail(ar.cause());
         return;
       }
-      worker(bounds, n, next, state, running, done);
+      worker(chunks, next, state, running, done);
     });
   }
 
-  private Tuple bindings(List<String> lo, List<String> hi) {
-    Tuple t = Tuple.tuple();
-    if (lo != null) {
-      lo.forEach(t::addString);
-    }
-    if (hi != null) {
-      hi.forEach(t::addString);
-    }
-    return t;
-  }
-
-  private Future<Void> chunk(List<String> lo, List<String> hi, State state) {
-    Future<Row> p = checksum(true, lo, hi);
-    Future<Row> s = checksum(false, lo, hi);
+  private Future<Void> chunk(Chunk c, State state, int depth) {
+    Future<Row> p = checksum(true, c);
+    Future<Row> s = checksum(false, c);
     return Future.all(p, s).compose(both -> {
       Row a = p.result();
       Row b = s.result();
-      state.primaryRows.addAndGet(a.getLong(0));
-      state.shadowRows.addAndGet(b.getLong(0));
-      transferred.addAndGet(2);
-      if (a.getLong(0).equals(b.getLong(0)) && a.getLong(1).equals(b.getLong(1)) && a.getLong(0).equals(a.getLong(1))
+      long pn = a.getLong(0);
+      long sn = b.getLong(0);
+      if (depth == 0) {
+        state.primaryRows.addAndGet(pn);
+        state.shadowRows.addAndGet(sn);
+        transferred.addAndGet(2);
+      }
+      if (pn == sn && a.getLong(1).equals(b.getLong(1)) && pn == a.getLong(1)
           && Objects.equals(a.getString(2), b.getString(2))) {
         return Future.succeededFuture();
       }
-      state.differing.incrementAndGet();
-      return Future.all(fetch(true, lo, hi), fetch(false, lo, hi))
-          .map(rows -> {
-            compare(rows.resultAt(0), rows.resultAt(1), state.findings);
-            return null;
-          });
+      if (depth == 0) {
+        state.differing.incrementAndGet();
+      }
+      if (!c.nulls() && Math.max(pn, sn) > 2L * options.chunkSize() && depth < MAX_DEPTH) {
+        return split(c, pn >= sn, state, depth);
+      }
+      return Future.all(fetch(true, c), fetch(false, c)).map(rows -> {
+        compare(rows.resultAt(0), rows.resultAt(1), state::add);
+        return null;
+      });
     });
   }
 
-  private Future<Row> checksum(boolean primarySide, List<String> lo, List<String> hi) {
-    String keyTuple = keys.size() == 1 ? "k0" : "(" + orderBy() + ")";
-    StringBuilder names = new StringBuilder();
-    for (int i = 0; i < keys.size(); i++) {
-      names.append(i == 0 ? "" : ", ").append(keyExpr(keys.get(i), primarySide, false)).append(" AS k").append(i)
-          .append(", ").append(keyExpr(keys.get(i), primarySide, true)).append(" AS c").append(i);
-    }
-    List<String> byteOrder = new ArrayList<>();
-    for (int i = 0; i < keys.size(); i++) {
-      byteOrder.add("c" + i);
-    }
-    String sql = "SELECT count(*), count(DISTINCT " + keyTuple + "), md5(string_agg(h, '' ORDER BY "
-        + String.join(", ", byteOrder) + ")) FROM (SELECT " + names + ", md5(" + rowText(primarySide) + ") AS h FROM " + table(primarySide)
-        + " WHERE " + range(primarySide, lo != null, hi != null, 1) + ") s";
-    return (primarySide ? primary : shadow).preparedQuery(sql).execute(bindings(lo, hi))
-        .recover(t -> Future.failedFuture(failure(primarySide, t)))
-        .map(rows -> rows.iterator().next());
+  /** Cuts a chunk too large to fetch by the keys of its larger side, and checks each piece. */
+  private Future<Void> split(Chunk c, boolean byPrimary, State state, int depth) {
+    return boundaries(byPrimary, c).compose(bounds -> {
+      if (bounds.size() <= 1) {
+        // The keys will not split (one key, many rows): fetched as they are.
+        return Future.all(fetch(true, c), fetch(false, c)).map(rows -> {
+          compare(rows.resultAt(0), rows.resultAt(1), state::add);
+          return (Void) null;
+        });
+      }
+      List<Chunk> pieces = new ArrayList<>();
+      for (int i = 0; i < bounds.size(); i++) {
+        pieces.add(new Chunk(i == 0 ? c.lo() : bounds.get(i), i + 1 < bounds.size() ? bounds.get(i + 1) : c.hi(),
+            false));
+      }
+      Future<Void> all = Future.succeededFuture();
+      for (Chunk piece : pieces) {
+        all = all.compose(v -> chunk(piece, state, depth + 1));
+      }
+      return all;
+    });
   }
 
-  private VerifyException failure(boolean primarySide, Throwable t) {
-    return t instanceof VerifyException v ? v : new VerifyException((primarySide ? "primary" : "shadow")
-        + " database: " + (primarySide ? spec.primaryTable() : spec.shadowTable()) + ": " + t.getMessage());
+  private Future<Row> checksum(boolean primarySide, Chunk c) {
+    StringBuilder names = new StringBuilder();
+    List<String> order = new ArrayList<>();
+    for (int i = 0; i < keys.size(); i++) {
+      names.append(i == 0 ? "" : ", ").append(keyExpr(keys.get(i), primarySide)).append(" AS k").append(i);
+      order.add("k" + i);
+    }
+    String distinct = keys.size() == 1 ? "k0" : "(" + String.join(", ", order) + ")";
+    String sql = "SELECT count(*), count(DISTINCT " + distinct + "), md5(string_agg(h, '' ORDER BY "
+        + String.join(", ", order) + ", h)) FROM (SELECT " + names + ", md5(" + rowText(primarySide) + ") AS h FROM "
+        + table(primarySide) + " WHERE " + where(primarySide, c, 1) + ") s";
+    return pool(primarySide).preparedQuery(sql).execute(bindings(c))
+        .recover(t -> Future.failedFuture(failure(primarySide, t)))
+        .map(rows -> rows.iterator().next());
   }
 
   private String rowSelect(boolean primarySide) {
     StringBuilder b = new StringBuilder("SELECT ");
     for (int i = 0; i < keys.size(); i++) {
-      b.append(i == 0 ? "" : ", ").append("(").append(primarySide ? "(" + keys.get(i).primarySql() + ")::"
-          + keys.get(i).type() : keys.get(i).shadowSql()).append(")::text");
+      Col k = keys.get(i);
+      b.append(i == 0 ? "" : ", ").append("(").append(primarySide ? k.primaryKey() : k.shadowKey()).append(")::text");
     }
     for (Col k : keys) {
       b.append(", ").append(canonical(k, primarySide));
@@ -372,9 +467,9 @@ final class TableVerifier {
     return b.append(" FROM ").append(table(primarySide)).toString();
   }
 
-  private Future<List<FetchedRow>> fetch(boolean primarySide, List<String> lo, List<String> hi) {
-    String sql = rowSelect(primarySide) + " WHERE " + range(primarySide, lo != null, hi != null, 1);
-    return (primarySide ? primary : shadow).preparedQuery(sql).execute(bindings(lo, hi))
+  private Future<List<FetchedRow>> fetch(boolean primarySide, Chunk c) {
+    String sql = rowSelect(primarySide) + " WHERE " + where(primarySide, c, 1);
+    return pool(primarySide).preparedQuery(sql).execute(bindings(c))
         .recover(t -> Future.failedFuture(failure(primarySide, t)))
         .map(this::rows);
   }
@@ -404,7 +499,7 @@ final class TableVerifier {
   }
 
   /** Classifies the rows of one key range on both sides. */
-  private void compare(List<FetchedRow> p, List<FetchedRow> s, List<Pending> into) {
+  private void compare(List<FetchedRow> p, List<FetchedRow> s, java.util.function.Consumer<Pending> into) {
     Map<String, List<FetchedRow>> byKeyP = group(p);
     Map<String, List<FetchedRow>> byKeyS = group(s);
     Set<String> all = new LinkedHashSet<>(byKeyP.keySet());
@@ -416,7 +511,7 @@ final class TableVerifier {
       boolean recent = a.stream().anyMatch(FetchedRow::recent) || b.stream().anyMatch(FetchedRow::recent);
       Finding f = classify(a, b, any);
       if (f != null) {
-        into.add(new Pending(f, any.keyValues(), recent));
+        into.accept(new Pending(f, any.keyValues(), recent));
       }
     }
   }
@@ -424,6 +519,10 @@ final class TableVerifier {
   private Finding classify(List<FetchedRow> a, List<FetchedRow> b, FetchedRow any) {
     String table = spec.primaryTable();
     if (a.size() > 1 || b.size() > 1) {
+      if (hashes(a).equals(hashes(b))) {
+        identicalDuplicates.incrementAndGet(); // a legacy table without a unique key, mirrored faithfully
+        return null;
+      }
       return new Finding(Finding.Kind.DUPLICATE_KEY, table, any.key(), List.of(new Finding.Column("rows",
           Integer.toString(a.size()), Integer.toString(b.size()))), 1, false);
     }
@@ -447,6 +546,10 @@ final class TableVerifier {
     return new Finding(Finding.Kind.VALUE_MISMATCH, table, x.key(), cols, 1, false);
   }
 
+  private static List<String> hashes(List<FetchedRow> rows) {
+    return rows.stream().map(FetchedRow::hash).sorted().toList();
+  }
+
   private static Map<String, List<FetchedRow>> group(List<FetchedRow> rows) {
     Map<String, List<FetchedRow>> m = new LinkedHashMap<>();
     for (FetchedRow r : rows) {
@@ -460,19 +563,20 @@ final class TableVerifier {
   /** Findings whose rows may still be settling: every one without an updatedAt column, else the recent ones. */
   private Future<Void> recheck(State state) {
     List<Pending> suspect = new ArrayList<>();
-    synchronized (state.findings) {
-      for (Pending p : state.findings) {
-        if (spec.updatedAt() == null || p.recent()) {
+    long counted;
+    synchronized (state) {
+      for (Pending p : state.kept) {
+        if ((spec.updatedAt() == null || p.recent()) && !p.keyValues().contains(null) && suspect.size() < MAX_RECHECK) {
           suspect.add(p);
         }
       }
+      counted = state.counts.values().stream().mapToLong(AtomicLong::get).sum();
     }
     if (suspect.isEmpty()) {
       return Future.succeededFuture();
     }
-    List<Pending> capped = suspect.subList(0, Math.min(suspect.size(), MAX_RECHECK));
-    if (suspect.size() > MAX_RECHECK) {
-      notes.add((suspect.size() - MAX_RECHECK) + " findings were not re-checked (more than " + MAX_RECHECK + ")");
+    if (spec.updatedAt() == null && counted > suspect.size()) {
+      notes.add((counted - suspect.size()) + " findings were not re-checked (at most " + MAX_RECHECK + " are)");
     }
     Promise<Void> waited = Promise.promise();
     if (onSettleWait != null) {
@@ -480,36 +584,40 @@ final class TableVerifier {
     }
     vertx.setTimer(Math.max(1, options.settle().toMillis()), id -> waited.complete());
     return waited.future().compose(v -> {
-      List<Future<Void>> batches = new ArrayList<>();
-      for (int i = 0; i < capped.size(); i += RECHECK_BATCH) {
-        List<Pending> batch = capped.subList(i, Math.min(capped.size(), i + RECHECK_BATCH));
-        batches.add(recheckBatch(batch, state));
+      Future<Void> all = Future.succeededFuture();
+      for (int i = 0; i < suspect.size(); i += RECHECK_BATCH) {
+        List<Pending> batch = suspect.subList(i, Math.min(suspect.size(), i + RECHECK_BATCH));
+        all = all.compose(x -> recheckBatch(batch, state));
       }
-      return Future.all(batches).mapEmpty();
+      return all;
     });
   }
 
-  static final int MAX_RECHECK = 10_000;
-  static final int RECHECK_BATCH = 200;
   private final AtomicInteger rechecked = new AtomicInteger();
   private final AtomicInteger settledCount = new AtomicInteger();
 
+  /** Fetches a batch of suspect rows again; what still differs replaces what was found, as it is now. */
   private Future<Void> recheckBatch(List<Pending> batch, State state) {
     return Future.all(byKeys(true, batch), byKeys(false, batch)).map(rows -> {
       List<Pending> now = new ArrayList<>();
-      compare(rows.resultAt(0), rows.resultAt(1), now);
+      compare(rows.resultAt(0), rows.resultAt(1), now::add);
       Set<String> stillDiffering = new HashSet<>();
       now.forEach(p -> stillDiffering.add(p.finding().keyText()));
-      synchronized (state.findings) {
-        for (Pending old : batch) {
+      synchronized (state) {
+        Set<Pending> old = Collections.newSetFromMap(new IdentityHashMap<>());
+        old.addAll(batch);
+        state.kept.removeIf(old::contains);
+        for (Pending p : batch) {
           rechecked.incrementAndGet();
-          state.findings.remove(old);
-          if (!stillDiffering.contains(old.finding().keyText())) {
+          state.counts.get(p.finding().kind()).decrementAndGet();
+          if (!stillDiffering.contains(p.finding().keyText())) {
             settledCount.incrementAndGet();
           }
         }
-        // The rows as they are now: a mismatch may have changed its values, or its class.
-        now.forEach(p -> state.findings.add(new Pending(p.finding(), p.keyValues(), false)));
+        for (Pending p : now) {
+          state.counts.get(p.finding().kind()).incrementAndGet();
+          state.kept.add(new Pending(p.finding(), p.keyValues(), false));
+        }
       }
       return null;
     });
@@ -520,13 +628,12 @@ final class TableVerifier {
     Tuple t = Tuple.tuple();
     int n = 1;
     for (int i = 0; i < batch.size(); i++) {
-      in.append(i == 0 ? "" : ", ").append(params(n));
+      in.append(i == 0 ? "" : ", ").append(params(n, primarySide));
       n += keys.size();
       batch.get(i).keyValues().forEach(t::addString);
     }
-    String tuple = keys.size() == 1 ? keyList(primarySide) : "(" + keyList(primarySide) + ")";
-    String sql = rowSelect(primarySide) + " WHERE " + tuple + " IN (" + in + ")";
-    return (primarySide ? primary : shadow).preparedQuery(sql).execute(t)
+    String sql = rowSelect(primarySide) + " WHERE " + keyTuple(primarySide) + " IN (" + in + ")";
+    return pool(primarySide).preparedQuery(sql).execute(t)
         .recover(x -> Future.failedFuture(failure(primarySide, x)))
         .map(this::rows);
   }
@@ -534,16 +641,25 @@ final class TableVerifier {
   private TableResult result(State state, long millis) {
     Map<Finding.Kind, Long> counts = new EnumMap<>(Finding.Kind.class);
     List<Finding> kept = new ArrayList<>();
-    synchronized (state.findings) {
-      for (Pending p : state.findings) {
-        counts.merge(p.finding().kind(), 1L, Long::sum);
-        if (kept.size() < options.maxFindings()) {
-          kept.add(p.finding());
+    synchronized (state) {
+      state.counts.forEach((k, v) -> {
+        if (v.get() > 0) {
+          counts.put(k, v.get());
         }
+      });
+      for (Pending p : state.kept) {
+        if (kept.size() >= options.maxFindings()) {
+          break;
+        }
+        kept.add(p.finding());
       }
+    }
+    if (identicalDuplicates.get() > 0) {
+      notes.add(identicalDuplicates.get() + " keys are duplicated, identically on both sides (the key is not unique;"
+          + " not counted as divergent)");
     }
     return new TableResult(spec.primaryTable(), spec.shadowTable(), state.primaryRows.get(), state.shadowRows.get(),
         state.chunks, state.differing.get(), transferred.get(), counts, kept, rechecked.get(), settledCount.get(),
-        notes, millis);
+        new ArrayList<>(notes), millis);
   }
 }

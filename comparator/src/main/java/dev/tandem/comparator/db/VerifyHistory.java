@@ -16,13 +16,15 @@ import java.util.List;
 
 /**
  * Every verdict with its evidence, kept in a JSON Lines file so that an operator can show why a verdict was given,
- * and so that clean streaks and escalations carry over from one run (and one process) to the next. At most
- * {@link #MAX_RUNS} runs are kept; the file is rewritten (atomically) when it holds twice that. File work runs on a
- * worker thread.
+ * and so that clean streaks and escalations carry over from one run (and one process) to the next. Each verdict is
+ * kept with at most {@link #FINDINGS_KEPT} findings per table (all are counted), so the file stays small; at most
+ * {@link #MAX_RUNS} runs are kept, the file rewritten (atomically) when it holds twice that. The proxy and
+ * {@code tandem verify-db} may share the file: writes take a file lock. File work runs on a worker thread.
  */
 public final class VerifyHistory {
 
   static final int MAX_RUNS = 100;
+  static final int FINDINGS_KEPT = 100;
 
   private final Vertx vertx;
   private final Path file;
@@ -46,24 +48,47 @@ public final class VerifyHistory {
   }
 
   public Future<Void> add(JsonObject verdict) {
+    JsonObject kept = trimmed(verdict);
     return vertx.executeBlocking(() -> {
       synchronized (this) {
         if (file.getParent() != null) {
           Files.createDirectories(file.getParent());
         }
-        Files.writeString(file, verdict.encode() + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-            StandardOpenOption.APPEND);
-        List<JsonObject> all = readAll();
-        if (all.size() > 2 * MAX_RUNS) {
-          Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-          StringBuilder b = new StringBuilder();
-          all.subList(all.size() - MAX_RUNS, all.size()).forEach(v -> b.append(v.encode()).append('\n'));
-          Files.writeString(tmp, b, StandardCharsets.UTF_8);
-          Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        Path lockFile = file.resolveSibling(file.getFileName() + ".lock");
+        try (java.nio.channels.FileChannel lock = java.nio.channels.FileChannel.open(lockFile,
+            StandardOpenOption.CREATE, StandardOpenOption.WRITE); var held = lock.lock()) {
+          Files.writeString(file, kept.encode() + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+              StandardOpenOption.APPEND);
+          List<JsonObject> all = readAll();
+          if (all.size() > 2 * MAX_RUNS) {
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            StringBuilder b = new StringBuilder();
+            all.subList(all.size() - MAX_RUNS, all.size()).forEach(v -> b.append(v.encode()).append('\n'));
+            Files.writeString(tmp, b, StandardCharsets.UTF_8);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+          }
         }
       }
       return null;
     }, false);
+  }
+
+  /** The verdict with at most {@link #FINDINGS_KEPT} findings per table in its evidence. */
+  private static JsonObject trimmed(JsonObject verdict) {
+    JsonObject v = verdict.copy();
+    v.remove("findings");
+    JsonObject evidence = v.getJsonObject("evidence");
+    if (evidence != null) {
+      for (Object t : evidence.getJsonArray("tables", new io.vertx.core.json.JsonArray())) {
+        JsonObject table = (JsonObject) t;
+        io.vertx.core.json.JsonArray f = table.getJsonArray("findings", new io.vertx.core.json.JsonArray());
+        if (f.size() > FINDINGS_KEPT) {
+          table.put("findings", new io.vertx.core.json.JsonArray(f.getList().subList(0, FINDINGS_KEPT)))
+              .put("findingsTrimmed", f.size() - FINDINGS_KEPT);
+        }
+      }
+    }
+    return v;
   }
 
   private List<JsonObject> readAll() throws IOException {

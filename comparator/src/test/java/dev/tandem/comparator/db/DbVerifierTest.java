@@ -47,6 +47,15 @@ class DbVerifierTest {
     databases = new dev.tandem.testkit.OwnDatabases();
     primaryUrl = databases.create("legacy");
     shadowUrl = databases.create("shadow");
+    // Servers in other zones than UTC: the verifier's sessions must run in UTC whatever the database says.
+    Vertx v = Vertx.vertx();
+    Pool admin = PgBuilder.pool().connectingTo(dev.tandem.testkit.TestServices.postgresUrl()).using(v).build();
+    for (String url : new String[] {primaryUrl, shadowUrl}) {
+      String db = url.substring(url.lastIndexOf('/') + 1);
+      await(admin.query("ALTER DATABASE " + db + " SET TimeZone = '" + (url == primaryUrl ? "America/New_York"
+          : "Asia/Kolkata") + "'").execute());
+    }
+    await(v.close());
   }
 
   @AfterAll
@@ -160,12 +169,74 @@ class DbVerifierTest {
   }
 
   @Test
+  @DisplayName("databases with different collations cut the same chunks of text keys: identical rows, no finding")
+  void collationsDiffer() throws Exception {
+    String fill = "INSERT INTO t SELECT k, 'v' || k FROM unnest(ARRAY['a','B','c','D','e','F','g','H','i','J','k',"
+        + "'L']) k;";
+    sql(primary, "CREATE TABLE t (k text COLLATE \"und-x-icu\" PRIMARY KEY, v text);" + fill);
+    sql(shadow, "CREATE TABLE t (k text COLLATE \"C\" PRIMARY KEY, v text);" + fill);
+    VerifyOptions small = new VerifyOptions(100, 4, Duration.ofMillis(10), false, 1000, 3);
+    TableResult r = verify(List.of(TableSpec.same("t", List.of("k"))), small).tables().get(0);
+    assertThat(r.divergent()).as(r.toJson().encodePrettily()).isZero();
+  }
+
+  @Test
+  @DisplayName("rows whose key is NULL are compared in a chunk of their own; shadow rows past the primary's last key"
+      + " are found with several chunks, and a shadow chunk too large to fetch is cut by its own keys")
+  void nullKeysAndRowsOutsideTheRange() throws Exception {
+    sql(primary, "CREATE TABLE t (id int, v text); INSERT INTO t SELECT i, 'x' FROM generate_series(1, 1000) i;"
+        + "INSERT INTO t VALUES (NULL, 'null key')");
+    sql(shadow, "CREATE TABLE t (id int, v text); INSERT INTO t SELECT i, 'x' FROM generate_series(1, 1000) i;"
+        + "INSERT INTO t VALUES (NULL, 'changed'); INSERT INTO t SELECT i, 'x' FROM generate_series(1001, 6000) i;"
+        + "INSERT INTO t VALUES (-5, 'before')");
+    VerifyOptions small = new VerifyOptions(200, 4, Duration.ofMillis(10), false, 10_000, 3);
+    TableResult r = verify(List.of(TableSpec.same("t", List.of("id"))), small).tables().get(0);
+    assertThat(r.counts()).containsEntry(Finding.Kind.EXTRA_IN_SHADOW, 5001L)
+        .containsEntry(Finding.Kind.VALUE_MISMATCH, 1L);
+    assertThat(r.findings()).anyMatch(f -> f.kind() == Finding.Kind.VALUE_MISMATCH && f.key().get("id") == null);
+    assertThat(r.findings()).anyMatch(f -> "-5".equals(f.key().get("id")));
+    assertThat(r.primaryRows()).isEqualTo(1001);
+    assertThat(r.shadowRows()).isEqualTo(6002);
+  }
+
+  @Test
+  @DisplayName("types with modifiers (timestamp(6), varchar(10), numeric(10,2)), an int key widened to bigint,"
+      + " arrays, and floats compare by value")
+  void typesWithModifiers() throws Exception {
+    sql(primary, "CREATE TABLE t (id int PRIMARY KEY, code varchar(10), at timestamp(6), amount numeric(10,2),"
+        + " tags text[], ratio float8);"
+        + "INSERT INTO t VALUES (1, 'abc', '2026-01-01 10:00:00.121881', 1.50, '{a,b}', 0.1::float8 + 0.2::float8),"
+        + " (2, 'def', '2026-01-01 10:00:00', 2, '{}', 0.3)");
+    sql(shadow, "CREATE TABLE t (id bigint PRIMARY KEY, code text, at timestamptz, amount numeric, tags text[],"
+        + " ratio float8);"
+        + "INSERT INTO t VALUES (1, 'abc', '2026-01-01 10:00:00.121881+00', 1.5, '{a,b}', 0.3),"
+        + " (2, 'def', '2026-01-01 10:00:00+00', 2.00, '{}', 0.3)");
+    TableResult r = verify(List.of(TableSpec.same("t", List.of("id"))), quick()).tables().get(0);
+    assertThat(r.findings()).as("0.1 + 0.2 is not 0.3 in float8").singleElement().satisfies(f -> {
+      assertThat(f.keyText()).isEqualTo("id=1");
+      assertThat(f.columns()).containsExactly(new Finding.Column("ratio", "0.30000000000000004", "0.3"));
+    });
+  }
+
+  @Test
+  @DisplayName("a key duplicated identically on both sides (a table without a unique key, mirrored faithfully) is"
+      + " noted, not counted as divergent; duplicated differently, it is a duplicate_key finding")
+  void identicalDuplicates() throws Exception {
+    sql(primary, "CREATE TABLE t (id int, v text); INSERT INTO t VALUES (1, 'a'), (1, 'a'), (2, 'b'), (2, 'c')");
+    sql(shadow, "CREATE TABLE t (id int, v text); INSERT INTO t VALUES (1, 'a'), (1, 'a'), (2, 'b'), (2, 'd')");
+    TableResult r = verify(List.of(TableSpec.same("t", List.of("id"))), quick()).tables().get(0);
+    assertThat(r.findings()).extracting(f -> f.kind().label() + " " + f.keyText())
+        .containsExactly("duplicate_key id=2");
+    assertThat(r.notes()).anyMatch(n -> n.startsWith("1 keys are duplicated, identically on both sides"));
+  }
+
+  @Test
   @DisplayName("a large table with 3 differing rows: the chunked checksums find exactly those rows, fetching only"
       + " the rows of the 3 chunks that differ")
   void chunkedChecksumsFindExactlyTheDifferences() throws Exception {
     String ddl = "CREATE TABLE events (id bigint PRIMARY KEY, kind text, amount numeric(12,2), at timestamptz);";
-    String fill = "INSERT INTO events SELECT i, 'k' || (i % 7), i / 100.0, timestamptz '2026-01-01' + i * interval"
-        + " '1 second' FROM generate_series(1, 200000) i;";
+    String fill = "INSERT INTO events SELECT i, 'k' || (i % 7), i / 100.0, timestamptz '2026-01-01 00:00:00+00' + i"
+        + " * interval '1 second' FROM generate_series(1, 200000) i;";
     sql(primary, ddl + fill);
     sql(shadow, ddl + fill + "UPDATE events SET amount = amount + 0.01 WHERE id IN (17, 100003);"
         + "DELETE FROM events WHERE id = 199999");

@@ -54,6 +54,7 @@ public final class Comparisons {
   /** Per route with database-effect probes; the pools read each side's database (verify.primary, .shadow). */
   private final Map<String, EffectProbes> probes = new ConcurrentHashMap<>();
   private final AtomicInteger probing = new AtomicInteger();
+  private final LongAdder effectReads = new LongAdder();
   private io.vertx.sqlclient.Pool primaryDb;
   private io.vertx.sqlclient.Pool shadowDb;
 
@@ -83,11 +84,14 @@ public final class Comparisons {
       shadowDb = dev.tandem.comparator.db.DbVerifier.pool(vertx, config.verify().shadow(), 4);
       for (var r : config.routes()) {
         if (r.effects() != null) {
-          probes.put(r.name(), new EffectProbes(vertx, r.effects(), primaryDb, shadowDb, this.config.rules(), probing));
+          probes.put(r.name(), new EffectProbes(vertx, r.effects(), primaryDb, shadowDb, this.config.rules(), probing,
+              effectReads));
         }
       }
       Gauge.builder("tandem.effects.probing", probing, AtomicInteger::get)
           .description("Compared exchanges whose database effects are being read").register(registry);
+      io.micrometer.core.instrument.FunctionCounter.builder("tandem.effects.reads", effectReads, LongAdder::sum)
+          .description("Reads of both databases by the effect probes, retries included").register(registry);
     }
   }
 
@@ -111,7 +115,13 @@ public final class Comparisons {
   void submit(RecordedExchange e) {
     EffectProbes p = probes.get(e.route());
     if (p != null && p.applies(e)) {
-      p.run(e).onComplete(effects -> compare(effects.succeeded() ? e.withEffects(effects.result()) : e));
+      p.run(e).onComplete(effects -> {
+        if (effects.succeeded()) {
+          effects.result().forEach(x -> effectCounter(e.route(), x.error() != null ? "error"
+              : x.differences().isEmpty() ? "match" : "differ").increment());
+        }
+        compare(effects.succeeded() ? e.withEffects(effects.result()) : e);
+      });
       return;
     }
     compare(e);
@@ -147,8 +157,17 @@ public final class Comparisons {
     });
   }
 
+  private Counter effectCounter(String route, String result) {
+    return counters.computeIfAbsent("effects\u0000" + route + '\u0000' + result, k -> Counter.builder("tandem.effects")
+        .description("Database effects read for compared exchanges, by result").tags("route", route, "result", result)
+        .register(registry));
+  }
+
   private static long size(RecordedExchange e) {
     long n = e.body().length + e.primary().body().length + e.candidate().body().length;
+    for (dev.tandem.comparator.DbEffect x : e.effects()) {
+      n += x.primaryRows().encode().length() + x.shadowRows().encode().length();
+    }
     return e.secondary() == null ? n : n + e.secondary().body().length;
   }
 

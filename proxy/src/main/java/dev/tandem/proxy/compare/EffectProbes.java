@@ -44,6 +44,8 @@ import java.util.UUID;
 final class EffectProbes {
 
   static final int MAX_IN_FLIGHT = 256;
+  /** Rows kept per side and probe; a probe meant to read one request's rows reads a few. */
+  static final int MAX_ROWS = 100;
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Vertx vertx;
@@ -52,9 +54,12 @@ final class EffectProbes {
   private final Pool shadow;
   private final Rules rules;
   private final java.util.concurrent.atomic.AtomicInteger inFlight;
+  private final java.util.concurrent.atomic.LongAdder reads;
 
+  /** @param reads counts every read of both databases (a probe and its retries) */
   EffectProbes(Vertx vertx, EffectsConfig config, Pool primary, Pool shadow, Rules rules,
-               java.util.concurrent.atomic.AtomicInteger inFlight) {
+               java.util.concurrent.atomic.AtomicInteger inFlight, java.util.concurrent.atomic.LongAdder reads) {
+    this.reads = reads;
     this.vertx = vertx;
     this.config = config;
     this.primary = primary;
@@ -98,8 +103,8 @@ final class EffectProbes {
   }
 
   private Future<DbEffect> read(EffectsConfig.Probe p, RecordedExchange e, int attempt) {
-    Tuple primaryParams;
-    Tuple shadowParams;
+    List<String> primaryParams;
+    List<String> shadowParams;
     try {
       primaryParams = params(p.params(), e);
       shadowParams = params(p.shadowParams(), e);
@@ -108,6 +113,7 @@ final class EffectProbes {
     }
     Future<JsonArray> a = query(primary, "primary", p.sql(), primaryParams);
     Future<JsonArray> b = query(shadow, "shadow", p.shadowSql(), shadowParams);
+    reads.increment();
     return Future.join(a, b).transform(ar -> {
       if (a.failed() || b.failed()) {
         return Future.succeededFuture(failed(p, attempt, (a.failed() ? a.cause() : b.cause()).getMessage()));
@@ -133,10 +139,22 @@ final class EffectProbes {
     }
   }
 
-  private static Future<JsonArray> query(Pool pool, String side, String sql, Tuple params) {
-    return pool.preparedQuery(sql).execute(params)
+  /**
+   * Runs a probe. PostgreSQL infers each parameter's type from the query and the client checks the value against
+   * it: a value that looks like a number (or a UUID) goes as one, and as text when the query wants text.
+   */
+  private static Future<JsonArray> query(Pool pool, String side, String sql, List<String> params) {
+    return pool.preparedQuery(sql).execute(typed(params))
+        .recover(t -> t.getMessage() != null && t.getMessage().contains("can not be coerced")
+            ? pool.preparedQuery(sql).execute(Tuple.from(new ArrayList<Object>(params))) : Future.failedFuture(t))
         .recover(t -> Future.failedFuture(side + " database: " + t.getMessage()))
         .map(EffectProbes::rows);
+  }
+
+  private static Tuple typed(List<String> params) {
+    Tuple t = Tuple.tuple();
+    params.forEach(v -> t.addValue(typed(v)));
+    return t;
   }
 
   /** Rows as JSON objects by column, values in the comparator's terms: numbers, UTC instants, text. */
@@ -144,6 +162,10 @@ final class EffectProbes {
     JsonArray out = new JsonArray();
     List<String> names = rows.columnsNames();
     for (Row r : rows) {
+      if (out.size() >= MAX_ROWS) {
+        out.add(new JsonObject().put("_truncated", "more than " + MAX_ROWS + " rows; the rest not compared"));
+        break;
+      }
       JsonObject o = new JsonObject();
       for (int i = 0; i < names.size(); i++) {
         o.put(names.get(i), value(r.getValue(i)));
@@ -176,21 +198,28 @@ final class EffectProbes {
     if (v instanceof Buffer b) {
       return HexFormat.of().formatHex(b.getBytes());
     }
+    if (v instanceof Object[] array) {
+      JsonArray a = new JsonArray();
+      for (Object x : array) {
+        a.add(value(x));
+      }
+      return a;
+    }
     return v.toString();
   }
 
   /** Each parameter from where the probe says; fails naming the one that is not there. */
-  static Tuple params(List<String> sources, RecordedExchange e) {
-    Tuple t = Tuple.tuple();
+  static List<String> params(List<String> sources, RecordedExchange e) {
+    List<String> out = new ArrayList<>();
     for (int i = 0; i < sources.size(); i++) {
       String s = sources.get(i);
       String v = param(s, e);
       if (v == null) {
         throw new IllegalArgumentException("parameter $" + (i + 1) + " (" + s + ") has no value in this exchange");
       }
-      t.addValue(typed(v));
+      out.add(v);
     }
-    return t;
+    return out;
   }
 
   private static String param(String source, RecordedExchange e) {

@@ -904,7 +904,7 @@ public final class ConfigLoader {
     dev.tandem.comparator.db.VerifyOptions options = new dev.tandem.comparator.db.VerifyOptions(
         n.integer("chunkSize", d.chunkSize(), 100, 10_000_000), n.integer("concurrency", d.concurrency(), 1, 64),
         n.duration("settle", d.settle()), n.bool("nullEqualsEmpty", d.nullEqualsEmpty()),
-        n.integer("maxFindings", d.maxFindings(), 0, 1_000_000), n.integer("escalateAfter", d.escalateAfter(), 1, 1000));
+        n.integer("maxFindings", d.maxFindings(), 0, 100_000), n.integer("escalateAfter", d.escalateAfter(), 1, 1000));
     java.time.Duration schedule = n.duration("schedule", null);
     if (schedule != null && schedule.compareTo(java.time.Duration.ofSeconds(1)) < 0) {
       n.error("schedule", "must be at least 1s (or left out: verify on demand only)");
@@ -913,7 +913,7 @@ public final class ConfigLoader {
     dev.tandem.comparator.db.CutoverVerdict.Readiness rd = dev.tandem.comparator.db.CutoverVerdict.Readiness.DEFAULT;
     dev.tandem.comparator.db.CutoverVerdict.Readiness readiness = new dev.tandem.comparator.db.CutoverVerdict.Readiness(
         r.percent("minSyncPercent", rd.minSyncPercent()), r.integer("maxDivergentRows", (int) rd.maxDivergentRows(), 0,
-        Integer.MAX_VALUE), r.integer("cleanRuns", rd.cleanRuns(), 1, 10_000),
+        Integer.MAX_VALUE), r.integer("cleanRuns", rd.cleanRuns(), 1, 100),
         r.percent("maxResponseDiffRate", rd.maxResponseDiffRate()));
     r.rejectUnknownKeys();
     java.time.Duration lockWatch = n.duration("lockWatch", VerifyConfig.DEFAULT_LOCK_WATCH);

@@ -36,7 +36,8 @@ public final class OrdersDb {
   public static Future<OrdersDb> create(Vertx vertx, Pool server, String serverUrl, String name,
                                         OrdersApi.Flavour flavour) {
     PgConnectOptions o = PgConnectOptions.fromUri(serverUrl).setDatabase(name);
-    String url = "postgresql://" + o.getUser() + "@" + o.getHost() + ":" + o.getPort() + "/" + name;
+    // The server's URL with this database: user, password and options as given.
+    String url = serverUrl.replaceFirst("^(postgres(?:ql)?://[^/?]*)(/[^?]*)?", "$1/" + name);
     String table = flavour == OrdersApi.Flavour.LEGACY
         ? "CREATE TABLE orders (reference text PRIMARY KEY, customer text NOT NULL, status text NOT NULL,"
             + " total numeric(10,2) NOT NULL, tax numeric(10,2) NOT NULL, gift_note text,"

@@ -53,7 +53,7 @@ public final class Verification {
       }
       running = true;
     }
-    return history.recent(LOOK_BACK)
+    return history.recent(Math.max(LOOK_BACK, config.readiness().cleanRuns() + 1))
         .compose(before -> verifier.run(CutoverVerdict.streaks(before))
             .compose(run -> responseDiffRate.get().recover(t -> Future.succeededFuture(null))
                 .map(rate -> CutoverVerdict.judge(run, before, config.readiness(), rate))))

@@ -80,6 +80,10 @@ class EffectsTest {
                   path: ^/orders$
                   sql: SELECT customer, total FROM orders WHERE id = $1
                   params: [ "primary.json:/id" ]
+                - name: by-customer
+                  methods: [POST]
+                  sql: SELECT count(*) AS n FROM orders WHERE customer = $1
+                  params: [ "request.json:/customer" ]
         verify: { primary: "%s", shadow: "%s", tables: [ { name: orders, key: [id] } ] }
         """.formatted(TandemHarness.TOKEN, legacy, candidate, legacyUrl, shadowUrl));
   }
@@ -132,5 +136,20 @@ class EffectsTest {
     eventually("compared", () -> compared(t.comparisons().summary()) == 1);
     JsonObject endpoint = t.comparisons().summary().getJsonArray("endpoints").getJsonObject(0);
     assertThat(endpoint.getLong("differing")).as(endpoint.encodePrettily()).isZero();
+    String metrics = h.registry.scrape();
+    assertThat(metrics).contains("tandem_effects_total{result=\"match\",route=\"orders\"} 2.0")
+        .doesNotContain("result=\"error\"");
+    assertThat(h.registry.get("tandem.effects.reads").functionCounter().count()).as("read again until it landed")
+        .isGreaterThan(1);
+  }
+
+  @Test
+  @DisplayName("a probe parameter that looks like a number but is text in the database is sent as text")
+  void textParameters() throws Exception {
+    Tandem t = tandem(databases.create("txt_legacy"), databases.create("txt_shadow"), 0);
+    // The probe reads by customer (text) from the request body: "10045" looks like a number.
+    post(t, "{\"customer\":\"10045\",\"total\":\"1.00\"}");
+    eventually("compared", () -> compared(t.comparisons().summary()) == 1);
+    assertThat(h.registry.scrape()).doesNotContain("result=\"error\"");
   }
 }
