@@ -44,6 +44,9 @@ public final class DbVerifier {
     PgConnectOptions o = PgConnectOptions.fromUri(url);
     Map<String, String> props = new java.util.HashMap<>(o.getProperties());
     props.put("TimeZone", "UTC");
+    props.put("DateStyle", "ISO, YMD"); // timestamps as text the same way on both sides
+    props.put("IntervalStyle", "iso_8601");
+    props.put("extra_float_digits", "1"); // float text at its shortest exact form, whatever the server default
     props.put("default_transaction_read_only", "on");
     props.put("application_name", "tandem-verify");
     o.setProperties(props);

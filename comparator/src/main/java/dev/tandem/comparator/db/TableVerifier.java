@@ -439,8 +439,10 @@ final class TableVerifier {
       order.add("k" + i);
     }
     String distinct = keys.size() == 1 ? "k0" : "(" + String.join(", ", order) + ")";
+    // One md5 over the rows' texts in key order (each text is length-prefixed, so the concatenation is unambiguous);
+    // an md5 per row would cost a third more and say nothing more.
     String sql = "SELECT count(*), count(DISTINCT " + distinct + "), md5(string_agg(h, '' ORDER BY "
-        + String.join(", ", order) + ", h)) FROM (SELECT " + names + ", md5(" + rowText(primarySide) + ") AS h FROM "
+        + String.join(", ", order) + ", h)) FROM (SELECT " + names + ", " + rowText(primarySide) + " AS h FROM "
         + table(primarySide) + " WHERE " + where(primarySide, c, 1) + ") s";
     return pool(primarySide).preparedQuery(sql).execute(bindings(c))
         .recover(t -> Future.failedFuture(failure(primarySide, t)))
