@@ -35,6 +35,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Predicate;
 
@@ -255,7 +256,10 @@ public final class Replayer {
       reading.add(ahead);
       done.future().onComplete(ar -> reading.remove(ahead));
       ahead.start();
-      context.runOnContext(v -> pump());
+      // On original timing or a fixed rate, a cold JVM would make the first seconds late (class loading, the JIT):
+      // the sending path is first run against a sink of our own, never the target, and the clock starts after.
+      Future<Void> warm = options.pacing().paced() ? warmUp(WARM_UP_REQUESTS) : Future.succeededFuture();
+      warm.onComplete(ar -> context.runOnContext(v -> pump()));
       return done.future();
     }
 
@@ -386,6 +390,38 @@ public final class Replayer {
     }
   }
 
+  /** Requests sent to the in-process sink before a paced run starts its clock. */
+  static final int WARM_UP_REQUESTS = Integer.getInteger("tandem.replay.warmup", 3_000);
+
+  /** Sends {@code n} requests through this replayer's client to a server of its own on loopback, then closes it. */
+  private Future<Void> warmUp(int n) {
+    io.vertx.core.http.HttpServer sink = vertx.createHttpServer().requestHandler(req -> req.body()
+        .onComplete(b -> req.response().putHeader("Content-Type", "application/json").end("{\"warm\":true}")));
+    return sink.listen(0, "127.0.0.1").compose(server -> {
+      URI base = URI.create("http://127.0.0.1:" + server.actualPort());
+      CapturedExchange probe = new CapturedExchange("warm-up", "warm-up", 0, "GET", "/warm-up?x=1",
+          List.of(new AbstractMap.SimpleImmutableEntry<>("Accept", "application/json")), new byte[0], null);
+      Promise<Void> done = Promise.promise();
+      AtomicInteger left = new AtomicInteger(n);
+      int lanes = Math.min(options.concurrency(), 16);
+      AtomicInteger open = new AtomicInteger(lanes);
+      for (int i = 0; i < lanes; i++) {
+        warmLane(base, probe, left, open, done);
+      }
+      return done.future().eventually(() -> sink.close());
+    }).recover(t -> Future.succeededFuture()); // a warm-up that cannot run only leaves the JVM cold
+  }
+
+  private void warmLane(URI base, CapturedExchange probe, AtomicInteger left, AtomicInteger open, Promise<Void> done) {
+    if (left.getAndDecrement() <= 0) {
+      if (open.decrementAndGet() == 0) {
+        done.tryComplete();
+      }
+      return;
+    }
+    request(base, "warm-up", TargetRewrite.NONE, probe, null).onComplete(ar -> warmLane(base, probe, left, open, done));
+  }
+
   /** When exchange {@code index} is due, on the monotonic clock. */
   static long due(Pacing pacing, long startNanos, long firstTime, long index, CapturedExchange e) {
     if (pacing.speed() > 0) {
@@ -452,7 +488,8 @@ public final class Replayer {
   private Future<Side> request(URI base, String name, TargetRewrite rewrite, CapturedExchange e, String key) {
     long start = System.nanoTime();
     int port = base.getPort() > 0 ? base.getPort() : "https".equals(base.getScheme()) ? 443 : 80;
-    String prefix = base.getRawPath() == null ? "" : base.getRawPath().replaceAll("/+$", "");
+    String prefix = base.getRawPath() == null || base.getRawPath().isEmpty() || base.getRawPath().equals("/") ? ""
+        : base.getRawPath().replaceAll("/+$", "");
     RequestOptions o = new RequestOptions().setMethod(HttpMethod.valueOf(e.method())).setHost(base.getHost())
         .setPort(port).setSsl("https".equals(base.getScheme())).setURI(prefix + rewrite.uri(e.uri()))
         .setConnectTimeout(options.timeout().toMillis()).setIdleTimeout(options.timeout().toMillis());

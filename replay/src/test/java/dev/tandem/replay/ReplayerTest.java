@@ -57,7 +57,8 @@ class ReplayerTest {
   }
 
   @Test
-  @DisplayName("with original timing no request leaves before its due time (start + offset / speed), in order")
+  @DisplayName("with original timing no request leaves before its due time (start + offset / speed), in order; the"
+      + " warm-up never reaches the target")
   void pacing() throws Exception {
     Map<String, Long> arrived = new ConcurrentHashMap<>();
     HttpServer server = vertx.createHttpServer().requestHandler(req -> {
@@ -82,6 +83,8 @@ class ReplayerTest {
       assertThat(arrived.get("/r/p" + i)).isGreaterThan(arrived.get("/r/p" + (i - 1)));
     }
     assertThat(result.lag().getLong("samples")).as("the lag of every send measured").isEqualTo(10);
+    assertThat(arrived).as("the warm-up before the clock goes to a sink of the replayer's own, never the target")
+        .hasSize(10).doesNotContainKey("/warm-up");
     r.close().await(10, TimeUnit.SECONDS);
   }
 

@@ -32,6 +32,18 @@ final class Console {
     return EXIT_USAGE;
   }
 
+  /** The configuration in {@code file}, its warnings printed; null (its problems printed: exit 2) when it is bad. */
+  static dev.tandem.proxy.config.TandemConfig load(PrintWriter err, java.nio.file.Path file) {
+    try {
+      dev.tandem.proxy.config.LoadedConfig loaded = new dev.tandem.proxy.config.ConfigLoader().load(file);
+      warnings(err, loaded.warnings());
+      return loaded.config();
+    } catch (ConfigException e) {
+      configProblems(err, file.toString(), e);
+      return null;
+    }
+  }
+
   static void warnings(PrintWriter err, java.util.List<ConfigError> warnings) {
     for (ConfigError w : warnings) {
       err.println("warning: " + w);

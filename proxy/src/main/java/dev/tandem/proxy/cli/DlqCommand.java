@@ -1,7 +1,5 @@
 package dev.tandem.proxy.cli;
 
-import dev.tandem.proxy.config.ConfigException;
-import dev.tandem.proxy.config.ConfigLoader;
 import dev.tandem.proxy.config.TandemConfig;
 import dev.tandem.proxy.mirror.DeadLetter;
 import dev.tandem.proxy.mirror.DeadLetterReplayer;
@@ -38,12 +36,7 @@ final class DlqCommand implements Callable<Integer> {
 
   /** Loads the configuration that names the stores; null after printing the problems. */
   static TandemConfig load(CommandSpec spec, Path file) {
-    try {
-      return new ConfigLoader().load(file).config();
-    } catch (ConfigException e) {
-      Console.configProblems(spec.commandLine().getErr(), file.toString(), e);
-      return null;
-    }
+    return Console.load(spec.commandLine().getErr(), file);
   }
 
   @Command(name = "list", mixinStandardHelpOptions = true, description = "Show the dead letters not yet delivered.")

@@ -3,8 +3,6 @@ package dev.tandem.proxy.cli;
 import dev.tandem.comparator.Rules;
 import dev.tandem.idempotency.IdempotencyStore;
 import dev.tandem.idempotency.RedisIdempotencyStore;
-import dev.tandem.proxy.config.ConfigException;
-import dev.tandem.proxy.config.ConfigLoader;
 import dev.tandem.proxy.config.TandemConfig;
 import dev.tandem.replay.CaptureException;
 import dev.tandem.replay.CaptureFiles;
@@ -231,13 +229,12 @@ final class ReplayCommand implements Callable<Integer> {
     Rules rules = Rules.DEFAULT;
     Map<String, Rules> endpointRules = Map.of();
     if (config != null) {
-      try {
-        TandemConfig c = new ConfigLoader().load(config).config();
-        rules = c.compare().rules();
-        endpointRules = c.compare().endpointRules();
-      } catch (ConfigException e) {
-        return Console.configProblems(err, config.toString(), e);
+      TandemConfig c = Console.load(err, config);
+      if (c == null) {
+        return Console.EXIT_USAGE;
       }
+      rules = c.compare().rules();
+      endpointRules = c.compare().endpointRules();
     }
 
     List<String> problems = new ArrayList<>();

@@ -1,9 +1,6 @@
 package dev.tandem.proxy.cli;
 
 import dev.tandem.comparator.db.CutoverVerdict;
-import dev.tandem.proxy.config.ConfigException;
-import dev.tandem.proxy.config.ConfigLoader;
-import dev.tandem.proxy.config.LoadedConfig;
 import dev.tandem.proxy.config.TandemConfig;
 import dev.tandem.proxy.verify.DiffRate;
 import dev.tandem.proxy.verify.VerdictText;
@@ -54,14 +51,10 @@ final class VerifyDbCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    LoadedConfig loaded;
-    try {
-      loaded = new ConfigLoader().load(config);
-    } catch (ConfigException e) {
-      return Console.configProblems(err, config.toString(), e);
+    TandemConfig c = Console.load(err, config);
+    if (c == null) {
+      return Console.EXIT_USAGE;
     }
-    Console.warnings(err, loaded.warnings());
-    TandemConfig c = loaded.config();
     if (c.verify() == null) {
       err.println("tandem verify-db: " + config + " has no verify: section (primary, shadow, tables); see"
           + " conf/verify.yaml");
