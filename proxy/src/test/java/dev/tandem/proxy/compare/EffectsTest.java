@@ -118,6 +118,8 @@ class EffectsTest {
     assertThat(endpoint.getLong("differing")).isEqualTo(1);
     assertThat(endpoint.getJsonArray("fields").stream().map(JsonObject.class::cast).map(f -> f.getString("field")))
         .contains("db:order/*/total");
+    // The sample is kept just after the counts move: wait for it.
+    eventually("the sample kept", () -> !admin(t, "/admin/diffs?limit=10").getJsonArray("diffs").isEmpty());
     JsonObject samples = admin(t, "/admin/diffs?limit=10");
     JsonObject sample = samples.getJsonArray("diffs").getJsonObject(0);
     JsonObject effect = sample.getJsonArray("effects").getJsonObject(0);
