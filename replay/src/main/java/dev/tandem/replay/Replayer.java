@@ -72,64 +72,157 @@ public final class Replayer {
   }
 
   /**
-   * How to replay.
-   *
-   * @param compareWith    the second target, whose answers are the baseline; null: the recorded answers are
-   * @param idempotency    where delivered writes are remembered across runs; null: only the header is sent
-   * @param idempotencyTtl how long a delivered write is remembered
-   * @param timeout        per request, to its last byte
-   * @param record         where each request is written with the answers of the targets; null: nowhere
-   * @param secondary      a second instance of the baseline service, sent the reads too: what differs between
-   *                       the two baseline instances is noise (Diffy's rule); null: no noise cancellation
+   * How to replay, made with {@link #of} and changed with the {@code with…} methods, each a new copy:
+   * {@code compareWith} the second target, whose answers are the baseline (null: the recorded answers are);
+   * {@code idempotency} where delivered writes are remembered across runs, for {@code idempotencyTtl} (null: only
+   * the header is sent); {@code timeout} per request, to its last byte; {@code record} where each request is written
+   * with the targets' answers (null: nowhere); {@code secondary} a second instance of the baseline service, sent
+   * the reads too, whose disagreements with the baseline are noise (Diffy's rule).
    */
-  public record Options(URI target, URI compareWith, int concurrency, boolean safeOnly, Pacing pacing,
-                        TargetRewrite targetRewrite, TargetRewrite compareRewrite, Rules rules,
-                        Map<String, Rules> endpointRules, IdempotencyStore idempotency, Duration idempotencyTtl,
-                        Duration timeout, CaptureWriter record, URI secondary) {
+  public static final class Options {
+    private URI target;
+    private URI compareWith;
+    private int concurrency;
+    private boolean safeOnly;
+    private Pacing pacing = Pacing.ASAP;
+    private TargetRewrite targetRewrite = TargetRewrite.NONE;
+    private TargetRewrite compareRewrite = TargetRewrite.NONE;
+    private Rules rules = Rules.DEFAULT;
+    private Map<String, Rules> endpointRules = Map.of();
+    private IdempotencyStore idempotency;
+    private Duration idempotencyTtl = Duration.ofHours(24);
+    private Duration timeout = Duration.ofSeconds(30);
+    private CaptureWriter record;
+    private URI secondary;
 
+    private Options() {
+    }
+
+    /** Defaults: as fast as allowed, no rewrites, default rules, no store, 30 s timeout. */
     public static Options of(URI target, URI compareWith, int concurrency) {
-      return new Options(target, compareWith, concurrency, false, Pacing.ASAP, TargetRewrite.NONE,
-          TargetRewrite.NONE, Rules.DEFAULT, Map.of(), null, Duration.ofHours(24), Duration.ofSeconds(30), null, null);
+      Options o = new Options();
+      o.target = target;
+      o.compareWith = compareWith;
+      o.concurrency = concurrency;
+      return o;
+    }
+
+    /** A copy changed by {@code change}: an Options never changes once made. */
+    private Options with(java.util.function.Consumer<Options> change) {
+      Options o = new Options();
+      o.target = target;
+      o.compareWith = compareWith;
+      o.concurrency = concurrency;
+      o.safeOnly = safeOnly;
+      o.pacing = pacing;
+      o.targetRewrite = targetRewrite;
+      o.compareRewrite = compareRewrite;
+      o.rules = rules;
+      o.endpointRules = endpointRules;
+      o.idempotency = idempotency;
+      o.idempotencyTtl = idempotencyTtl;
+      o.timeout = timeout;
+      o.record = record;
+      o.secondary = secondary;
+      change.accept(o);
+      return o;
     }
 
     public Options withPacing(Pacing p) {
-      return new Options(target, compareWith, concurrency, safeOnly, p, targetRewrite, compareRewrite, rules,
-          endpointRules, idempotency, idempotencyTtl, timeout, record, secondary);
+      return with(o -> o.pacing = p);
     }
 
     public Options withSafeOnly(boolean s) {
-      return new Options(target, compareWith, concurrency, s, pacing, targetRewrite, compareRewrite, rules,
-          endpointRules, idempotency, idempotencyTtl, timeout, record, secondary);
+      return with(o -> o.safeOnly = s);
     }
 
     public Options withRewrites(TargetRewrite t, TargetRewrite c) {
-      return new Options(target, compareWith, concurrency, safeOnly, pacing, t, c, rules, endpointRules,
-          idempotency, idempotencyTtl, timeout, record, secondary);
+      return with(o -> {
+        o.targetRewrite = t;
+        o.compareRewrite = c;
+      });
     }
 
     public Options withRules(Rules r, Map<String, Rules> perEndpoint) {
-      return new Options(target, compareWith, concurrency, safeOnly, pacing, targetRewrite, compareRewrite, r,
-          perEndpoint, idempotency, idempotencyTtl, timeout, record, secondary);
+      return with(o -> {
+        o.rules = r;
+        o.endpointRules = Map.copyOf(perEndpoint);
+      });
     }
 
     public Options withRecord(CaptureWriter w) {
-      return new Options(target, compareWith, concurrency, safeOnly, pacing, targetRewrite, compareRewrite, rules,
-          endpointRules, idempotency, idempotencyTtl, timeout, w, secondary);
+      return with(o -> o.record = w);
     }
 
     public Options withSecondary(URI u) {
-      return new Options(target, compareWith, concurrency, safeOnly, pacing, targetRewrite, compareRewrite, rules,
-          endpointRules, idempotency, idempotencyTtl, timeout, record, u);
+      return with(o -> o.secondary = u);
     }
 
     public Options withTimeout(Duration t) {
-      return new Options(target, compareWith, concurrency, safeOnly, pacing, targetRewrite, compareRewrite, rules,
-          endpointRules, idempotency, idempotencyTtl, t, record, secondary);
+      return with(o -> o.timeout = t);
     }
 
     public Options withIdempotency(IdempotencyStore store, Duration ttl) {
-      return new Options(target, compareWith, concurrency, safeOnly, pacing, targetRewrite, compareRewrite, rules,
-          endpointRules, store, ttl, timeout, record, secondary);
+      return with(o -> {
+        o.idempotency = store;
+        o.idempotencyTtl = ttl;
+      });
+    }
+
+    public URI target() {
+      return target;
+    }
+
+    public URI compareWith() {
+      return compareWith;
+    }
+
+    public int concurrency() {
+      return concurrency;
+    }
+
+    public boolean safeOnly() {
+      return safeOnly;
+    }
+
+    public Pacing pacing() {
+      return pacing;
+    }
+
+    public TargetRewrite targetRewrite() {
+      return targetRewrite;
+    }
+
+    public TargetRewrite compareRewrite() {
+      return compareRewrite;
+    }
+
+    public Rules rules() {
+      return rules;
+    }
+
+    public Map<String, Rules> endpointRules() {
+      return endpointRules;
+    }
+
+    public IdempotencyStore idempotency() {
+      return idempotency;
+    }
+
+    public Duration idempotencyTtl() {
+      return idempotencyTtl;
+    }
+
+    public Duration timeout() {
+      return timeout;
+    }
+
+    public CaptureWriter record() {
+      return record;
+    }
+
+    public URI secondary() {
+      return secondary;
     }
   }
 
