@@ -39,14 +39,20 @@ public final class Tandem {
   private final Comparisons comparisons;
   private final dev.tandem.proxy.capture.Capturing capturing;
   private final dev.tandem.proxy.verify.Verification verification;
+  private final dev.tandem.proxy.edge.Edge edge;
+  private final List<dev.tandem.proxy.tls.CertificateReloader> reloaders = new ArrayList<>();
+  private final PrometheusMeterRegistry registry;
   private RouteControl control;
   private AdminServer admin;
   private volatile boolean listening;
   private int port;
+  private io.vertx.core.http.HttpServer dataServer;
 
   private Tandem(Vertx vertx, PrometheusMeterRegistry registry, TandemConfig config) {
     this.vertx = vertx;
     this.config = config;
+    this.registry = registry;
+    this.edge = new dev.tandem.proxy.edge.Edge(config.server().limits(), registry);
     this.routes = new RouteTable(config.routes());
     this.readiness = new Readiness(() -> listening, Readiness.probesFor(vertx, config));
     this.metrics = new ProxyMetrics(registry);
@@ -76,6 +82,7 @@ public final class Tandem {
           return tandem.startDataPlane();
         })
         .compose(v -> tandem.admin.start())
+        .compose(server -> tandem.watchCertificates(server))
         .map(server -> {
           if (tandem.verification != null) {
             tandem.verification.schedule();
@@ -92,16 +99,43 @@ public final class Tandem {
     int listenPort = configured == 0 ? -FREE_PORT_KEYS.incrementAndGet() : configured;
     List<ProxyVerticle> instances = new java.util.concurrent.CopyOnWriteArrayList<>();
     return vertx.deployVerticle(() -> {
-          ProxyVerticle v = new ProxyVerticle(config, routes, metrics, mirroring, control, capturing, listenPort);
+          ProxyVerticle v = new ProxyVerticle(config, routes, metrics, mirroring, control, capturing, edge,
+              listenPort);
           instances.add(v);
           return v;
         }, new DeploymentOptions().setInstances(config.server().instances()))
         .onSuccess(id -> {
           deployments.add(id);
           port = instances.get(0).actualPort();
+          dataServer = instances.get(0).server();
           listening = true;
         })
         .mapEmpty();
+  }
+
+  /** Reloads the listeners' certificates when their files change (a rotated Kubernetes Secret, say). */
+  private Future<io.vertx.core.http.HttpServer> watchCertificates(io.vertx.core.http.HttpServer adminServer) {
+    List<Future<Void>> started = new ArrayList<>();
+    if (config.server().tls() != null) {
+      reloaders.add(new dev.tandem.proxy.tls.CertificateReloader(vertx, "data", config.server().tls(), dataServer,
+          registry));
+    }
+    if (config.admin().tls() != null) {
+      reloaders.add(new dev.tandem.proxy.tls.CertificateReloader(vertx, "admin", config.admin().tls(), adminServer,
+          registry));
+    }
+    reloaders.forEach(r -> started.add(r.start()));
+    return Future.all(started).map(adminServer);
+  }
+
+  /** The certificate watchers of the listeners with TLS (data first), for a test that rotates the files. */
+  public List<dev.tandem.proxy.tls.CertificateReloader> certificateReloaders() {
+    return List.copyOf(reloaders);
+  }
+
+  /** The edge of the data plane: its limits, and the connections open now. */
+  public dev.tandem.proxy.edge.Edge edge() {
+    return edge;
   }
 
   public TandemConfig config() {
@@ -147,6 +181,7 @@ public final class Tandem {
   /** Stops listening, then closes every connection pool and store client. */
   public Future<Void> close() {
     listening = false;
+    reloaders.forEach(dev.tandem.proxy.tls.CertificateReloader::stop);
     List<Future<?>> closing = new ArrayList<>();
     for (String id : deployments) {
       closing.add(vertx.undeploy(id));

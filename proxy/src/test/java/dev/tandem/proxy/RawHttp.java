@@ -18,7 +18,12 @@ public final class RawHttp implements AutoCloseable {
   private final OutputStream out;
 
   public RawHttp(int port) throws IOException {
-    socket = new Socket("127.0.0.1", port);
+    this(new Socket("127.0.0.1", port));
+  }
+
+  /** Over a socket already connected: a TLS one, say. */
+  public RawHttp(Socket socket) throws IOException {
+    this.socket = socket;
     socket.setSoTimeout(20_000);
     in = socket.getInputStream();
     out = socket.getOutputStream();
@@ -55,6 +60,46 @@ public final class RawHttp implements AutoCloseable {
   /** Reads until the peer closes the connection. */
   public String readToEnd() throws IOException {
     return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+  }
+
+  /** Sends bytes exactly as given. */
+  public RawHttp sendRaw(String text) throws IOException {
+    out.write(text.getBytes(StandardCharsets.ISO_8859_1));
+    out.flush();
+    return this;
+  }
+
+  /** One response: its status, head and body (read by its Content-Length, or to the end without one). */
+  public record Response(int status, String head, String body) {
+    public String header(String name) {
+      return RawHttp.header(head, name);
+    }
+  }
+
+  /** Reads one whole response. */
+  public Response readResponse() throws IOException {
+    String head = readHead();
+    if (head.isEmpty()) {
+      throw new IOException("the connection closed before a response");
+    }
+    int status = Integer.parseInt(head.substring(9, 12));
+    String length = header(head, "Content-Length");
+    String body = length != null ? readBytes(Integer.parseInt(length)) : status == 100 || status == 101 ? ""
+        : readToEnd();
+    return new Response(status, head, body);
+  }
+
+  /** Whether the peer has closed the connection: the next read finds its end, not a byte. */
+  public boolean closedByPeer() throws IOException {
+    try {
+      return in.read() < 0;
+    } catch (java.net.SocketException e) {
+      return true; // reset by the peer: closed too
+    }
+  }
+
+  public Socket socket() {
+    return socket;
   }
 
   /** The value of {@code name} in a response head, or null. */

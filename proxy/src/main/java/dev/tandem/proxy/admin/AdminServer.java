@@ -67,7 +67,8 @@ public final class AdminServer {
   }
 
   public Future<HttpServer> start() {
-    server = vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.port()))
+    HttpServerOptions options = new HttpServerOptions().setHost(config.host()).setPort(config.port());
+    server = vertx.createHttpServer(dev.tandem.proxy.tls.TlsOptions.listener(options, config.tls()))
         .requestHandler(router);
     return server.listen();
   }

@@ -11,6 +11,7 @@ import java.time.Duration;
  * @param maxConnections  pooled keep-alive connections per event loop
  * @param hostHeader      {@code preserve} (the client's Host), {@code rewrite} (the backend's host:port), or a
  *                        fixed value
+ * @param tls             TLS settings for an {@code https://} backend; null for plain HTTP
  */
 public record BackendConfig(
     String name,
@@ -22,7 +23,8 @@ public record BackendConfig(
     Duration connectTimeout,
     Duration timeout,
     int maxConnections,
-    String hostHeader) {
+    String hostHeader,
+    BackendTls tls) {
 
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);

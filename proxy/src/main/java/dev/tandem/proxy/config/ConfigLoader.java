@@ -129,7 +129,7 @@ public final class ConfigLoader {
     ServerConfig server = readServer(root.child("server"));
     AdminConfig admin = readAdmin(root.child("admin"));
     Map<String, BackendConfig> backends = readBackends(root);
-    List<RouteConfig> routes = readRoutes(root, backends.keySet());
+    List<RouteConfig> routes = readRoutes(root, backends.keySet(), server.limits().maxBodyBytes());
     IdempotencyConfig idempotency = readIdempotency(root.child("idempotency"));
     Node comparatorNode = root.child("comparator");
     StoreConfig comparator = readStoreKind(comparatorNode, List.of(StoreConfig.MEMORY, StoreConfig.POSTGRES));
@@ -251,8 +251,10 @@ public final class ConfigLoader {
     int port = n.integer("port", ServerConfig.DEFAULT_PORT, 0, 65535);
     int instances = n.integer("instances", Runtime.getRuntime().availableProcessors(), 1, 1024);
     var idle = n.duration("idleTimeout", ServerConfig.DEFAULT_IDLE_TIMEOUT);
+    EdgeLimits limits = EdgeReader.limits(n);
+    ListenerTls tls = EdgeReader.listener(n.child("tls"));
     n.rejectUnknownKeys();
-    return new ServerConfig(host, port, instances, idle);
+    return new ServerConfig(host, port, instances, idle, limits, tls);
   }
 
   private AdminConfig readAdmin(Node n) {
@@ -281,8 +283,9 @@ public final class ConfigLoader {
         break;
       }
     }
+    ListenerTls tls = EdgeReader.listener(n.child("tls"));
     n.rejectUnknownKeys();
-    return new AdminConfig(host, port, tokens);
+    return new AdminConfig(host, port, tokens, tls);
   }
 
   private Map<String, BackendConfig> readBackends(Node root) {
@@ -306,13 +309,14 @@ public final class ConfigLoader {
     var timeout = n.duration("timeout", BackendConfig.DEFAULT_TIMEOUT);
     int maxConnections = n.integer("maxConnections", BackendConfig.DEFAULT_MAX_CONNECTIONS, 1, 100_000);
     String hostHeader = n.string("hostHeader", BackendConfig.HOST_PRESERVE);
-    n.rejectUnknownKeys();
     BackendConfig b = readBackendUrl(name, n, url, n.pathOf("url"));
+    BackendTls tls = EdgeReader.backend(n.child("tls"), b == null || b.ssl());
+    n.rejectUnknownKeys();
     if (b == null) {
       return null;
     }
     return new BackendConfig(name, b.url(), b.host(), b.port(), b.ssl(), b.basePath(), connectTimeout, timeout,
-        maxConnections, hostHeader);
+        maxConnections, hostHeader, tls);
   }
 
   private BackendConfig readBackendUrl(String name, Node n, String url, String path) {
@@ -348,10 +352,10 @@ public final class ConfigLoader {
     }
     return new BackendConfig(name, url.trim(), uri.getHost(), port, ssl, basePath,
         BackendConfig.DEFAULT_CONNECT_TIMEOUT, BackendConfig.DEFAULT_TIMEOUT, BackendConfig.DEFAULT_MAX_CONNECTIONS,
-        BackendConfig.HOST_PRESERVE);
+        BackendConfig.HOST_PRESERVE, ssl ? BackendTls.DEFAULT : null);
   }
 
-  private List<RouteConfig> readRoutes(Node root, Set<String> backends) {
+  private List<RouteConfig> readRoutes(Node root, Set<String> backends, long defaultMaxBodyBytes) {
     List<RouteConfig> out = new ArrayList<>();
     List<Node> nodes = root.list("routes");
     if (nodes.isEmpty()) {
@@ -387,8 +391,9 @@ public final class ConfigLoader {
           e.error("compares what the request wrote on both sides: it needs mirror: { ..., compare: true }");
         }
       }
+      long maxBodyBytes = n.bytes("maxBodyBytes", defaultMaxBodyBytes);
       n.rejectUnknownKeys();
-      out.add(new RouteConfig(name, match, primary, canary, mirror, effects));
+      out.add(new RouteConfig(name, match, primary, canary, mirror, effects, maxBodyBytes));
     }
     return out;
   }

@@ -57,6 +57,10 @@ final class Node {
     problems.error(path, message);
   }
 
+  void warn(String key, String message) {
+    problems.warn(pathOf(key), message);
+  }
+
   void problemsAt(String somePath, String message) {
     problems.error(somePath, message);
   }

@@ -20,8 +20,7 @@ final class Backend {
 
   Backend(Vertx vertx, BackendConfig config) {
     this.config = config;
-    HttpClientOptions options = new HttpClientOptions()
-        .setSsl(config.ssl())
+    HttpClientOptions options = dev.tandem.proxy.tls.TlsOptions.backend(new HttpClientOptions(), config)
         .setKeepAlive(true)
         .setTcpNoDelay(true)
         .setDecompressionSupported(false)
@@ -46,11 +45,8 @@ final class Backend {
 
   /** Where and how to send {@code uri}, with this backend's timeouts. */
   RequestOptions requestOptions(HttpMethod method, String uri) {
-    return new RequestOptions()
+    return dev.tandem.proxy.tls.TlsOptions.address(new RequestOptions(), config)
         .setMethod(method)
-        .setHost(config.host())
-        .setPort(config.port())
-        .setSsl(config.ssl())
         .setURI(config.basePath().isEmpty() ? uri : config.basePath() + uri)
         .setConnectTimeout(config.connectTimeout().toMillis())
         .setIdleTimeout(config.timeout().toMillis());

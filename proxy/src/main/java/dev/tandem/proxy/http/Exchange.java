@@ -17,6 +17,8 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
+import dev.tandem.proxy.edge.Edge;
+import dev.tandem.proxy.edge.EdgeRule;
 
 import java.util.List;
 
@@ -39,6 +41,8 @@ final class Exchange {
   private final MirrorCopy copy;
   private final PendingCapture capture;
   private final Handler<HttpServerResponse> decorate;
+  private final ForwardedHeaders forwarded;
+  private final BodyLimit limit;
   private HttpClientRequest upstream;
   private boolean hasBody;
   private boolean bodyTapped;
@@ -47,9 +51,13 @@ final class Exchange {
   /**
    * @param capture  records the exchange to a capture file; may be null
    * @param decorate adds Tandem's own headers (sticky cookie, backend header) to the answer; may be null
+   * @param limit    holds a chunked body to the route's maxBodyBytes; null when the length is known (and was checked)
    */
   Exchange(HttpServerRequest request, Backend backend, Recorder metrics, String uri, long startNanos,
-           MirrorCopy copy, PendingCapture capture, Handler<HttpServerResponse> decorate) {
+           MirrorCopy copy, PendingCapture capture, Handler<HttpServerResponse> decorate, ForwardedHeaders forwarded,
+           BodyLimit limit) {
+    this.forwarded = forwarded;
+    this.limit = limit;
     this.copy = copy;
     this.capture = capture;
     this.decorate = decorate;
@@ -83,7 +91,8 @@ final class Exchange {
       if (capture != null && !answered) {
         capture.abandon();
       }
-      finish(499);
+      // Closed by the edge (a body timeout, a bad chunk): the client was told why, with that status.
+      finish(Edge.status(request.connection(), 499));
       if (upstream != null && !answered) {
         upstream.reset();
       }
@@ -108,7 +117,7 @@ final class Exchange {
     MultiMap headers = upstream.headers();
     HopByHop.copy(request.headers(), headers, false);
     headers.remove("Host");
-    ForwardedHeaders.append(request, headers);
+    forwarded.append(request, headers);
     upstream.authority(backend.authorityFor(request));
     if (!headers.contains("Content-Length") && isChunked(request.headers())) {
       upstream.setChunked(true);
@@ -123,7 +132,8 @@ final class Exchange {
       upstream.end();
       return;
     }
-    ReadStream<Buffer> body = copy == null ? request : copy.tee(request);
+    ReadStream<Buffer> body = limit == null ? request : limit.wrap(request, this::overLimit);
+    body = copy == null ? body : copy.tee(body);
     if (capture != null) {
       body = new TappedStream(body, capture::requestChunk, capture::requestEnded);
       bodyTapped = true;
@@ -226,6 +236,20 @@ final class Exchange {
         });
   }
 
+  /** The chunked body went over the route's maxBodyBytes: nothing of it is mirrored, compared or captured. */
+  private void overLimit() {
+    finish(EdgeRule.BODY_TOO_LARGE.status());
+    if (copy != null) {
+      copy.clientAborted();
+    }
+    abandonComparison();
+    abandonCapture();
+    if (upstream != null) {
+      upstream.reset();
+    }
+    BodyLimit.refuse(request, "more than " + limit.max() + " bytes");
+  }
+
   /** The primary's answer has reached the client: the capture has its side. */
   private void captured(HttpClientResponse answer) {
     if (capture != null) {
@@ -298,7 +322,8 @@ final class Exchange {
     }
   }
 
-  private static long contentLength(String header) {
+  /** The length a Content-Length header gives; -1 when there is none (the edge has rejected any that is invalid). */
+  static long contentLength(String header) {
     if (header == null) {
       return -1;
     }
@@ -309,7 +334,7 @@ final class Exchange {
     }
   }
 
-  private static boolean isChunked(MultiMap headers) {
+  static boolean isChunked(MultiMap headers) {
     String te = headers.get("Transfer-Encoding");
     return te != null && te.toLowerCase(java.util.Locale.ROOT).contains("chunked");
   }

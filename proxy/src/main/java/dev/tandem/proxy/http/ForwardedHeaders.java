@@ -4,16 +4,32 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.SocketAddress;
 
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateEncodingException;
+import java.security.cert.X509Certificate;
+import java.util.HexFormat;
+import java.util.List;
+import javax.net.ssl.SSLPeerUnverifiedException;
+
 /**
  * Appends this hop to {@code X-Forwarded-For}, {@code X-Forwarded-Proto} and {@code X-Forwarded-Host}, keeping what
- * earlier proxies wrote (as NGINX's {@code $proxy_add_x_forwarded_for} does), folded into one header each.
+ * earlier proxies wrote (as NGINX's {@code $proxy_add_x_forwarded_for} does), folded into one header each. With
+ * client certificates forwarded, {@code X-Forwarded-Client-Cert} says who the client is, in Envoy's format
+ * ({@code Hash=<sha256 of the DER>;Subject="<DN>"}), and a value the client sent itself is dropped.
  */
 final class ForwardedHeaders {
 
-  private ForwardedHeaders() {
+  static final String CLIENT_CERT = "X-Forwarded-Client-Cert";
+
+  private final boolean forwardClientCert;
+
+  ForwardedHeaders(boolean forwardClientCert) {
+    this.forwardClientCert = forwardClientCert;
   }
 
-  static void append(HttpServerRequest request, MultiMap out) {
+  void append(HttpServerRequest request, MultiMap out) {
     SocketAddress remote = request.remoteAddress();
     String client = remote == null ? "unknown" : remote.hostAddress();
     appendTo(out, "X-Forwarded-For", client);
@@ -21,6 +37,29 @@ final class ForwardedHeaders {
     String host = request.headers().get("Host");
     if (host != null) {
       appendTo(out, "X-Forwarded-Host", host);
+    }
+    if (forwardClientCert) {
+      out.remove(CLIENT_CERT);
+      String cert = clientCert(request);
+      if (cert != null) {
+        out.set(CLIENT_CERT, cert);
+      }
+    }
+  }
+
+  private static String clientCert(HttpServerRequest request) {
+    try {
+      List<Certificate> chain = request.connection().peerCertificates();
+      if (chain == null || chain.isEmpty() || !(chain.get(0) instanceof X509Certificate cert)) {
+        return null;
+      }
+      String hash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(cert.getEncoded()));
+      String subject = cert.getSubjectX500Principal().getName().replace("\\", "\\\\").replace("\"", "\\\"");
+      return "Hash=" + hash + ";Subject=\"" + subject + "\"";
+    } catch (SSLPeerUnverifiedException e) {
+      return null; // clientAuth: request, and the client sent none
+    } catch (NoSuchAlgorithmException | CertificateEncodingException e) {
+      throw new IllegalStateException(e);
     }
   }
 

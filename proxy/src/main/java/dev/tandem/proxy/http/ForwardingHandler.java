@@ -10,6 +10,9 @@ import dev.tandem.proxy.mirror.MirrorCopy;
 import dev.tandem.proxy.mirror.RouteMirror;
 import dev.tandem.proxy.route.Route;
 import dev.tandem.proxy.route.RouteTable;
+import dev.tandem.proxy.config.ListenerTls;
+import dev.tandem.proxy.edge.Edge;
+import dev.tandem.proxy.edge.EdgeRule;
 import io.vertx.core.Handler;
 import io.vertx.core.http.Cookie;
 import io.vertx.core.http.HttpServerRequest;
@@ -26,23 +29,28 @@ final class ForwardingHandler implements Handler<HttpServerRequest> {
 
   /** Everything one route needs per request, looked up once per event loop. */
   private record Plan(Backend primary, Recorder primaryRecorder, CanaryRouter canary, Backend canaryBackend,
-                      Recorder canaryRecorder, RouteMirror mirror) {
+                      Recorder canaryRecorder, RouteMirror mirror, Recorder refusedRecorder, long maxBodyBytes) {
   }
 
   private final RouteTable routes;
   private final dev.tandem.proxy.capture.Capturing capturing;
   private final Map<Route, Plan> plans = new IdentityHashMap<>();
   private final ProxyMetrics.Series unmatched;
+  private final Edge edge;
+  private final ForwardedHeaders forwarded;
 
   /**
    * @param canaryStats per route with a canary: the primary's and the canary's interval stats, for rollout gates
    * @param capturing   traffic capture; null when the configuration has none
+   * @param tls         the listener's TLS; null for plain HTTP
    */
   ForwardingHandler(RouteTable routes, Map<String, Backend> backends, ProxyMetrics metrics,
                     Map<Route, RouteMirror> mirrors, Map<Route, SideStats[]> canaryStats,
-                    dev.tandem.proxy.capture.Capturing capturing) {
+                    dev.tandem.proxy.capture.Capturing capturing, Edge edge, ListenerTls tls) {
     this.routes = routes;
     this.capturing = capturing;
+    this.edge = edge;
+    this.forwarded = new ForwardedHeaders(tls != null && tls.forwardClientCert());
     for (Route r : routes.routes()) {
       String primary = r.config().primary();
       Recorder primaryRecorder = metrics.series(r.name(), primary);
@@ -61,7 +69,7 @@ final class ForwardingHandler implements Handler<HttpServerRequest> {
         }
       }
       plans.put(r, new Plan(backends.get(primary), primaryRecorder, router, canaryBackend, canaryRecorder,
-          mirrors.get(r)));
+          mirrors.get(r), metrics.series(r.name(), ProxyMetrics.NO_BACKEND), r.config().maxBodyBytes()));
     }
     this.unmatched = metrics.series(ProxyMetrics.UNMATCHED, ProxyMetrics.NO_BACKEND);
   }
@@ -77,6 +85,14 @@ final class ForwardingHandler implements Handler<HttpServerRequest> {
       return;
     }
     Plan plan = plans.get(route);
+    long length = Exchange.contentLength(request.headers().get("Content-Length"));
+    if (length > plan.maxBodyBytes) {
+      // Refused before any backend, the mirror or the capture hears of it.
+      edge.count(EdgeRule.BODY_TOO_LARGE);
+      BodyLimit.refuse(request, length + " bytes, at most " + plan.maxBodyBytes);
+      plan.refusedRecorder.record(EdgeRule.BODY_TOO_LARGE.status(), System.nanoTime() - start);
+      return;
+    }
     Backend backend = plan.primary;
     Recorder recorder = plan.primaryRecorder;
     Handler<HttpServerResponse> decorate = null;
@@ -89,12 +105,14 @@ final class ForwardingHandler implements Handler<HttpServerRequest> {
       decorate = decorator(choice, plan.canary.config().backendHeader(), backend.name());
     }
     if (UpgradeTunnel.isWebSocketUpgrade(request)) {
-      new UpgradeTunnel(request, backend, recorder, uri, start).start();
+      new UpgradeTunnel(request, backend, recorder, uri, start, forwarded).start();
     } else {
       PendingCapture capture = capturing == null ? null : capturing.begin(route.name(), request, uri);
       MirrorCopy copy = plan.mirror == null ? null : plan.mirror.begin(request, uri, pathOf(uri), backend.name(),
           capture == null ? null : capture.shadowWatch());
-      new Exchange(request, backend, recorder, uri, start, copy, capture, decorate).start();
+      BodyLimit limit = length < 0 && Exchange.isChunked(request.headers())
+          ? new BodyLimit(plan.maxBodyBytes, edge) : null;
+      new Exchange(request, backend, recorder, uri, start, copy, capture, decorate, forwarded, limit).start();
     }
   }
 

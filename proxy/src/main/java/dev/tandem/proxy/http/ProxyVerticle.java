@@ -38,6 +38,7 @@ public final class ProxyVerticle extends VerticleBase {
   private final RouteControl control;
   private final dev.tandem.proxy.capture.Capturing capturing;
   private final List<ShadowSender> shadows = new ArrayList<>();
+  private final dev.tandem.proxy.edge.Edge edge;
   private HttpServer server;
 
   /**
@@ -45,7 +46,9 @@ public final class ProxyVerticle extends VerticleBase {
    *             instance given the same number
    */
   public ProxyVerticle(TandemConfig config, RouteTable routes, ProxyMetrics metrics, Mirroring mirroring,
-                       RouteControl control, dev.tandem.proxy.capture.Capturing capturing, int port) {
+                       RouteControl control, dev.tandem.proxy.capture.Capturing capturing,
+                       dev.tandem.proxy.edge.Edge edge, int port) {
+    this.edge = edge;
     this.capturing = capturing;
     this.mirroring = mirroring;
     this.control = control;
@@ -60,7 +63,7 @@ public final class ProxyVerticle extends VerticleBase {
     for (BackendConfig b : config.backends().values()) {
       backends.put(b.name(), new Backend(vertx, b));
     }
-    HttpServerOptions options = new HttpServerOptions()
+    HttpServerOptions options = edge.options(new HttpServerOptions())
         .setHost(config.server().host())
         .setPort(port)
         .setTcpNoDelay(true)
@@ -69,6 +72,7 @@ public final class ProxyVerticle extends VerticleBase {
         .setHandle100ContinueAutomatically(false)
         .setCompressionSupported(false)
         .setDecompressionSupported(false);
+    dev.tandem.proxy.tls.TlsOptions.listener(options, config.server().tls());
     Map<Route, RouteMirror> mirrors = new IdentityHashMap<>();
     Map<Route, SideStats[]> canaryStats = new IdentityHashMap<>();
     for (Route r : routes.routes()) {
@@ -82,8 +86,17 @@ public final class ProxyVerticle extends VerticleBase {
       }
     }
     server = vertx.createHttpServer(options)
-        .requestHandler(new ForwardingHandler(routes, backends, metrics, mirrors, canaryStats, capturing));
+        .connectionHandler(edge::connected)
+        .invalidRequestHandler(edge::answer)
+        .exceptionHandler(ignored -> { }) // a client's broken connection is its own; its exchange sees it closed
+        .requestHandler(new ForwardingHandler(routes, backends, metrics, mirrors, canaryStats, capturing, edge,
+            config.server().tls()));
     return server.listen();
+  }
+
+  /** This instance's server; the TLS context of servers sharing a port is one. */
+  public HttpServer server() {
+    return server;
   }
 
   /** The port this instance listens on. */

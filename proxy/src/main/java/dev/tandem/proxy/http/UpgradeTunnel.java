@@ -18,8 +18,11 @@ final class UpgradeTunnel {
   private final Recorder metrics;
   private final String uri;
   private final long startNanos;
+  private final ForwardedHeaders forwarded;
 
-  UpgradeTunnel(HttpServerRequest request, Backend backend, Recorder metrics, String uri, long startNanos) {
+  UpgradeTunnel(HttpServerRequest request, Backend backend, Recorder metrics, String uri, long startNanos,
+                ForwardedHeaders forwarded) {
+    this.forwarded = forwarded;
     this.request = request;
     this.backend = backend;
     this.metrics = metrics;
@@ -52,7 +55,7 @@ final class UpgradeTunnel {
     upstream.exceptionHandler(ignored -> { }); // failures arrive through connect()'s future
     HopByHop.copy(request.headers(), upstream.headers(), true);
     upstream.headers().remove("Host");
-    ForwardedHeaders.append(request, upstream.headers());
+    forwarded.append(request, upstream.headers());
     upstream.authority(backend.authorityFor(request));
     return upstream.connect();
   }

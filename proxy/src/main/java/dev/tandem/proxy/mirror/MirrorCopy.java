@@ -95,9 +95,12 @@ public final class MirrorCopy {
     }
   }
 
-  /** The client went away before its answer. */
+  /**
+   * The client went away before its answer, or its request was refused mid-body: a copy not yet sent is not sent
+   * (its body is incomplete, or, for a write, the primary did not answer).
+   */
   public void clientAborted() {
-    if (!settled && afterPrimary && primaryStatus < 0) {
+    if (!settled) {
       settled = true;
       notCompared();
       mirror.skip(this, Outcome.SKIPPED_ABORTED);

@@ -43,7 +43,8 @@ public final class ShadowSender {
     this.bucket = bucket;
     this.timer = timer;
     this.limit = Math.min(shadow.maxInFlight(), backend.maxConnections());
-    this.client = vertx.createHttpClient(new HttpClientOptions().setSsl(backend.ssl()).setKeepAlive(true)
+    this.client = vertx.createHttpClient(dev.tandem.proxy.tls.TlsOptions.backend(new HttpClientOptions(), backend)
+            .setKeepAlive(true)
             .setTcpNoDelay(true).setName("tandem-shadow-" + backend.name()),
         new PoolOptions().setHttp1MaxSize(limit).setMaxWaitQueueSize(limit));
   }
@@ -74,9 +75,8 @@ public final class ShadowSender {
   /** Sends one copy; the future holds the shadow's status, or fails (timeout, refused, reset, garbage). */
   Future<Integer> send(MirrorRequest copy) {
     long start = System.nanoTime();
-    RequestOptions options = new RequestOptions()
+    RequestOptions options = dev.tandem.proxy.tls.TlsOptions.address(new RequestOptions(), backend)
         .setMethod(HttpMethod.valueOf(copy.method()))
-        .setHost(backend.host()).setPort(backend.port()).setSsl(backend.ssl())
         .setURI(backend.basePath().isEmpty() ? copy.uri() : backend.basePath() + copy.uri())
         .setConnectTimeout(shadow.timeout().toMillis())
         .setIdleTimeout(shadow.timeout().toMillis());

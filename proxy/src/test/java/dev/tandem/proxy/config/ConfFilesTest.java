@@ -1,5 +1,6 @@
 package dev.tandem.proxy.config;
 
+import dev.tandem.testkit.TestCertificates;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
@@ -26,8 +27,16 @@ class ConfFilesTest {
       files = list.filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml")).sorted().toList();
     }
     assertThat(files).as("examples in " + CONF.toAbsolutePath()).isNotEmpty();
+    // conf/edge.yaml names certificate files, which must exist: a CA of the test's own issues them.
+    Path tls = Files.createTempDirectory("tandem-conf-tls");
+    tls.toFile().deleteOnExit();
+    TestCertificates.Issued issued = TestCertificates.authority("conf CA").issue(tls, "tls", "tandem.test",
+        java.math.BigInteger.ONE, "DNS:tandem.test");
+    issued.cert().toFile().deleteOnExit();
+    issued.key().toFile().deleteOnExit();
     ConfigLoader loader = ConfigLoader.withEnvironment(Map.of("TANDEM_ADMIN_TOKEN", "an-admin-token-for-tests",
-        "CI_TOKEN", "a-ci-token-for-tests", "ALICE_TOKEN", "alices-token-for-tests")::get);
+        "CI_TOKEN", "a-ci-token-for-tests", "ALICE_TOKEN", "alices-token-for-tests",
+        "TANDEM_TLS_DIR", tls.toString())::get);
     return files.stream().map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), () -> {
       LoadedConfig loaded = loader.load(f);
       assertThat(loaded.config().routes()).isNotEmpty();

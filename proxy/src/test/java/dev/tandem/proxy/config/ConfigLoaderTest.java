@@ -545,4 +545,67 @@ class ConfigLoaderTest {
         .anyMatch(x -> x.startsWith("routes[0].effects.probes[0].params: [0] 'body:/id' is not a parameter source"))
         .anyMatch(x -> x.startsWith("routes[0].effects.probes[0].params: the query uses 2 parameter(s)"));
   }
+
+  @Test
+  @DisplayName("the edge's limits default to values safe for an internet-facing listener, and can be set")
+  void edgeLimits() throws Exception {
+    EdgeLimits d = load(MINIMAL).server().limits();
+    assertThat(d).isEqualTo(EdgeLimits.DEFAULT);
+    assertThat(d.headerTimeout()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(load(MINIMAL).routes().get(0).maxBodyBytes()).isEqualTo(100L * 1024 * 1024);
+    TandemConfig c = load("""
+        server: { headerTimeout: 2s, bodyTimeout: 5s, minBodyRate: 1KB, maxHeaderBytes: 16KB, maxHeaderCount: 50,
+                  maxUriLength: 2KB, maxConnections: 500, maxBodyBytes: 10MB, contentLengthWithChunked: chunked }
+        backends: { legacy: http://127.0.0.1:9001 }
+        routes:
+          - { name: small, primary: legacy }
+          - { name: big, primary: legacy, maxBodyBytes: 2GB }
+        """);
+    EdgeLimits l = c.server().limits();
+    assertThat(l).isEqualTo(new EdgeLimits(Duration.ofSeconds(2), Duration.ofSeconds(5), 1024, 16 * 1024, 50, 2048,
+        500, 10L * 1024 * 1024, true));
+    assertThat(c.routes().get(0).maxBodyBytes()).isEqualTo(10L * 1024 * 1024);
+    assertThat(c.routes().get(1).maxBodyBytes()).isEqualTo(2L * 1024 * 1024 * 1024);
+  }
+
+  @Test
+  @DisplayName("bad edge and TLS settings are named with their keys")
+  void edgeAndTlsProblems(@TempDir Path dir) throws Exception {
+    Path pem = Files.writeString(dir.resolve("x.pem"), "not really");
+    assertThat(errors("""
+        server:
+          headerTimeout: 0s
+          contentLengthWithChunked: sometimes
+          maxHeaderCount: 3
+          tls: { cert: /no/such/cert.pem, clientAuth: required, protocols: [SSLv3] }
+        admin: { tls: { keyStore: { password: x } } }
+        backends:
+          plain: { url: "http://127.0.0.1:9001", tls: { ca: "%s" } }
+          secure: { url: "https://127.0.0.1:9443", tls: { clientCert: "%s" } }
+        routes: [ { name: default, primary: plain } ]
+        """.formatted(pem, pem))).containsExactlyInAnyOrder(
+        "server.headerTimeout: must be longer than 0",
+        "server.contentLengthWithChunked: must be one of reject, chunked, got 'sometimes'",
+        "server.maxHeaderCount: must be between 8 and 10000, got 3",
+        "server.tls.cert: no such file: /no/such/cert.pem",
+        "server.tls.key: is required (the PEM private key of cert)",
+        "server.tls.protocols: 'SSLv3' is not supported; use TLSv1.2 and/or TLSv1.3",
+        "server.tls.clientCa: is required with clientAuth: required (the PEM CA that client certificates must chain"
+            + " to)",
+        "admin.tls.keyStore.path: is required",
+        "backends.plain.tls: only applies to an https:// URL; change the backend's url to https://...",
+        "backends.secure.tls.clientKey: is required with clientCert");
+  }
+
+  @Test
+  @DisplayName("verify: false on a backend loads, with a warning")
+  void unverifiedBackendWarns() throws Exception {
+    LoadedConfig loaded = loader.parse("""
+        backends: { legacy: { url: "https://127.0.0.1:9443", tls: { verify: false } } }
+        routes: [ { name: default, primary: legacy } ]
+        """, "test.yaml");
+    assertThat(loaded.config().backend("legacy").tls().verify()).isFalse();
+    assertThat(loaded.warnings()).extracting(ConfigError::toString).containsExactly("backends.legacy.tls.verify:"
+        + " false: any certificate is accepted, so anyone on the path can pose as this backend");
+  }
 }

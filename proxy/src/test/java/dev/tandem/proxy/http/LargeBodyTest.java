@@ -72,7 +72,7 @@ class LargeBodyTest {
         server: { host: 127.0.0.1, port: 0, instances: 1 }
         admin: { host: 127.0.0.1, port: 0 }
         backends: { legacy: "http://127.0.0.1:%d" }
-        routes: [ { name: default, primary: legacy } ]
+        routes: [ { name: default, primary: legacy, maxBodyBytes: 1GB } ]
         """.formatted(backend.actualPort()));
     int port = startProxy(config, dir.resolve("proxy.log"));
 

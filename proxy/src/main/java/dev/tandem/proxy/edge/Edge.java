@@ -1,0 +1,126 @@
+package dev.tandem.proxy.edge;
+
+import dev.tandem.proxy.config.EdgeLimits;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelPipeline;
+import io.netty.util.AttributeKey;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.impl.Http1xServerConnection;
+import io.vertx.core.net.impl.ConnectionBase;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The edge of the data-plane listener: what a client may send before a request is forwarded. Shared by the
+ * listener's event loops. For each HTTP/1.x connection it puts a {@link StrictRequestDecoder} and an
+ * {@link EdgeGuard} into the connection's Netty pipeline (Vert.x exposes it: its connection is a Netty channel's
+ * handler), counts open connections against {@code maxConnections}, and answers refused requests with JSON naming
+ * the rule. Counts {@code tandem_rejected_requests_total{reason}} and {@code tandem_connections}.
+ */
+public final class Edge {
+
+  private static final AttributeKey<EdgeRule> REJECTED = AttributeKey.valueOf("tandem.edge.rejected");
+  /** Method, spaces and version around the target in a request line. */
+  private static final int REQUEST_LINE_SLACK = 64;
+
+  private final EdgeLimits limits;
+  private final HttpServerOptions decoderOptions;
+  private final AtomicInteger open = new AtomicInteger();
+  private final Map<EdgeRule, Counter> rejected = new EnumMap<>(EdgeRule.class);
+
+  public Edge(EdgeLimits limits, MeterRegistry registry) {
+    this.limits = limits;
+    this.decoderOptions = options(new HttpServerOptions());
+    for (EdgeRule rule : EdgeRule.values()) {
+      rejected.put(rule, Counter.builder("tandem.rejected.requests")
+          .description("Requests (and connections) refused at the edge, never forwarded, by the rule they broke")
+          .tag("reason", rule.reason())
+          .register(registry));
+    }
+    Gauge.builder("tandem.connections", open, AtomicInteger::get)
+        .description("Open client connections to the data plane")
+        .register(registry);
+  }
+
+  EdgeLimits limits() {
+    return limits;
+  }
+
+  /** Sets the decoder's limits on a listener's options; HTTP/2 stays off until it has edge rules of its own. */
+  public HttpServerOptions options(HttpServerOptions options) {
+    return options
+        .setMaxHeaderSize(limits.maxHeaderBytes())
+        .setMaxInitialLineLength(limits.maxUriLength() + REQUEST_LINE_SLACK)
+        .setHttp2ClearTextEnabled(false);
+  }
+
+  /** Takes a new connection: refused beyond {@code maxConnections}, otherwise guarded. */
+  public void connected(HttpConnection connection) {
+    if (!(connection instanceof ConnectionBase base)) {
+      return;
+    }
+    Channel channel = base.channel();
+    if (open.incrementAndGet() > limits.maxConnections()) {
+      open.decrementAndGet();
+      count(EdgeRule.TOO_MANY_CONNECTIONS);
+      channel.close();
+      return;
+    }
+    channel.closeFuture().addListener(f -> open.decrementAndGet());
+    if (connection instanceof Http1xServerConnection) {
+      ChannelPipeline pipeline = channel.pipeline();
+      StrictRequestDecoder decoder = new StrictRequestDecoder(decoderOptions);
+      pipeline.replace("httpDecoder", "httpDecoder", decoder);
+      EdgeGuard guard = new EdgeGuard(this, decoder);
+      pipeline.addBefore("httpDecoder", "tandemEdgeClock", guard.clock());
+      pipeline.addBefore("handler", "tandemEdgeGuard", guard);
+    }
+  }
+
+  /** Answers a request that Vert.x received with a failed decoder result (a broken rule, or Netty's own). */
+  public void answer(HttpServerRequest request) {
+    Rejected r = Rejected.of(request.decoderResult().cause());
+    count(r.rule());
+    request.response()
+        .setStatusCode(r.rule().status())
+        .putHeader("Content-Type", "application/json")
+        .putHeader("Connection", "close")
+        .end(r.json())
+        .onComplete(done -> request.connection().close());
+  }
+
+  /**
+   * The status a connection's client was given when the edge refused its request mid-body (the exchange in
+   * progress then records that instead of a client abort); {@code otherwise} when it was not refused.
+   */
+  public static int status(HttpConnection connection, int otherwise) {
+    if (connection instanceof ConnectionBase base) {
+      EdgeRule rule = base.channel().attr(REJECTED).get();
+      if (rule != null) {
+        return rule.status();
+      }
+    }
+    return otherwise;
+  }
+
+  /** Counts a refusal of {@code rule} that the route does (a body over its {@code maxBodyBytes}). */
+  public void count(EdgeRule rule) {
+    rejected.get(rule).increment();
+  }
+
+  void rejected(Channel channel, EdgeRule rule) {
+    channel.attr(REJECTED).set(rule);
+  }
+
+  /** Open client connections now. */
+  public int openConnections() {
+    return open.get();
+  }
+}

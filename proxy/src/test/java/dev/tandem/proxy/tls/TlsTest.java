@@ -1,0 +1,278 @@
+package dev.tandem.proxy.tls;
+
+import dev.tandem.proxy.RawHttp;
+import dev.tandem.proxy.RecordingBackend;
+import dev.tandem.proxy.Tandem;
+import dev.tandem.proxy.TandemHarness;
+import dev.tandem.testkit.TestCertificates;
+import io.micrometer.core.instrument.Counter;
+import io.vertx.core.http.ClientAuth;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSocket;
+
+import static dev.tandem.proxy.TandemHarness.await;
+import static dev.tandem.proxy.TandemHarness.eventually;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** TLS on Tandem's listeners and towards its backends, with a CA and certificates made by the test. */
+class TlsTest {
+
+  private final TandemHarness h = new TandemHarness();
+  private final TestCertificates ca = TestCertificates.authority("Tandem Test CA");
+  private final TestCertificates otherCa = TestCertificates.authority("Someone Else's CA");
+  private Path dir;
+  private Path caFile;
+  private TestCertificates.Issued server;
+  private RecordingBackend backend;
+
+  @BeforeEach
+  void files() throws IOException {
+    dir = Files.createTempDirectory(h.stateDir(), "tls");
+    caFile = ca.writeCa(dir.resolve("ca.crt"));
+    server = ca.issue(dir, "tls", "tandem.test", BigInteger.valueOf(0x10), "IP:127.0.0.1", "DNS:tandem.test");
+    backend = new RecordingBackend(h.vertx);
+  }
+
+  @AfterEach
+  void close() {
+    h.close();
+  }
+
+  private Tandem tandem(String serverTls, String backends, String route) {
+    return h.tandem("""
+        server: { host: 127.0.0.1, port: 0, instances: 1, tls: %s }
+        admin: { host: 127.0.0.1, port: 0, token: %s }
+        backends:
+          legacy: "http://127.0.0.1:%d"
+        %s
+        routes:
+          - { name: default, primary: legacy %s }
+        """.formatted(serverTls, TandemHarness.TOKEN, backend.port(), backends, route));
+  }
+
+  private String listenerTls(String extra) {
+    return "{ cert: \"%s\", key: \"%s\", reload: 100ms %s }".formatted(server.cert(), server.key(), extra);
+  }
+
+  private static RawHttp connect(int port, SSLContext ctx, String... protocols) throws IOException {
+    SSLSocket socket = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", port);
+    if (protocols.length > 0) {
+      socket.setEnabledProtocols(protocols);
+    }
+    socket.startHandshake();
+    return new RawHttp(socket);
+  }
+
+  private static BigInteger serial(RawHttp c) throws IOException {
+    SSLSocket s = (SSLSocket) c.socket();
+    return ((X509Certificate) s.getSession().getPeerCertificates()[0]).getSerialNumber();
+  }
+
+  private static RawHttp.Response get(RawHttp c, String path) throws IOException {
+    c.sendRaw("GET " + path + " HTTP/1.1\r\nHost: tandem.test\r\n\r\n");
+    return c.readResponse();
+  }
+
+  @Test
+  @DisplayName("HTTPS on the listener: TLS 1.2/1.3, and the backend is told X-Forwarded-Proto: https")
+  void listener() throws IOException {
+    Tandem t = tandem(listenerTls(""), "", "");
+    try (RawHttp c = connect(t.port(), ca.clientContext(null))) {
+      assertThat(get(c, "/a").status()).isEqualTo(200);
+      assertThat(((SSLSocket) c.socket()).getSession().getProtocol()).isIn("TLSv1.2", "TLSv1.3");
+    }
+    assertThat(backend.headers().get(0).get("X-Forwarded-Proto")).isEqualTo("https");
+    try (RawHttp plain = new RawHttp(t.port())) {
+      plain.sendRaw("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+      assertThat(plain.readToEnd()).doesNotContain("ok GET");
+    }
+  }
+
+  @Test
+  @DisplayName("protocols: [TLSv1.3] refuses a TLS 1.2 client")
+  void protocols() throws IOException {
+    Tandem t = tandem(listenerTls(", protocols: [TLSv1.3]"), "", "");
+    assertThatThrownBy(() -> connect(t.port(), ca.clientContext(null), "TLSv1.2").close())
+        .isInstanceOf(IOException.class);
+    try (RawHttp c = connect(t.port(), ca.clientContext(null), "TLSv1.3")) {
+      assertThat(get(c, "/a").status()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  @DisplayName("a rotated certificate is served to new clients, open connections keep working, a bad pair is kept out")
+  void reload() throws IOException {
+    Tandem t = tandem(listenerTls(""), "", "");
+    try (RawHttp kept = connect(t.port(), ca.clientContext(null))) {
+      assertThat(serial(kept)).isEqualTo(BigInteger.valueOf(0x10));
+      assertThat(get(kept, "/before").status()).isEqualTo(200);
+
+      ca.issue(dir, "tls", "tandem.test", BigInteger.valueOf(0x20), "IP:127.0.0.1");
+      eventually("a new client sees the new certificate", () -> {
+        try (RawHttp fresh = connect(t.port(), ca.clientContext(null))) {
+          return serial(fresh).equals(BigInteger.valueOf(0x20));
+        } catch (IOException e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      assertThat(get(kept, "/after").status()).isEqualTo(200);
+
+      // A certificate whose key is not the one on disk: refused, counted, and the served one stays.
+      TestCertificates.Issued odd = ca.issue(dir, "odd", "tandem.test", BigInteger.valueOf(0x30), "IP:127.0.0.1");
+      Files.copy(odd.cert(), server.cert(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      eventually("the bad pair is counted", () -> reloads("failed") >= 1);
+      try (RawHttp fresh = connect(t.port(), ca.clientContext(null))) {
+        assertThat(serial(fresh)).isEqualTo(BigInteger.valueOf(0x20));
+      }
+    }
+    assertThat(reloads("reloaded")).isEqualTo(1);
+  }
+
+  private double reloads(String result) {
+    Counter c = h.registry.find("tandem.tls.reloads").tag("listener", "data").tag("result", result).counter();
+    return c == null ? 0 : c.count();
+  }
+
+  @Test
+  @DisplayName("clientAuth: required refuses a client without a certificate and names the one with it")
+  void clientCertificates() throws IOException {
+    Tandem t = tandem(listenerTls(", clientAuth: required, clientCa: \"" + caFile + "\""), "", "");
+    assertThatThrownBy(() -> {
+      try (RawHttp c = connect(t.port(), ca.clientContext(null))) {
+        get(c, "/anonymous");
+      }
+    }).isInstanceOf(IOException.class);
+    TestCertificates.Issued client = ca.issue(dir, "client", "client-1", BigInteger.valueOf(7));
+    try (RawHttp c = connect(t.port(), ca.clientContext(client))) {
+      c.sendRaw("GET /named HTTP/1.1\r\nHost: tandem.test\r\nX-Forwarded-Client-Cert: Subject=\"CN=admin\"\r\n\r\n");
+      assertThat(c.readResponse().status()).isEqualTo(200);
+    }
+    assertThat(backend.requests()).containsExactly("GET /named");
+    String xfcc = backend.headers().get(0).get("X-Forwarded-Client-Cert");
+    assertThat(xfcc).startsWith("Hash=").endsWith(";Subject=\"CN=client-1\"");
+  }
+
+  @Test
+  @DisplayName("the admin listener has TLS of its own")
+  void adminTls() throws IOException {
+    TestCertificates.Issued admin = ca.issue(dir, "admin", "admin.test", BigInteger.valueOf(0x40), "IP:127.0.0.1");
+    Tandem t = h.tandem("""
+        server: { host: 127.0.0.1, port: 0, instances: 1 }
+        admin: { host: 127.0.0.1, port: 0, token: %s, tls: { cert: "%s", key: "%s" } }
+        backends: { legacy: "http://127.0.0.1:%d" }
+        routes: [ { name: default, primary: legacy } ]
+        """.formatted(TandemHarness.TOKEN, admin.cert(), admin.key(), backend.port()));
+    try (RawHttp c = connect(t.adminPort(), ca.clientContext(null))) {
+      assertThat(serial(c)).isEqualTo(BigInteger.valueOf(0x40));
+      c.sendRaw("GET /health/live HTTP/1.1\r\nHost: a\r\n\r\n");
+      assertThat(c.readResponse().status()).isEqualTo(200);
+    }
+  }
+
+  /** An HTTPS backend presenting {@code cert}; with {@code clientCa}, it requires a client certificate from it. */
+  private HttpServer httpsBackend(TestCertificates.Issued cert, Path clientCa) {
+    HttpServerOptions options = new HttpServerOptions().setSsl(true)
+        .setKeyCertOptions(new PemKeyCertOptions().setCertPath(cert.cert().toString()).setKeyPath(cert.key().toString()));
+    if (clientCa != null) {
+      options.setClientAuth(ClientAuth.REQUIRED).setTrustOptions(new PemTrustOptions().addCertPath(clientCa.toString()));
+    }
+    return await(h.vertx.createHttpServer(options).requestHandler(req -> req.response().end("secure " + req.path()))
+        .listen(0, "127.0.0.1"));
+  }
+
+  private RawHttp.Response through(String backendTls, int port) throws IOException {
+    Tandem t = h.tandem("""
+        server: { host: 127.0.0.1, port: 0, instances: 1 }
+        admin: { host: 127.0.0.1, port: 0, token: %s }
+        backends:
+          secure: { url: "https://127.0.0.1:%d", tls: %s }
+        routes: [ { name: default, primary: secure } ]
+        """.formatted(TandemHarness.TOKEN, port, backendTls));
+    try (RawHttp c = new RawHttp(t.port())) {
+      return get(c, "/x");
+    }
+  }
+
+  @Test
+  @DisplayName("a backend over TLS is verified against the configured CA")
+  void backendTls() throws IOException {
+    TestCertificates.Issued cert = ca.issue(dir, "backend", "backend.test", BigInteger.TEN, "IP:127.0.0.1");
+    int port = httpsBackend(cert, null).actualPort();
+    assertThat(through("{ ca: \"" + caFile + "\" }", port).body()).isEqualTo("secure /x");
+  }
+
+  @Test
+  @DisplayName("a backend certificate from another CA is a 502 that says it is not trusted, never a downgrade")
+  void backendWrongCa() throws IOException {
+    TestCertificates.Issued cert = otherCa.issue(dir, "backend", "backend.test", BigInteger.TEN, "IP:127.0.0.1");
+    int port = httpsBackend(cert, null).actualPort();
+    RawHttp.Response r = through("{ ca: \"" + caFile + "\" }", port);
+    assertThat(r.status()).isEqualTo(502);
+    assertThat(new JsonObject(r.body()).getString("message")).contains("not trusted");
+  }
+
+  @Test
+  @DisplayName("a backend certificate for another name is a 502 that says so; sni names the one it has")
+  void backendNameMismatch() throws IOException {
+    TestCertificates.Issued cert = ca.issue(dir, "backend", "orders.internal", BigInteger.TEN, "DNS:orders.internal");
+    int port = httpsBackend(cert, null).actualPort();
+    RawHttp.Response r = through("{ ca: \"" + caFile + "\" }", port);
+    assertThat(r.status()).isEqualTo(502);
+    assertThat(new JsonObject(r.body()).getString("message")).contains("does not name");
+    assertThat(through("{ ca: \"" + caFile + "\", sni: orders.internal }", port).body()).isEqualTo("secure /x");
+  }
+
+  @Test
+  @DisplayName("a backend that requires a client certificate gets Tandem's")
+  void backendClientCertificate() throws IOException {
+    TestCertificates.Issued cert = ca.issue(dir, "backend", "backend.test", BigInteger.TEN, "IP:127.0.0.1");
+    TestCertificates.Issued mine = ca.issue(dir, "tandem-client", "tandem", BigInteger.TWO);
+    int port = httpsBackend(cert, caFile).actualPort();
+    assertThat(through("{ ca: \"" + caFile + "\" }", port).status()).isEqualTo(502);
+    assertThat(through("{ ca: \"%s\", clientCert: \"%s\", clientKey: \"%s\" }".formatted(caFile, mine.cert(),
+        mine.key()), port).body()).isEqualTo("secure /x");
+  }
+
+  @Test
+  @DisplayName("the mirror's shadow pool speaks TLS with the same settings, and a shadow it cannot trust gets nothing")
+  void shadowTls() throws IOException {
+    TestCertificates.Issued cert = ca.issue(dir, "shadow", "shadow.test", BigInteger.TEN, "IP:127.0.0.1");
+    java.util.List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    HttpServer shadow = await(h.vertx.createHttpServer(new HttpServerOptions().setSsl(true)
+            .setKeyCertOptions(new PemKeyCertOptions().setCertPath(cert.cert().toString())
+                .setKeyPath(cert.key().toString())))
+        .requestHandler(req -> {
+          seen.add(req.path());
+          req.response().end("shadow");
+        }).listen(0, "127.0.0.1"));
+    Tandem t = tandem("null", """
+          trusted: { url: "https://127.0.0.1:%d", tls: { ca: "%s" } }
+          untrusted: { url: "https://127.0.0.1:%d", tls: { ca: "%s" } }
+        """.formatted(shadow.actualPort(), caFile, shadow.actualPort(), otherCa.writeCa(dir.resolve("other.crt"))),
+        ", mirror: { shadows: [ { backend: trusted }, { backend: untrusted } ], percent: 100 }");
+    try (RawHttp c = new RawHttp(t.port())) {
+      assertThat(get(c, "/mirrored").body()).startsWith("ok GET");
+    }
+    eventually("the trusted shadow gets the copy", () -> seen.contains("/mirrored"));
+    eventually("the untrusted one fails", () -> t.mirroring().ledgers().get("default")
+        .get(dev.tandem.proxy.mirror.Outcome.FAILED) == 1);
+    assertThat(seen).containsExactly("/mirrored");
+  }
+}
