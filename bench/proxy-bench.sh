@@ -8,6 +8,9 @@
 #   JFR=1 bench/proxy-bench.sh                 # also record a JFR profile of Tandem over the measured runs
 #   PERF=1 bench/proxy-bench.sh                # then syscalls per request and perf profiles of each proxy
 #   TANDEM_NATIVE=1 bench/proxy-bench.sh       # experiment: Tandem on Netty's native epoll transport
+#   BASE_JAR=/tmp/old/tandem.jar TARGETS="tandem tandem-base" bench/proxy-bench.sh
+#                                              # a second Tandem (another build) as target tandem-base, paired with
+#                                              # this one: what a change costs (bench/edge-bench.sh does this)
 #
 # Layout: core $PROXY_CPU (0) runs the proxy under test (Tandem's JVM or NGINX's single worker); core $LOAD_CPU (1)
 # runs wrk and the backend NGINX. Everything listens on 127.0.0.1 only; temp files live in one mktemp dir; every
@@ -36,6 +39,7 @@ JFR=${JFR:-}                             # non-empty: JFR (settings=profile) ove
 PERF=${PERF:-}                           # non-empty: after the runs, syscall counts and perf profiles per target
 TANDEM_NATIVE=${TANDEM_NATIVE:-}         # non-empty: experiment, Tandem on Netty's epoll transport (see experiments/)
 NETTY_VERSION=${NETTY_VERSION:-4.2.12.Final}  # of the epoll jars for TANDEM_NATIVE, from ~/.m2 (mvn dependency:get)
+BASE_JAR=${BASE_JAR:-}                   # non-empty: also run this jar, as target tandem-base, on the proxy core
 TAG=${TAG:-}                             # appended to the results directory name
 QUIET_WAIT=${QUIET_WAIT:-120}            # max seconds to wait for an idle machine before each run
 FOREIGN_MAX=${FOREIGN_MAX:-10}           # a run during which other processes used more than this % of a core ...
@@ -44,6 +48,8 @@ BACKEND_PORT=19001
 NGINX_PORT=18090
 TANDEM_PORT=18080
 ADMIN_PORT=18081
+BASE_PORT=18082
+BASE_ADMIN_PORT=18083
 
 RESULTS=${RESULTS:-$HERE/results/$(date +%Y%m%d-%H%M%S)${TAG:+-$TAG}}
 mkdir -p "$RESULTS/raw"
@@ -62,6 +68,12 @@ require_free_ports $BACKEND_PORT $NGINX_PORT $TANDEM_PORT $ADMIN_PORT
 # A private copy, so that a rebuild during the run cannot change the code under test.
 cp "$JAR" "$TMP/tandem.jar"
 JAR_INFO=$(jar_info "$JAR" "$TMP/tandem.jar")
+if [ -n "$BASE_JAR" ]; then
+  [ -f "$BASE_JAR" ] || die "BASE_JAR $BASE_JAR missing"
+  require_free_ports $BASE_PORT $BASE_ADMIN_PORT
+  cp "$BASE_JAR" "$TMP/tandem-base.jar"
+  JAR_INFO="$JAR_INFO; tandem-base: $(jar_info "$BASE_JAR" "$TMP/tandem-base.jar")"
+fi
 CLK_TCK=$(getconf CLK_TCK)
 JCMD=$(dirname "$(readlink -f "$(command -v "$JAVA")")")/jcmd
 if [ -n "$PERF" ]; then command -v perf >/dev/null || die "perf not found"; fi
@@ -132,10 +144,20 @@ fi
 taskset -c "$PROXY_CPU" "$JAVA" -XX:ActiveProcessorCount=1 $JAVA_OPTS "${TANDEM_START[@]}" \
   >"$RESULTS/tandem.log" 2>&1 &
 TANDEM_PID=$!; PIDS+=("$TANDEM_PID")
+BASE_PID=
+if [ -n "$BASE_JAR" ]; then
+  sed -e "s/port: $TANDEM_PORT/port: $BASE_PORT/" -e "s/port: $ADMIN_PORT/port: $BASE_ADMIN_PORT/" \
+    "$TMP/tandem.yaml" > "$TMP/tandem-base.yaml"
+  # shellcheck disable=SC2086
+  taskset -c "$PROXY_CPU" "$JAVA" -XX:ActiveProcessorCount=1 $JAVA_OPTS -jar "$TMP/tandem-base.jar" proxy \
+    --config "$TMP/tandem-base.yaml" >"$RESULTS/tandem-base.log" 2>&1 &
+  BASE_PID=$!; PIDS+=("$BASE_PID")
+fi
 
 wait_http "http://127.0.0.1:$BACKEND_PORT/" "$BACKEND_PID"
 wait_http "http://127.0.0.1:$NGINX_PORT/" "$NGINX_PID"
 wait_http "http://127.0.0.1:$TANDEM_PORT/" "$TANDEM_PID"
+[ -z "$BASE_PID" ] || wait_http "http://127.0.0.1:$BASE_PORT/" "$BASE_PID"
 log "backend nginx pid $BACKEND_PID, proxy nginx pid $NGINX_PID, tandem pid $TANDEM_PID"
 
 url_of() {
@@ -143,11 +165,15 @@ url_of() {
     direct) echo "http://127.0.0.1:$BACKEND_PORT/" ;;
     nginx) echo "http://127.0.0.1:$NGINX_PORT/" ;;
     tandem) echo "http://127.0.0.1:$TANDEM_PORT/" ;;
+    tandem-base) [ -n "$BASE_PID" ] || die "target tandem-base needs BASE_JAR"; echo "http://127.0.0.1:$BASE_PORT/" ;;
     *) die "unknown target $1" ;;
   esac
 }
 pid_of() {
-  case $1 in direct) echo "$BACKEND_PID" ;; nginx) echo "$NGINX_PID" ;; tandem) echo "$TANDEM_PID" ;; esac
+  case $1 in
+    direct) echo "$BACKEND_PID" ;; nginx) echo "$NGINX_PID" ;; tandem) echo "$TANDEM_PID" ;;
+    tandem-base) echo "$BASE_PID" ;;
+  esac
 }
 # ----------------------------------------------------------------------------------------------- sanity checks
 head -c "$BODY_BYTES" /dev/zero | tr '\0' 'p' > "$TMP/post.body"
@@ -171,7 +197,11 @@ run_wrk() { # target method seconds outfile
 printf 'rep\tmethod\ttarget\trps\tp50_us\tp99_us\tmax_us\terrors\tproxy_cpu_pct\tproxy_cpu_us_per_req\tforeign_cpu_pct\tattempt\n' \
   > "$RESULTS/runs.tsv"
 
-ours_ticks() { echo $(($(cpu_ticks "$BACKEND_PID") + $(cpu_ticks "$NGINX_PID") + $(cpu_ticks "$TANDEM_PID"))); }
+ours_ticks() {
+  local base=0
+  [ -z "$BASE_PID" ] || base=$(cpu_ticks "$BASE_PID")
+  echo $(($(cpu_ticks "$BACKEND_PID") + $(cpu_ticks "$NGINX_PID") + $(cpu_ticks "$TANDEM_PID") + base))
+}
 
 # One measured wrk run. Besides wrk's figures it records the CPU the target used (its core's utilisation and CPU
 # time per request, steadier than req/s on a noisy machine) and "foreign" CPU: what the machine spent beyond
@@ -211,7 +241,7 @@ measure() { # rep target method
 log "settling every target (3 s each) and warming Tandem up (${WARMUP} s per method)"
 for method in $METHODS; do
   for target in $TARGETS; do
-    if [ "$target" = tandem ]; then secs=$WARMUP; else secs=3; fi
+    case $target in tandem*) secs=$WARMUP ;; *) secs=3 ;; esac
     run_wrk "$target" "$method" "$secs" "$RESULTS/raw/warmup-$method-$target.txt"
   done
 done
@@ -235,6 +265,7 @@ if [ -n "$JFR" ]; then
   "$JCMD" "$TANDEM_PID" JFR.stop name=bench >>"$RESULTS/bench.log"
 fi
 kill -0 "$TANDEM_PID" 2>/dev/null || die "Tandem died during the run (see $RESULTS/tandem.log)"
+[ -z "$BASE_PID" ] || kill -0 "$BASE_PID" 2>/dev/null || die "tandem-base died during the run (see $RESULTS/tandem-base.log)"
 
 if [ -n "$PERF" ]; then
   # 1. System calls and context switches per request of each target's own processes (NGINX: master + worker).
@@ -294,7 +325,7 @@ fi
 "$HERE/summarize.sh" "$RESULTS/runs.tsv" | tee "$RESULTS/summary.txt"
 {
   echo "command: JAVA_OPTS='$JAVA_OPTS' REPS=$REPS DURATION=$DURATION WARMUP=$WARMUP CONNS=$CONNS THREADS=$THREADS" \
-    "BODY_BYTES=$BODY_BYTES TARGETS='$TARGETS' bench/proxy-bench.sh"
+    "BODY_BYTES=$BODY_BYTES TARGETS='$TARGETS' ${BASE_JAR:+BASE_JAR=$BASE_JAR }bench/proxy-bench.sh"
   machine_info "$NGINX" "$WRK" "$JAVA" "$JAR_INFO"
 } > "$RESULTS/machine.txt"
 ln -sfn "$RESULTS" "$HERE/results/latest"

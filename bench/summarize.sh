@@ -22,11 +22,11 @@ reps=$(awk -F'\t' 'NR > 1 && !s[$1]++' "$RUNS" | wc -l)
 has() { grep -qx "$1" <<<"$targets"; }
 
 echo "Medians over $reps repetitions (latency in ms; CPU = the proxy process on its core, for direct the backend)"
-printf '%-6s %-7s %10s %8s %8s %8s %10s %7s\n' method target "req/s" p50 p99 "CPU %" "CPU us/req" errors
+printf '%-6s %-11s %10s %8s %8s %8s %10s %7s\n' method target "req/s" p50 p99 "CPU %" "CPU us/req" errors
 for m in $methods; do
-  for t in direct nginx tandem; do
+  for t in direct nginx tandem tandem-base; do
     has "$t" || continue
-    printf '%-6s %-7s %10.0f %8.2f %8.2f %8.0f %10.1f %7d\n' "$m" "$t" \
+    printf '%-6s %-11s %10.0f %8.2f %8.2f %8.0f %10.1f %7d\n' "$m" "$t" \
       "$(col "$m" "$t" rps | median)" \
       "$(awk -v x="$(col "$m" "$t" p50_us | median)" 'BEGIN { print x / 1000 }')" \
       "$(awk -v x="$(col "$m" "$t" p99_us | median)" 'BEGIN { print x / 1000 }')" \
@@ -51,6 +51,16 @@ for m in $methods; do
   has nginx && has direct && nd=$(paired "$m" nginx direct rps ratio | spread 1)
   printf '%-6s %-26s %-26s %-26s %-22s %s\n' "$m" "$tn" "$td" "$nd" "$dp" "$verdict"
 done
+if has tandem && has tandem-base; then
+  echo
+  echo "This build against tandem-base (BASE_JAR), paired, median over repetitions [min..max]"
+  printf '%-6s %-26s %-26s %-26s\n' method "tandem/tandem-base req/s" "tandem-base p99 diff (ms)" "CPU us/req ratio"
+  for m in $methods; do
+    printf '%-6s %-26s %-26s %-26s\n' "$m" "$(paired "$m" tandem tandem-base rps ratio | spread 1)" \
+      "$(paired "$m" tandem tandem-base p99_us diff | spread 0.001)" \
+      "$(paired "$m" tandem tandem-base proxy_cpu_us_per_req ratio | spread 1)"
+  done
+fi
 echo
 awk -F'\t' 'NR == 1 { for (i = 1; i <= NF; i++) idx[$i] = i; next }
   { n++; if ($idx["attempt"] > 1) again++; if ($idx["foreign_cpu_pct"] > f) f = $idx["foreign_cpu_pct"] }

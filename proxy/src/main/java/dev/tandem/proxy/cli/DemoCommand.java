@@ -100,6 +100,7 @@ final class DemoCommand implements Callable<Integer> {
         ledger.get(Outcome.RATE_LIMITED), ledger.get(Outcome.DROPPED_QUEUE_FULL), ledger.get(Outcome.DELIVERED),
         ledger.get(Outcome.DUPLICATE), ledger.get(Outcome.DEAD_LETTERED), ledger.get(Outcome.FAILED),
         ledger.get(Outcome.TIMEOUT), ledger.snapshot().getBoolean("balanced") ? " (balanced)" : " (NOT balanced)");
+    edge(out, tandem, legacy, candidate, vertx);
     comparison(out, tandem);
     verification(out, tandem, dbs);
     java.nio.file.Path capture = replay(out, tandem, legacy, candidate, legacy2, vertx);
@@ -145,6 +146,22 @@ final class DemoCommand implements Callable<Integer> {
     out.println("Demo stopped.");
     out.flush();
     return Console.EXIT_OK;
+  }
+
+  /** Requests an edge proxy must refuse, and what Tandem answered; the services behind it see none of them. */
+  private static void edge(PrintWriter out, Tandem tandem, OrdersApi legacy, OrdersApi candidate,
+                           io.vertx.core.Vertx vertx) throws Exception {
+    long before = legacy.received() + candidate.received();
+    var outcomes = Blocking.await(new dev.tandem.proxy.demo.HostileClients(vertx, tandem.port()).run());
+    out.printf("%nAt the edge: requests NGINX also refuses, sent on raw connections (tandem_rejected_requests_total"
+        + "{reason}; README \"At the edge\"):%n");
+    for (var o : outcomes) {
+      out.printf("  %-72s -> %s %s, connection closed after %d ms%n", o.what(), o.status() == 0 ? "no answer"
+          : o.status(), o.rule() == null ? "(not refused!)" : o.rule(), o.millis());
+    }
+    long after = legacy.received() + candidate.received();
+    out.printf("  The legacy service and the candidate received %s of them.%n", after == before ? "none"
+        : after - before + " requests");
   }
 
   /** The comparison summary of the burst: per endpoint, real differences and noise apart. */
@@ -351,7 +368,7 @@ final class DemoCommand implements Callable<Integer> {
   private String demoConfig(int legacyPort, int candidatePort, int legacy2Port, String deadLetterFile,
                             String stateFile, String captureDir) {
     return """
-        server: { host: 127.0.0.1, port: %d }
+        server: { host: 127.0.0.1, port: %d, headerTimeout: 1s }
         admin: { host: 127.0.0.1, port: %d, token: %s }
         backends:
           legacy: http://127.0.0.1:%d
