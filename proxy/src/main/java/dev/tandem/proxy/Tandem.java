@@ -11,6 +11,8 @@ import dev.tandem.proxy.http.ProxyVerticle;
 import dev.tandem.proxy.metrics.ProxyMetrics;
 import dev.tandem.proxy.mirror.Mirroring;
 import dev.tandem.proxy.route.RouteTable;
+import dev.tandem.proxy.tls.CertificateReloader;
+import dev.tandem.proxy.tls.TlsMaterial;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -40,13 +42,15 @@ public final class Tandem {
   private final dev.tandem.proxy.capture.Capturing capturing;
   private final dev.tandem.proxy.verify.Verification verification;
   private final dev.tandem.proxy.edge.Edge edge;
-  private final List<dev.tandem.proxy.tls.CertificateReloader> reloaders = new ArrayList<>();
+  private final List<CertificateReloader> reloaders = new ArrayList<>();
   private final PrometheusMeterRegistry registry;
   private RouteControl control;
   private AdminServer admin;
   private volatile boolean listening;
   private int port;
   private io.vertx.core.http.HttpServer dataServer;
+  private TlsMaterial dataTls;
+  private TlsMaterial adminTls;
 
   private Tandem(Vertx vertx, PrometheusMeterRegistry registry, TandemConfig config) {
     this.vertx = vertx;
@@ -73,11 +77,13 @@ public final class Tandem {
   public static Future<Tandem> start(Vertx vertx, PrometheusMeterRegistry registry, TandemConfig config) {
     Tandem tandem = new Tandem(vertx, registry, config);
     Comparisons c = tandem.comparisons;
-    return RouteControl.start(vertx, tandem.routes, tandem.stateStore, registry,
-            route -> c == null ? null : c.diffRateSinceLastCall(route))
+    return tandem.loadCertificates()
+        .compose(v -> RouteControl.start(vertx, tandem.routes, tandem.stateStore, registry,
+            route -> c == null ? null : c.diffRateSinceLastCall(route)))
         .compose(control -> {
           tandem.control = control;
-          tandem.admin = new AdminServer(vertx, config.admin(), tandem.routes, tandem.readiness, registry,
+          tandem.admin = new AdminServer(vertx, config.admin(), tandem.adminTls, tandem.routes, tandem.readiness,
+              registry,
               tandem.mirroring, control, tandem.capturing, tandem.verification);
           return tandem.startDataPlane();
         })
@@ -99,7 +105,7 @@ public final class Tandem {
     int listenPort = configured == 0 ? -FREE_PORT_KEYS.incrementAndGet() : configured;
     List<ProxyVerticle> instances = new java.util.concurrent.CopyOnWriteArrayList<>();
     return vertx.deployVerticle(() -> {
-          ProxyVerticle v = new ProxyVerticle(config, routes, metrics, mirroring, control, capturing, edge,
+          ProxyVerticle v = new ProxyVerticle(config, routes, metrics, mirroring, control, capturing, edge, dataTls,
               listenPort);
           instances.add(v);
           return v;
@@ -113,23 +119,33 @@ public final class Tandem {
         .mapEmpty();
   }
 
+  /** Reads and checks the listeners' certificates before anything listens. */
+  private Future<Void> loadCertificates() {
+    Future<TlsMaterial> data = config.server().tls() == null ? Future.succeededFuture()
+        : CertificateReloader.load(vertx, config.server().tls());
+    Future<TlsMaterial> admin = config.admin().tls() == null ? Future.succeededFuture()
+        : CertificateReloader.load(vertx, config.admin().tls());
+    return Future.all(data, admin).map(v -> {
+      dataTls = data.result();
+      adminTls = admin.result();
+      return null;
+    });
+  }
+
   /** Reloads the listeners' certificates when their files change (a rotated Kubernetes Secret, say). */
   private Future<io.vertx.core.http.HttpServer> watchCertificates(io.vertx.core.http.HttpServer adminServer) {
-    List<Future<Void>> started = new ArrayList<>();
-    if (config.server().tls() != null) {
-      reloaders.add(new dev.tandem.proxy.tls.CertificateReloader(vertx, "data", config.server().tls(), dataServer,
-          registry));
+    if (dataTls != null) {
+      reloaders.add(new CertificateReloader(vertx, "data", config.server().tls(), dataTls, dataServer, registry));
     }
-    if (config.admin().tls() != null) {
-      reloaders.add(new dev.tandem.proxy.tls.CertificateReloader(vertx, "admin", config.admin().tls(), adminServer,
-          registry));
+    if (adminTls != null) {
+      reloaders.add(new CertificateReloader(vertx, "admin", config.admin().tls(), adminTls, adminServer, registry));
     }
-    reloaders.forEach(r -> started.add(r.start()));
-    return Future.all(started).map(adminServer);
+    reloaders.forEach(CertificateReloader::start);
+    return Future.succeededFuture(adminServer);
   }
 
   /** The certificate watchers of the listeners with TLS (data first), for a test that rotates the files. */
-  public List<dev.tandem.proxy.tls.CertificateReloader> certificateReloaders() {
+  public List<CertificateReloader> certificateReloaders() {
     return List.copyOf(reloaders);
   }
 
@@ -181,7 +197,7 @@ public final class Tandem {
   /** Stops listening, then closes every connection pool and store client. */
   public Future<Void> close() {
     listening = false;
-    reloaders.forEach(dev.tandem.proxy.tls.CertificateReloader::stop);
+    reloaders.forEach(CertificateReloader::stop);
     List<Future<?>> closing = new ArrayList<>();
     for (String id : deployments) {
       closing.add(vertx.undeploy(id));

@@ -25,14 +25,16 @@ public final class AdminServer {
 
   private final Vertx vertx;
   private final AdminConfig config;
+  private final dev.tandem.proxy.tls.TlsMaterial tls;
   private final Router router;
   private HttpServer server;
 
-  public AdminServer(Vertx vertx, AdminConfig config, RouteTable routes, Readiness readiness,
+  public AdminServer(Vertx vertx, AdminConfig config, dev.tandem.proxy.tls.TlsMaterial tls, RouteTable routes, Readiness readiness,
                      PrometheusMeterRegistry registry, Mirroring mirroring, RouteControl control,
                      dev.tandem.proxy.capture.Capturing capturing, dev.tandem.proxy.verify.Verification verification) {
     this.vertx = vertx;
     this.config = config;
+    this.tls = tls;
     this.router = Router.router(vertx);
     // Answers are often written from a store's callback, which may run on another event loop than the one that
     // owns the connection; json() hops back to this one, since a response is not safe to touch from another thread.
@@ -68,7 +70,7 @@ public final class AdminServer {
 
   public Future<HttpServer> start() {
     HttpServerOptions options = new HttpServerOptions().setHost(config.host()).setPort(config.port());
-    server = vertx.createHttpServer(dev.tandem.proxy.tls.TlsOptions.listener(options, config.tls()))
+    server = vertx.createHttpServer(dev.tandem.proxy.tls.TlsOptions.listener(options, tls))
         .requestHandler(router);
     return server.listen();
   }

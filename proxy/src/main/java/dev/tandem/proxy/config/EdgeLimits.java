@@ -16,10 +16,12 @@ import java.time.Duration;
  * @param maxBodyBytes     a request body, for routes that set no {@code maxBodyBytes} of their own (413 beyond)
  * @param chunkedWins      for {@code Content-Length} with {@code Transfer-Encoding: chunked}: false answers 400;
  *                         true forwards by the chunked framing, without the Content-Length, and closes afterwards
+ * @param keepUnderscores  pass header names with an underscore on; false drops them (as NGINX does), since CGI-style
+ *                         backends read {@code X_Forwarded_For} as {@code X-Forwarded-For}
  */
 public record EdgeLimits(Duration headerTimeout, Duration bodyTimeout, long minBodyRate, int maxHeaderBytes,
                          int maxHeaderCount, int maxUriLength, int maxConnections, long maxBodyBytes,
-                         boolean chunkedWins) {
+                         boolean chunkedWins, boolean keepUnderscores) {
 
   public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(10);
   public static final Duration DEFAULT_BODY_TIMEOUT = Duration.ofSeconds(30);
@@ -36,5 +38,5 @@ public record EdgeLimits(Duration headerTimeout, Duration bodyTimeout, long minB
 
   public static final EdgeLimits DEFAULT = new EdgeLimits(DEFAULT_HEADER_TIMEOUT, DEFAULT_BODY_TIMEOUT,
       DEFAULT_MIN_BODY_RATE, DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADER_COUNT, DEFAULT_MAX_URI_LENGTH,
-      DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_BODY_BYTES, false);
+      DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_BODY_BYTES, false, false);
 }

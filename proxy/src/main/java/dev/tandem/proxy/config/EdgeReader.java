@@ -32,7 +32,9 @@ final class EdgeReader {
     int connections = n.integer("maxConnections", d.maxConnections(), 1, 10_000_000);
     long bodyBytes = n.bytes("maxBodyBytes", d.maxBodyBytes());
     boolean chunkedWins = n.oneOf("contentLengthWithChunked", "reject", FRAMINGS).equals("chunked");
-    return new EdgeLimits(header, body, rate, headerBytes, headerCount, uri, connections, bodyBytes, chunkedWins);
+    boolean keepUnderscores = n.oneOf("headersWithUnderscores", "drop", List.of("drop", "keep")).equals("keep");
+    return new EdgeLimits(header, body, rate, headerBytes, headerCount, uri, connections, bodyBytes, chunkedWins,
+        keepUnderscores);
   }
 
   /** {@code tls:} of a listener; null when absent. */

@@ -75,13 +75,20 @@ public final class Edge {
     }
     channel.closeFuture().addListener(f -> open.decrementAndGet());
     if (connection instanceof Http1xServerConnection) {
-      ChannelPipeline pipeline = channel.pipeline();
-      StrictRequestDecoder decoder = new StrictRequestDecoder(decoderOptions);
-      pipeline.replace("httpDecoder", "httpDecoder", decoder);
-      EdgeGuard guard = new EdgeGuard(this, decoder);
-      pipeline.addBefore("httpDecoder", "tandemEdgeClock", guard.clock());
-      pipeline.addBefore("handler", "tandemEdgeGuard", guard);
+      guard(channel.pipeline());
     }
+  }
+
+  /**
+   * Replaces the pipeline's {@code httpDecoder} with a {@link StrictRequestDecoder} and puts an {@link EdgeGuard}
+   * before its {@code handler}: Vert.x's HTTP/1.x server pipeline, or one built like it (a benchmark's).
+   */
+  public void guard(ChannelPipeline pipeline) {
+    StrictRequestDecoder decoder = new StrictRequestDecoder(decoderOptions);
+    EdgeGuard guard = new EdgeGuard(this, decoder);
+    decoder.guard(guard);
+    pipeline.replace("httpDecoder", "httpDecoder", decoder);
+    pipeline.addBefore("handler", "tandemEdgeGuard", guard);
   }
 
   /** Answers a request that Vert.x received with a failed decoder result (a broken rule, or Netty's own). */
@@ -92,8 +99,7 @@ public final class Edge {
         .setStatusCode(r.rule().status())
         .putHeader("Content-Type", "application/json")
         .putHeader("Connection", "close")
-        .end(r.json())
-        .onComplete(done -> request.connection().close());
+        .end(r.json()); // the guard closes the connection once the answer is out, after lingering
   }
 
   /**

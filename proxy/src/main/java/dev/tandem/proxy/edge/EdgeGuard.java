@@ -1,23 +1,24 @@
 package dev.tandem.proxy.edge;
 
 import dev.tandem.proxy.config.EdgeLimits;
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 
@@ -26,20 +27,31 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One client connection's guard, between Netty's HTTP codec and Vert.x. Every request head goes through
- * {@link HeadRules} before Vert.x sees it; a head that breaks one reaches Vert.x only as a failed decoder result,
- * which Vert.x hands, in order, to {@link Edge#answer}; the rest of the connection's input is dropped. While a head
- * or a body is being read, one timer per connection (re-armed lazily, never per request) enforces
- * {@code headerTimeout}, {@code bodyTimeout} and {@code minBodyRate}; a body that breaks a rule mid-way (a bad chunk,
- * a timeout) is answered here, since Vert.x has already begun the exchange, and the connection closed, which makes
- * the exchange reset its backend request. Time while Tandem itself stops reading (back-pressure from a slow
- * backend) is not held against the client.
+ * One client connection's guard, between Netty's HTTP codec and Vert.x.
+ * <ul>
+ *   <li>Every request head goes through {@link HeadRules} before Vert.x sees it. A head that breaks one reaches
+ *       Vert.x only as a failed decoder result, which Vert.x hands, in order after the requests before it, to
+ *       {@link Edge#answer}; nothing after it on the connection is read.</li>
+ *   <li>While a head or a body is being read, one timer per connection (re-armed lazily, never per request)
+ *       enforces {@code headerTimeout}, {@code bodyTimeout} and {@code minBodyRate}. Time while Tandem itself stops
+ *       reading (back-pressure from a slow backend), or while the client waits for a {@code 100 Continue} before its
+ *       first body byte, is not held against the client.</li>
+ *   <li>A body that breaks a rule mid-way (a bad chunk, a timeout) is answered here, since Vert.x has already begun
+ *       the exchange, and the connection closed, which makes the exchange reset its backend request.</li>
+ *   <li>A refused connection is not closed at once: its output is shut after the answer, and what the client still
+ *       sends is read and discarded until it falls quiet (at most {@link #LINGER}), so that a client in the middle
+ *       of sending reads the answer rather than a reset.</li>
+ * </ul>
+ * Once Vert.x has removed the HTTP decoder (a WebSocket joined to its backend), bytes pass through untouched.
  */
 final class EdgeGuard extends ChannelDuplexHandler {
 
-  private enum State { IDLE, HEAD, BODY, TUNNEL, DONE }
+  private enum State { IDLE, HEAD, BODY, DONE }
 
   private static final long TICK = TimeUnit.SECONDS.toNanos(1);
+  static final long LINGER = TimeUnit.SECONDS.toNanos(2);
+  private static final long LINGER_QUIET = TimeUnit.MILLISECONDS.toNanos(200);
+  private static final long LINGER_TICK = TimeUnit.MILLISECONDS.toNanos(50);
 
   private final Edge edge;
   private final EdgeLimits limits;
@@ -48,6 +60,7 @@ final class EdgeGuard extends ChannelDuplexHandler {
   private final long bodyTimeout;
   private ChannelHandlerContext ctx;
   private State state = State.HEAD;
+  private boolean tunnel;
   private boolean headBytes;
   private long headStart = System.nanoTime();
   private long bodyStart;
@@ -55,11 +68,14 @@ final class EdgeGuard extends ChannelDuplexHandler {
   private long lastTick;
   private long excused;
   private long bodyBytes;
+  private boolean progressed;
+  private boolean awaitingContinue;
   private int requests;
   private int answered;
   private boolean finalHeadWritten;
-  private boolean awaitingContinue;
   private boolean ownAnswer;
+  private long lingerUntil;
+  private long lastInput;
   private ScheduledFuture<?> timer;
   private long timerAt;
 
@@ -71,23 +87,20 @@ final class EdgeGuard extends ChannelDuplexHandler {
     this.bodyTimeout = limits.bodyTimeout().toNanos();
   }
 
-  /** The handler that goes before the decoder: it sees a head's first byte, which starts its clock. */
-  ChannelInboundHandlerAdapter clock() {
-    return new ChannelInboundHandlerAdapter() {
-      @Override
-      public void channelRead(ChannelHandlerContext c, Object msg) {
-        if (msg instanceof ByteBuf b && b.isReadable()) {
-          if (state == State.IDLE) {
-            state = State.HEAD;
-            headStart = System.nanoTime();
-          }
-          if (state == State.HEAD) {
-            headBytes = true;
-          }
-        }
-        c.fireChannelRead(msg);
-      }
-    };
+  /** Whether the decoder is between requests or in a head (not in a body, not done). */
+  boolean readingHead() {
+    return state == State.IDLE || state == State.HEAD;
+  }
+
+  /** Bytes of a head arrived: the first starts its clock. */
+  void bytesArrived() {
+    if (state == State.IDLE) {
+      state = State.HEAD;
+      headStart = System.nanoTime();
+    }
+    if (state == State.HEAD) {
+      headBytes = true;
+    }
   }
 
   @Override
@@ -98,10 +111,16 @@ final class EdgeGuard extends ChannelDuplexHandler {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    switch (state) {
-      case TUNNEL -> ctx.fireChannelRead(msg);
-      case DONE -> ReferenceCountUtil.release(msg);
-      default -> read(ctx, msg);
+    if (!(msg instanceof HttpObject)) {
+      // Raw bytes: Vert.x took the HTTP decoder out (a WebSocket joined to its backend). Nothing to guard.
+      tunnel = true;
+      cancel();
+      ctx.fireChannelRead(msg);
+    } else if (state == State.DONE) {
+      ReferenceCountUtil.release(msg);
+      lastInput = System.nanoTime();
+    } else {
+      read(ctx, msg);
     }
   }
 
@@ -109,25 +128,24 @@ final class EdgeGuard extends ChannelDuplexHandler {
     if (msg instanceof HttpRequest request) {
       requests++;
       Rejected r = request.decoderResult().isSuccess() ? HeadRules.check(request, decoder, limits) : null;
+      decoder.headChecked();
       if (r != null) {
         request.setDecoderResult(DecoderResult.failure(r));
       }
       if (!request.decoderResult().isSuccess()) {
-        // Vert.x answers it after whatever it is still answering, then closes; nothing more is read.
+        // Vert.x answers it after whatever it is still answering; nothing more is read.
         state = State.DONE;
         cancel();
         ctx.fireChannelRead(msg);
         return;
       }
-      long now = System.nanoTime();
+      // The body's clock starts when a read ends with the body incomplete (channelReadComplete), so that a request
+      // read whole in one go costs no clock at all.
       state = State.BODY;
-      bodyStart = now;
-      lastProgress = now;
-      lastTick = now;
+      bodyStart = 0;
       excused = 0;
       bodyBytes = 0;
       headBytes = false;
-      // The client holds its body until it hears 100 Continue: until then the wait is the backend's, not its.
       awaitingContinue = request.headers().contains(HttpHeaderNames.EXPECT, HttpHeaderValues.CONTINUE, true);
     } else if (msg instanceof HttpContent content) {
       if (!content.decoderResult().isSuccess()) {
@@ -136,8 +154,12 @@ final class EdgeGuard extends ChannelDuplexHandler {
         refuse(new Rejected(EdgeRule.INVALID_CHUNK, cause == null ? "" : String.valueOf(cause.getMessage())));
         return;
       }
-      bodyBytes += content.content().readableBytes();
-      lastProgress = System.nanoTime();
+      int n = content.content().readableBytes();
+      bodyBytes += n;
+      progressed = true;
+      if (n > 0) {
+        awaitingContinue = false; // it sends its body: it is not waiting for 100 Continue
+      }
     }
     if (msg instanceof LastHttpContent) {
       state = State.IDLE;
@@ -148,8 +170,17 @@ final class EdgeGuard extends ChannelDuplexHandler {
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
     if (state == State.HEAD || state == State.BODY) {
-      long wanted = state == State.HEAD ? headStart + headerTimeout - System.nanoTime() : Math.min(TICK, bodyTimeout);
-      if (timer == null || timerAt - System.nanoTime() > wanted) {
+      long now = System.nanoTime();
+      if (state == State.BODY && (bodyStart == 0 || progressed)) {
+        if (bodyStart == 0) {
+          bodyStart = now;
+          lastTick = now;
+        }
+        lastProgress = now;
+        progressed = false;
+      }
+      long wanted = state == State.HEAD ? headStart + headerTimeout - now : Math.min(TICK, bodyTimeout);
+      if (timer == null || timerAt - now > wanted) {
         cancel();
         arm(Math.max(0, wanted));
       }
@@ -165,20 +196,36 @@ final class EdgeGuard extends ChannelDuplexHandler {
       promise.tryFailure(new ClosedChannelException());
       return;
     }
-    if (msg instanceof HttpResponse response) {
-      int code = response.status().code();
-      if (code == 101) {
-        state = State.TUNNEL;
-        cancel();
+    if (!tunnel) {
+      if (msg instanceof HttpResponse response) {
+        if (state == State.BODY && answered == requests - 1) {
+          awaitingContinue = false; // 100 Continue, or a final answer, to the request whose body is awaited
+        }
+        if (response.status().code() >= 200) {
+          finalHeadWritten = true;
+        }
       }
-      finalHeadWritten = code >= 200;
-      awaitingContinue = false;
-    }
-    if (msg instanceof LastHttpContent && finalHeadWritten) {
-      finalHeadWritten = false;
-      answered++;
+      if (msg instanceof LastHttpContent && finalHeadWritten) {
+        finalHeadWritten = false;
+        answered++;
+        if (state == State.DONE && answered == requests) {
+          // The refused request's answer (Vert.x wrote it, in order): linger once it is out.
+          ctx.write(msg, promise);
+          ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> linger());
+          return;
+        }
+      }
     }
     ctx.write(msg, promise);
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (state == State.DONE) {
+      // Vert.x fails a connection after answering an invalid request; this guard closes it, after lingering.
+      return;
+    }
+    ctx.fireExceptionCaught(cause);
   }
 
   @Override
@@ -201,43 +248,61 @@ final class EdgeGuard extends ChannelDuplexHandler {
 
   private void tick() {
     timer = null;
-    if (!ctx.channel().isActive()) {
+    Channel channel = ctx.channel();
+    if (!channel.isActive() || tunnel) {
       return;
     }
     long now = System.nanoTime();
-    boolean reading = ctx.channel().config().isAutoRead();
-    if (state == State.HEAD) {
-      if (!reading) {
-        headStart = now;
-      }
-      long left = headStart + headerTimeout - now;
-      if (left > 0) {
-        arm(left);
-      } else if (!headBytes) {
-        // Nothing of a request arrived: there is nobody to answer, as with NGINX's client_header_timeout.
-        edge.count(EdgeRule.HEADER_TIMEOUT);
-        state = State.DONE;
-        ctx.close();
-      } else {
-        refuse(new Rejected(EdgeRule.HEADER_TIMEOUT, "the head was not complete after "
-            + limits.headerTimeout().toMillis() + " ms"));
-      }
-    } else if (state == State.BODY) {
-      if (!reading || awaitingContinue) {
-        excused += now - lastTick;
-        lastProgress = now;
-      }
+    boolean reading = channel.config().isAutoRead();
+    switch (state) {
+      case HEAD -> headTick(now, reading);
+      case BODY -> bodyTick(now, reading);
+      case DONE -> lingerTick(now);
+      default -> { }
+    }
+  }
+
+  private void headTick(long now, boolean reading) {
+    if (!reading) {
+      headStart = now; // Tandem stopped reading (a pipelined request waits): not the client's doing
+    }
+    long left = headStart + headerTimeout - now;
+    if (left > 0) {
+      arm(left);
+    } else if (!headBytes && answered == requests) {
+      // Nothing of a request arrived: there is nobody to answer, as with NGINX's client_header_timeout.
+      edge.count(EdgeRule.HEADER_TIMEOUT);
+      state = State.DONE;
+      ctx.close();
+    } else {
+      refuse(new Rejected(EdgeRule.HEADER_TIMEOUT, "the head was not complete after "
+          + limits.headerTimeout().toMillis() + " ms"));
+    }
+  }
+
+  private void bodyTick(long now, boolean reading) {
+    if (bodyStart == 0) {
+      bodyStart = now;
+      lastProgress = now;
       lastTick = now;
-      long active = now - bodyStart - excused;
-      if (now - lastProgress >= bodyTimeout) {
-        refuse(new Rejected(EdgeRule.BODY_TIMEOUT, "nothing for " + limits.bodyTimeout().toMillis() + " ms after "
-            + bodyBytes + " bytes"));
-      } else if (limits.minBodyRate() > 0 && active > bodyTimeout + bodyBytes * 1_000_000_000L / limits.minBodyRate()) {
-        refuse(new Rejected(EdgeRule.BODY_TOO_SLOW, bodyBytes + " bytes in " + active / 1_000_000 + " ms, at least "
-            + limits.minBodyRate() + " bytes a second after the first " + limits.bodyTimeout().toMillis() + " ms"));
-      } else {
-        arm(Math.min(TICK, bodyTimeout));
-      }
+    }
+    // Waiting for 100 Continue is the backend's time, until the client sends a byte or the request is answered;
+    // the backend's own timeouts (connectTimeout, timeout: then 504) bound it.
+    if (!reading || awaitingContinue) {
+      excused += now - lastTick;
+      lastProgress = now;
+    }
+    lastTick = now;
+    double active = now - bodyStart - excused;
+    double allowed = bodyTimeout + (limits.minBodyRate() > 0 ? bodyBytes * 1e9 / limits.minBodyRate() : 0);
+    if (now - lastProgress >= bodyTimeout) {
+      refuse(new Rejected(EdgeRule.BODY_TIMEOUT, "nothing for " + limits.bodyTimeout().toMillis() + " ms after "
+          + bodyBytes + " bytes"));
+    } else if (limits.minBodyRate() > 0 && active > allowed) {
+      refuse(new Rejected(EdgeRule.BODY_TOO_SLOW, bodyBytes + " bytes in " + (long) (active / 1e6) + " ms, at least "
+          + limits.minBodyRate() + " bytes a second after the first " + limits.bodyTimeout().toMillis() + " ms"));
+    } else {
+      arm(Math.min(TICK, bodyTimeout));
     }
   }
 
@@ -265,6 +330,37 @@ final class EdgeGuard extends ChannelDuplexHandler {
         .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
         .set(HttpHeaderNames.CONTENT_LENGTH, body.length)
         .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-    ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+    ctx.writeAndFlush(response).addListener(f -> linger());
+  }
+
+  /**
+   * The answer is out: shut the output (the client sees the end at once) and read what it still sends until it is
+   * quiet for a moment or {@link #LINGER} has passed, then close.
+   */
+  private void linger() {
+    Channel channel = ctx.channel();
+    if (!channel.isActive() || lingerUntil != 0) {
+      return;
+    }
+    long now = System.nanoTime();
+    lingerUntil = now + LINGER;
+    lastInput = now;
+    if (channel instanceof DuplexChannel duplex && ctx.pipeline().get(SslHandler.class) == null) {
+      duplex.shutdownOutput();
+    }
+    channel.config().setAutoRead(true);
+    cancel();
+    arm(LINGER_TICK);
+  }
+
+  private void lingerTick(long now) {
+    if (lingerUntil == 0) {
+      return;
+    }
+    if (now >= lingerUntil || now - lastInput >= LINGER_QUIET) {
+      ctx.close();
+    } else {
+      arm(LINGER_TICK);
+    }
   }
 }

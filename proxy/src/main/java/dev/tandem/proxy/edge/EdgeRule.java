@@ -16,6 +16,8 @@ public enum EdgeRule {
   CONTENT_LENGTH_INVALID(400, "Content-Length is not a decimal number (RFC 9110 §8.6)"),
   CONTENT_LENGTH_REPEATED(400, "more than one Content-Length value (RFC 9112 §6.3)"),
   INVALID_CHUNK(400, "a chunk size, extension or delimiter is not valid (RFC 9112 §7.1)"),
+  OBS_FOLD(400, "a header line folded onto the one before (obs-fold, RFC 9112 §5.2)"),
+  UPGRADE_WITH_BODY(400, "a protocol upgrade with a request body, which the tunnel could not frame"),
   HOST_MISSING(400, "an HTTP/1.1 request without Host (RFC 9112 §3.2)"),
   HOST_REPEATED(400, "more than one Host field (RFC 9112 §3.2)"),
   HOST_INVALID(400, "Host, or the authority of the request target, is not a valid host[:port] (RFC 9112 §3.2)"),

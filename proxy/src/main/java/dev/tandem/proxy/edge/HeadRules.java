@@ -17,6 +17,7 @@ import java.util.List;
  */
 final class HeadRules {
 
+  private static final java.util.regex.Pattern VERSION = java.util.regex.Pattern.compile("HTTP/\\d\\.\\d");
   private static final String[] KNOWN_CODINGS = {"gzip", "x-gzip", "deflate", "compress", "x-compress"};
 
   private HeadRules() {
@@ -28,12 +29,28 @@ final class HeadRules {
    */
   static Rejected check(HttpRequest request, StrictRequestDecoder lines, EdgeLimits limits) {
     HttpVersion version = request.protocolVersion();
-    if (version.majorVersion() != 1 || version.minorVersion() > 1) {
-      return new Rejected(EdgeRule.HTTP_VERSION_UNSUPPORTED, "got " + version.text());
+    if (version != HttpVersion.HTTP_1_1 && version != HttpVersion.HTTP_1_0) {
+      // Netty makes a version of any NAME/x.y, in any case: only the two exact ones are HTTP/1.x here.
+      String v = version.text();
+      return VERSION.matcher(v).matches() && !v.equals("HTTP/1.0") && !v.equals("HTTP/1.1")
+          ? new Rejected(EdgeRule.HTTP_VERSION_UNSUPPORTED, "got " + printable(v))
+          : new Rejected(EdgeRule.MALFORMED_REQUEST, "the version must be exactly HTTP/1.0 or HTTP/1.1");
     }
-    if (request.uri().length() > limits.maxUriLength()) {
-      return new Rejected(EdgeRule.URI_TOO_LONG, request.uri().length() + " bytes, at most "
-          + limits.maxUriLength());
+    String uri = request.uri();
+    if (uri.length() > limits.maxUriLength()) {
+      return new Rejected(EdgeRule.URI_TOO_LONG, uri.length() + " bytes, at most " + limits.maxUriLength());
+    }
+    for (int i = 0; i < uri.length(); i++) {
+      char c = uri.charAt(i);
+      if (c <= 0x20 || c == 0x7f) {
+        return new Rejected(EdgeRule.MALFORMED_REQUEST, "the request target has a control character at " + i);
+      }
+    }
+    if (lines.folded()) {
+      return new Rejected(EdgeRule.OBS_FOLD, "");
+    }
+    if (lines.emptyName()) {
+      return new Rejected(EdgeRule.MALFORMED_REQUEST, "a header field without a name");
     }
     HttpHeaders headers = request.headers();
     if (lines.fieldLines() > limits.maxHeaderCount()) {
@@ -42,12 +59,30 @@ final class HeadRules {
     }
     Rejected r = host(request, lines);
     if (r == null) {
-      r = connection(headers);
+      r = connection(headers, lines);
     }
     if (r == null) {
       r = framing(request, lines, limits);
     }
+    if (r == null && headers.contains(HttpHeaderNames.UPGRADE) && (lines.transferEncodingLines() > 0
+        || (lines.contentLengthLines() > 0 && !"0".equals(headers.get(HttpHeaderNames.CONTENT_LENGTH).trim())))) {
+      r = new Rejected(EdgeRule.UPGRADE_WITH_BODY, "Upgrade: " + printable(headers.get(HttpHeaderNames.UPGRADE)));
+    }
+    if (r == null && lines.underscoreNames() > 0 && !limits.keepUnderscores()) {
+      dropUnderscores(headers);
+    }
     return r;
+  }
+
+  /** Drops header names with an underscore, which CGI-style backends cannot tell from their dashed namesakes. */
+  private static void dropUnderscores(HttpHeaders headers) {
+    List<String> names = new java.util.ArrayList<>();
+    for (String name : headers.names()) {
+      if (name.indexOf('_') >= 0) {
+        names.add(name);
+      }
+    }
+    names.forEach(headers::remove);
   }
 
   private static Rejected host(HttpRequest request, StrictRequestDecoder lines) {
@@ -83,7 +118,10 @@ final class HeadRules {
     return null;
   }
 
-  private static Rejected connection(HttpHeaders headers) {
+  private static Rejected connection(HttpHeaders headers, StrictRequestDecoder lines) {
+    if (lines.connectionLines() == 0) {
+      return null;
+    }
     for (String value : headers.getAll(HttpHeaderNames.CONNECTION)) {
       for (String token : value.split(",")) {
         String t = token.trim();
@@ -98,6 +136,15 @@ final class HeadRules {
 
   private static Rejected framing(HttpRequest request, StrictRequestDecoder lines, EdgeLimits limits) {
     HttpHeaders headers = request.headers();
+    if (lines.contentLengthLines() == 0 && lines.transferEncodingLines() == 0) {
+      return null; // no body: nothing to frame
+    }
+    if (lines.contentLengthLines() == 1 && lines.transferEncodingLines() == 0) {
+      // The common case, without the lists below.
+      String length = headers.get(HttpHeaderNames.CONTENT_LENGTH);
+      return length != null && digits(length.trim()) ? null
+          : new Rejected(EdgeRule.CONTENT_LENGTH_INVALID, "Content-Length: " + printable(String.valueOf(length)));
+    }
     List<String> lengths = headers.getAll(HttpHeaderNames.CONTENT_LENGTH);
     if (lines.contentLengthLines() > 1 || lengths.size() > 1) {
       return new Rejected(EdgeRule.CONTENT_LENGTH_REPEATED, Math.max(lines.contentLengthLines(), lengths.size())

@@ -1,29 +1,98 @@
 package dev.tandem.proxy.edge;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.util.AsciiString;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.impl.VertxHttpRequestDecoder;
 
+import java.util.List;
+
 /**
- * Vert.x's request decoder, changed in two ways for {@link HeadRules}: it counts the field lines, and the Host,
- * Content-Length and Transfer-Encoding ones, as they arrive (Vert.x's header map counts names, not lines) (Netty folds duplicate Content-Length lines of HTTP/1.0 into one),
- * and it keeps a Content-Length that comes with chunked instead of dropping it, so that the rules can see both.
- * Counted per head: a head's counts are read when its request leaves the decoder, before the next head is parsed.
+ * Vert.x's request decoder, changed for the edge:
+ * <ul>
+ *   <li>it tells its {@link EdgeGuard} when the bytes of a head arrive, also those of a pipelined head left in the
+ *       buffer after a request (the first byte of a head starts its deadline);</li>
+ *   <li>it sees each head's raw lines before Netty parses them, and notes a folded line (obs-fold, RFC 9112 §5.2),
+ *       which Netty would join silently to the line before;</li>
+ *   <li>it counts the field lines, and the Host, Content-Length, Transfer-Encoding and Connection ones, as they arrive
+ *       (Vert.x's header map counts names, not lines, and Netty folds duplicate Content-Length lines of HTTP/1.0),
+ *       and notes empty names and names with an underscore;</li>
+ *   <li>it keeps a Content-Length that comes with chunked instead of dropping it, so that the rules see both.</li>
+ * </ul>
+ * What it notes belongs to the head being read; {@link HeadRules} reads it when the head's request leaves the
+ * decoder, before the next head is parsed, and {@link #headChecked()} clears it.
  */
 final class StrictRequestDecoder extends VertxHttpRequestDecoder {
 
   private static final AsciiString HOST = AsciiString.cached("host");
   private static final AsciiString CONTENT_LENGTH = AsciiString.cached("content-length");
   private static final AsciiString TRANSFER_ENCODING = AsciiString.cached("transfer-encoding");
+  private static final AsciiString CONNECTION = AsciiString.cached("connection");
 
   private int fields;
   private int host;
   private int contentLength;
   private int transferEncoding;
+  private int connection;
+  private int underscores;
+  private boolean emptyName;
+  private boolean folded;
+  private boolean requestLineSeen;
+  private EdgeGuard guard;
 
   StrictRequestDecoder(HttpServerOptions options) {
     super(options);
+  }
+
+  /** The guard that hears when a head's bytes arrive. */
+  void guard(EdgeGuard guard) {
+    this.guard = guard;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+    if (guard != null && msg instanceof ByteBuf b && b.isReadable()) {
+      guard.bytesArrived();
+    }
+    super.channelRead(ctx, msg);
+  }
+
+  @Override
+  protected void decode(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out) throws Exception {
+    if (guard != null && guard.readingHead() && buffer.isReadable()) {
+      guard.bytesArrived(); // a head pipelined behind a request that ended in this same read
+      scanHead(buffer);
+    }
+    super.decode(ctx, buffer, out);
+  }
+
+  /**
+   * Looks at the unparsed part of a head, which always starts at a line's start (Netty takes whole lines only), up
+   * to the empty line that ends it: a header line that starts with a space or a tab is a fold.
+   */
+  private void scanHead(ByteBuf buffer) {
+    boolean headers = requestLineSeen;
+    boolean lineStart = true;
+    boolean empty = true;
+    for (int i = buffer.readerIndex(), end = buffer.writerIndex(); i < end && !folded; i++) {
+      byte b = buffer.getByte(i);
+      if (b == '\n') {
+        if (headers && empty) {
+          return; // the end of the head: what follows is a body
+        }
+        headers |= !empty;
+        lineStart = true;
+        empty = true;
+      } else if (b != '\r') {
+        if (lineStart && headers && (b == ' ' || b == '\t')) {
+          folded = true;
+        }
+        lineStart = false;
+        empty = false;
+      }
+    }
   }
 
   int fieldLines() {
@@ -42,12 +111,39 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
     return transferEncoding;
   }
 
+  int connectionLines() {
+    return connection;
+  }
+
+  /** Field names with an underscore in this head. */
+  int underscoreNames() {
+    return underscores;
+  }
+
+  boolean emptyName() {
+    return emptyName;
+  }
+
+  boolean folded() {
+    return folded;
+  }
+
+  /** The head's request has been checked: what was noted of it is cleared for the next head. */
+  void headChecked() {
+    folded = false;
+    requestLineSeen = false;
+  }
+
   @Override
   protected HttpMessage createMessage(String[] initialLine) {
     fields = 0;
     host = 0;
     contentLength = 0;
     transferEncoding = 0;
+    connection = 0;
+    underscores = 0;
+    emptyName = false;
+    requestLineSeen = true;
     return super.createMessage(initialLine);
   }
 
@@ -55,12 +151,23 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
   protected AsciiString splitHeaderName(byte[] sb, int start, int length) {
     AsciiString name = super.splitHeaderName(sb, start, length);
     fields++;
-    if (length == 4 && name.contentEqualsIgnoreCase(HOST)) {
+    if (length == 0) {
+      emptyName = true;
+    } else if (length == 4 && name.contentEqualsIgnoreCase(HOST)) {
       host++;
     } else if (length == 14 && name.contentEqualsIgnoreCase(CONTENT_LENGTH)) {
       contentLength++;
     } else if (length == 17 && name.contentEqualsIgnoreCase(TRANSFER_ENCODING)) {
       transferEncoding++;
+    } else if (length == 10 && name.contentEqualsIgnoreCase(CONNECTION)) {
+      connection++;
+    } else {
+      for (int i = start, end = start + length; i < end; i++) {
+        if (sb[i] == '_') {
+          underscores++;
+          break;
+        }
+      }
     }
     return name;
   }

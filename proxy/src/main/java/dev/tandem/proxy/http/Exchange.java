@@ -45,6 +45,7 @@ final class Exchange {
   private final BodyLimit limit;
   private HttpClientRequest upstream;
   private boolean hasBody;
+  private boolean chunked;
   private boolean bodyTapped;
   private boolean finished;
 
@@ -69,8 +70,13 @@ final class Exchange {
     this.startNanos = startNanos;
   }
 
-  void start() {
-    hasBody = request.headers().contains("Content-Length") || isChunked(request.headers());
+  /**
+   * @param hasBody whether the request has a body (a Content-Length, or chunked)
+   * @param chunked whether it is chunked
+   */
+  void start(boolean hasBody, boolean chunked) {
+    this.hasBody = hasBody;
+    this.chunked = chunked;
     if (hasBody) {
       // Held until the backend connection is there; then piped with back-pressure.
       request.pause();
@@ -119,7 +125,8 @@ final class Exchange {
     headers.remove("Host");
     forwarded.append(request, headers);
     upstream.authority(backend.authorityFor(request));
-    if (!headers.contains("Content-Length") && isChunked(request.headers())) {
+    if (chunked) {
+      headers.remove("Content-Length");
       upstream.setChunked(true);
     }
     if (request.headers().contains("Expect")) {
@@ -153,6 +160,14 @@ final class Exchange {
     if (finished) {
       abandonComparison();
       abandonCapture();
+      return;
+    }
+    if (answer.statusCode() < 200) {
+      // 101 to a request that asked for no upgrade (a WebSocket goes through UpgradeTunnel): relayed, the client
+      // would switch protocols on a connection that Tandem keeps parsing as HTTP.
+      answer.request().reset();
+      fail(new IllegalStateException("the backend answered " + answer.statusCode()
+          + " to a request that did not ask to switch protocols"));
       return;
     }
     if (copy != null) {

@@ -17,7 +17,7 @@ import javax.net.ssl.SSLPeerUnverifiedException;
  * Appends this hop to {@code X-Forwarded-For}, {@code X-Forwarded-Proto} and {@code X-Forwarded-Host}, keeping what
  * earlier proxies wrote (as NGINX's {@code $proxy_add_x_forwarded_for} does), folded into one header each. With
  * client certificates forwarded, {@code X-Forwarded-Client-Cert} says who the client is, in Envoy's format
- * ({@code Hash=<sha256 of the DER>;Subject="<DN>"}), and a value the client sent itself is dropped.
+ * ({@code Hash=<sha256 of the DER>;Subject="<DN>"}); a value that came with the request is always dropped.
  */
 final class ForwardedHeaders {
 
@@ -38,8 +38,9 @@ final class ForwardedHeaders {
     if (host != null) {
       appendTo(out, "X-Forwarded-Host", host);
     }
+    // Whoever sent one, the backend hears who the client is from Tandem only (Envoy's SANITIZE).
+    out.remove(CLIENT_CERT);
     if (forwardClientCert) {
-      out.remove(CLIENT_CERT);
       String cert = clientCert(request);
       if (cert != null) {
         out.set(CLIENT_CERT, cert);

@@ -14,6 +14,7 @@ import dev.tandem.proxy.config.ListenerTls;
 import dev.tandem.proxy.edge.Edge;
 import dev.tandem.proxy.edge.EdgeRule;
 import io.vertx.core.Handler;
+import io.vertx.core.MultiMap;
 import io.vertx.core.http.Cookie;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -85,7 +86,10 @@ final class ForwardingHandler implements Handler<HttpServerRequest> {
       return;
     }
     Plan plan = plans.get(route);
-    long length = Exchange.contentLength(request.headers().get("Content-Length"));
+    MultiMap headers = request.headers();
+    // Chunked framing wins over any length (the edge refused both together, or removed the length).
+    boolean chunked = Exchange.isChunked(headers);
+    long length = chunked ? -1 : Exchange.contentLength(headers.get("Content-Length"));
     if (length > plan.maxBodyBytes) {
       // Refused before any backend, the mirror or the capture hears of it.
       edge.count(EdgeRule.BODY_TOO_LARGE);
@@ -110,9 +114,9 @@ final class ForwardingHandler implements Handler<HttpServerRequest> {
       PendingCapture capture = capturing == null ? null : capturing.begin(route.name(), request, uri);
       MirrorCopy copy = plan.mirror == null ? null : plan.mirror.begin(request, uri, pathOf(uri), backend.name(),
           capture == null ? null : capture.shadowWatch());
-      BodyLimit limit = length < 0 && Exchange.isChunked(request.headers())
-          ? new BodyLimit(plan.maxBodyBytes, edge) : null;
-      new Exchange(request, backend, recorder, uri, start, copy, capture, decorate, forwarded, limit).start();
+      BodyLimit limit = chunked ? new BodyLimit(plan.maxBodyBytes, edge) : null;
+      new Exchange(request, backend, recorder, uri, start, copy, capture, decorate, forwarded, limit)
+          .start(length >= 0 || chunked, chunked);
     }
   }
 

@@ -39,6 +39,7 @@ public final class ProxyVerticle extends VerticleBase {
   private final dev.tandem.proxy.capture.Capturing capturing;
   private final List<ShadowSender> shadows = new ArrayList<>();
   private final dev.tandem.proxy.edge.Edge edge;
+  private final dev.tandem.proxy.tls.TlsMaterial tls;
   private HttpServer server;
 
   /**
@@ -47,8 +48,9 @@ public final class ProxyVerticle extends VerticleBase {
    */
   public ProxyVerticle(TandemConfig config, RouteTable routes, ProxyMetrics metrics, Mirroring mirroring,
                        RouteControl control, dev.tandem.proxy.capture.Capturing capturing,
-                       dev.tandem.proxy.edge.Edge edge, int port) {
+                       dev.tandem.proxy.edge.Edge edge, dev.tandem.proxy.tls.TlsMaterial tls, int port) {
     this.edge = edge;
+    this.tls = tls;
     this.capturing = capturing;
     this.mirroring = mirroring;
     this.control = control;
@@ -72,7 +74,7 @@ public final class ProxyVerticle extends VerticleBase {
         .setHandle100ContinueAutomatically(false)
         .setCompressionSupported(false)
         .setDecompressionSupported(false);
-    dev.tandem.proxy.tls.TlsOptions.listener(options, config.server().tls());
+    dev.tandem.proxy.tls.TlsOptions.listener(options, tls);
     Map<Route, RouteMirror> mirrors = new IdentityHashMap<>();
     Map<Route, SideStats[]> canaryStats = new IdentityHashMap<>();
     for (Route r : routes.routes()) {

@@ -2,12 +2,8 @@ package dev.tandem.proxy.tls;
 
 import dev.tandem.proxy.config.BackendConfig;
 import dev.tandem.proxy.config.BackendTls;
-import dev.tandem.proxy.config.ListenerTls;
-import io.vertx.core.http.ClientAuth;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.net.KeyCertOptions;
-import io.vertx.core.net.KeyStoreOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
 import io.vertx.core.net.ServerSSLOptions;
@@ -22,12 +18,12 @@ public final class TlsOptions {
   private TlsOptions() {
   }
 
-  /** Turns TLS on for a listener; HTTP/1.1 only (no ALPN) until HTTP/2 has edge rules of its own. */
-  public static HttpServerOptions listener(HttpServerOptions options, ListenerTls tls) {
-    if (tls == null) {
+  /** Turns TLS on for a listener with checked material; HTTP/1.1 only (no ALPN) until HTTP/2 has edge rules. */
+  public static HttpServerOptions listener(HttpServerOptions options, TlsMaterial material) {
+    if (material == null) {
       return options;
     }
-    ServerSSLOptions ssl = server(tls);
+    ServerSSLOptions ssl = material.options();
     options.setSsl(true)
         .setUseAlpn(false)
         .setKeyCertOptions(ssl.getKeyCertOptions())
@@ -37,30 +33,6 @@ public final class TlsOptions {
       options.setTrustOptions(ssl.getTrustOptions());
     }
     return options;
-  }
-
-  /** A listener's certificate, trust and protocols, as {@code HttpServer.updateSSLOptions} takes them. */
-  public static ServerSSLOptions server(ListenerTls tls) {
-    ServerSSLOptions ssl = new ServerSSLOptions()
-        .setKeyCertOptions(keyCert(tls))
-        .setEnabledSecureTransportProtocols(new LinkedHashSet<>(tls.protocols()))
-        .setClientAuth(switch (tls.clientAuth()) {
-          case ListenerTls.CLIENT_AUTH_REQUIRED -> ClientAuth.REQUIRED;
-          case ListenerTls.CLIENT_AUTH_REQUEST -> ClientAuth.REQUEST;
-          default -> ClientAuth.NONE;
-        });
-    if (tls.clientCa() != null) {
-      ssl.setTrustOptions(new PemTrustOptions().addCertPath(tls.clientCa()));
-    }
-    return ssl;
-  }
-
-  static KeyCertOptions keyCert(ListenerTls tls) {
-    if (tls.keyStore() != null) {
-      return new KeyStoreOptions().setType(tls.keyStoreType()).setPath(tls.keyStore())
-          .setPassword(tls.keyStorePassword());
-    }
-    return new PemKeyCertOptions().setCertPath(tls.cert()).setKeyPath(tls.key());
   }
 
   /**

@@ -555,7 +555,8 @@ class ConfigLoaderTest {
     assertThat(load(MINIMAL).routes().get(0).maxBodyBytes()).isEqualTo(100L * 1024 * 1024);
     TandemConfig c = load("""
         server: { headerTimeout: 2s, bodyTimeout: 5s, minBodyRate: 1KB, maxHeaderBytes: 16KB, maxHeaderCount: 50,
-                  maxUriLength: 2KB, maxConnections: 500, maxBodyBytes: 10MB, contentLengthWithChunked: chunked }
+                  maxUriLength: 2KB, maxConnections: 500, maxBodyBytes: 10MB, contentLengthWithChunked: chunked,
+                  headersWithUnderscores: keep }
         backends: { legacy: http://127.0.0.1:9001 }
         routes:
           - { name: small, primary: legacy }
@@ -563,7 +564,7 @@ class ConfigLoaderTest {
         """);
     EdgeLimits l = c.server().limits();
     assertThat(l).isEqualTo(new EdgeLimits(Duration.ofSeconds(2), Duration.ofSeconds(5), 1024, 16 * 1024, 50, 2048,
-        500, 10L * 1024 * 1024, true));
+        500, 10L * 1024 * 1024, true, true));
     assertThat(c.routes().get(0).maxBodyBytes()).isEqualTo(10L * 1024 * 1024);
     assertThat(c.routes().get(1).maxBodyBytes()).isEqualTo(2L * 1024 * 1024 * 1024);
   }

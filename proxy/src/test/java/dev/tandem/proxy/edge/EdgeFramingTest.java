@@ -132,6 +132,24 @@ class EdgeFramingTest {
         Arguments.of("whitespace between a field name and its colon",
             post + "Transfer-Encoding : chunked" + CRLF + "Content-Length: 5" + CRLF + CRLF + "hello",
             400, "malformed_request"),
+        Arguments.of("a folded line hiding Transfer-Encoding from Tandem (obs-fold)",
+            post + "X-A: b" + CRLF + " Transfer-Encoding: chunked" + CRLF + "Content-Length: 5" + CRLF + CRLF + "hello",
+            400, "obs_fold"),
+        Arguments.of("a folded Transfer-Encoding value (obs-fold)",
+            post + "Transfer-Encoding:" + CRLF + "\tchunked" + CRLF + CRLF + "0" + CRLF + CRLF, 400, "obs_fold"),
+        Arguments.of("a field without a name",
+            "GET /x HTTP/1.1" + CRLF + "Host: a.test" + CRLF + ": nameless" + CRLF + CRLF, 400, "malformed_request"),
+        Arguments.of("a control character in the request target",
+            "GET /a\u0001b HTTP/1.1" + CRLF + "Host: a.test" + CRLF + CRLF, 400, "malformed_request"),
+        Arguments.of("a version in lower case (which would skip the HTTP/1.1 rules)",
+            "GET /x http/1.1" + CRLF + CRLF, 400, "malformed_request"),
+        Arguments.of("a version that is not x.y",
+            "GET /x HTTP/1.01" + CRLF + CRLF, 400, "malformed_request"),
+        Arguments.of("a WebSocket upgrade with a body the tunnel would take for frames",
+            "GET /ws HTTP/1.1" + CRLF + "Host: a.test" + CRLF + "Upgrade: websocket" + CRLF + "Connection: Upgrade"
+                + CRLF + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==" + CRLF + "Sec-WebSocket-Version: 13" + CRLF
+                + "Content-Length: 5" + CRLF + CRLF + "hello",
+            400, "upgrade_with_body"),
         Arguments.of("HTTP/1.2",
             "GET /x HTTP/1.2" + CRLF + "Host: a.test" + CRLF + CRLF, 505, "http_version_unsupported"),
         Arguments.of("a request target over maxUriLength",
@@ -176,9 +194,62 @@ class EdgeFramingTest {
       assertThat(new JsonObject(r.body()).getString("rule")).isEqualTo("invalid_chunk");
       assertThat(c.closedByPeer()).isTrue();
     }
+    eventually("the backend's request is reset", () -> backend.aborted().contains("POST /upload"));
+    eventually("the mirror copy is dropped", () -> t.mirroring().ledgers().get("default")
+        .get(dev.tandem.proxy.mirror.Outcome.SKIPPED_ABORTED) == 1);
     assertThat(backend.requests()).isEmpty();
     assertThat(shadow.requests()).isEmpty();
     assertThat(backend.received()).doesNotContain("world");
+  }
+
+  @Test
+  @DisplayName("headers a client must not set are dropped: X-Forwarded-Client-Cert, names with an underscore")
+  void spoofedHeaders() throws IOException {
+    try (RawHttp c = new RawHttp(t.port())) {
+      c.sendRaw("GET /who HTTP/1.1" + CRLF + "Host: shop.test" + CRLF + "X-Forwarded-Client-Cert: Subject=\"CN=admin\""
+          + CRLF + "X_Forwarded_For: 10.0.0.1" + CRLF + "X-Kept: yes" + CRLF + CRLF);
+      assertThat(c.readResponse().status()).isEqualTo(200);
+    }
+    io.vertx.core.MultiMap seen = backend.headers().get(0);
+    assertThat(seen.contains("X-Forwarded-Client-Cert")).isFalse();
+    assertThat(seen.names()).noneMatch(n -> n.contains("_"));
+    assertThat(seen.get("X-Kept")).isEqualTo("yes");
+    assertThat(seen.get("X-Forwarded-For")).isEqualTo("127.0.0.1");
+  }
+
+  @Test
+  @DisplayName("headersWithUnderscores: keep passes them on")
+  void underscoresKept() throws IOException {
+    Tandem lenient = tandem(", headersWithUnderscores: keep");
+    try (RawHttp c = new RawHttp(lenient.port())) {
+      c.sendRaw("GET /u HTTP/1.1" + CRLF + "Host: shop.test" + CRLF + "X_Legacy_Token: abc" + CRLF + CRLF);
+      assertThat(c.readResponse().status()).isEqualTo(200);
+    }
+    assertThat(backend.headers().get(0).get("X_Legacy_Token")).isEqualTo("abc");
+  }
+
+  @Test
+  @DisplayName("a backend that answers 101 to a plain request is a 502; the connection stays guarded")
+  void strayUpgrade() throws IOException {
+    io.vertx.core.net.NetServer liar = await(h.vertx.createNetServer().connectHandler(so -> so.handler(b ->
+        so.write("HTTP/1.1 101 Switching Protocols" + CRLF + "Upgrade: anything" + CRLF + "Connection: upgrade"
+            + CRLF + CRLF))).listen(0, "127.0.0.1"));
+    Tandem lied = h.tandem("""
+        server: { host: 127.0.0.1, port: 0, instances: 1 }
+        admin: { host: 127.0.0.1, port: 0, token: %s }
+        backends: { liar: "http://127.0.0.1:%d" }
+        routes: [ { name: default, primary: liar } ]
+        """.formatted(TandemHarness.TOKEN, liar.actualPort()));
+    try (RawHttp c = new RawHttp(lied.port())) {
+      c.sendRaw("GET /status/101 HTTP/1.1" + CRLF + "Host: shop.test" + CRLF + CRLF);
+      RawHttp.Response r = c.readResponse();
+      assertThat(r.status()).isEqualTo(502);
+      assertThat(new JsonObject(r.body()).getString("message")).contains("did not ask to switch protocols");
+      c.sendRaw("POST /x HTTP/1.1" + CRLF + "Host: shop.test" + CRLF + "Content-Length: 4" + CRLF
+          + "Transfer-Encoding: chunked" + CRLF + CRLF + "0" + CRLF + CRLF);
+      assertThat(new JsonObject(c.readResponse().body()).getString("rule"))
+          .isEqualTo("content_length_with_transfer_encoding");
+    }
   }
 
   @Test

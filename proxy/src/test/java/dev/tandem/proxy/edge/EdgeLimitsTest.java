@@ -101,8 +101,35 @@ class EdgeLimitsTest {
       assertThat(new JsonObject(r.body()).getString("rule")).isEqualTo("body_timeout");
       assertThat(c.closedByPeer()).isTrue();
     }
+    eventually("the backend's request is reset", () -> backend.aborted().contains("POST /up"));
     assertThat(backend.requests()).isEmpty();
     assertThat(rejected("body_timeout")).isEqualTo(1);
+  }
+
+  @Test
+  @DisplayName("Expect: 100-continue does not shield a body that trickles in without waiting for the 100")
+  void slowBodyBehindExpect() {
+    Tandem t = tandem(backend.port(), "bodyTimeout: 300ms, minBodyRate: 1KB", "");
+    String head = "POST /up HTTP/1.1" + CRLF + "Host: a.test" + CRLF + "Expect: 100-continue" + CRLF
+        + "Content-Length: 1000" + CRLF + CRLF;
+    String answer = await(new SlowClient(h.vertx, t.port(), head, "x".repeat(1000), 50).whenClosed());
+    assertThat(answer).startsWith("HTTP/1.1 408");
+    assertThat(rule(answer)).isEqualTo("body_too_slow");
+  }
+
+  @Test
+  @DisplayName("a head left half-sent behind a pipelined request is held to headerTimeout")
+  void partialPipelinedHead() throws IOException {
+    Tandem t = tandem(backend.port(), "headerTimeout: 300ms", "");
+    try (RawHttp c = new RawHttp(t.port())) {
+      c.sendRaw("GET /a HTTP/1.1" + CRLF + "Host: a.test" + CRLF + CRLF + "GET /b HTTP/1.1" + CRLF + "Host: a");
+      assertThat(c.readResponse().status()).isEqualTo(200);
+      RawHttp.Response r = c.readResponse();
+      assertThat(r.status()).isEqualTo(408);
+      assertThat(new JsonObject(r.body()).getString("rule")).isEqualTo("header_timeout");
+      assertThat(c.closedByPeer()).isTrue();
+    }
+    assertThat(backend.requests()).containsExactly("GET /a");
   }
 
   @Test

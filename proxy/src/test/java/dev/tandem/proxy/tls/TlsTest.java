@@ -251,28 +251,33 @@ class TlsTest {
   }
 
   @Test
-  @DisplayName("the mirror's shadow pool speaks TLS with the same settings, and a shadow it cannot trust gets nothing")
+  @DisplayName("the mirror's shadow pools take a backend's tls: CA, SNI name, client certificate, verify: false")
   void shadowTls() throws IOException {
-    TestCertificates.Issued cert = ca.issue(dir, "shadow", "shadow.test", BigInteger.TEN, "IP:127.0.0.1");
+    TestCertificates.Issued cert = ca.issue(dir, "shadow", "shadow.internal", BigInteger.TEN, "DNS:shadow.internal");
+    TestCertificates.Issued mine = ca.issue(dir, "tandem-client", "tandem", BigInteger.TWO);
     java.util.List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
     HttpServer shadow = await(h.vertx.createHttpServer(new HttpServerOptions().setSsl(true)
             .setKeyCertOptions(new PemKeyCertOptions().setCertPath(cert.cert().toString())
-                .setKeyPath(cert.key().toString())))
+                .setKeyPath(cert.key().toString()))
+            .setClientAuth(ClientAuth.REQUIRED).setTrustOptions(new PemTrustOptions().addCertPath(caFile.toString())))
         .requestHandler(req -> {
           seen.add(req.path());
           req.response().end("shadow");
         }).listen(0, "127.0.0.1"));
+    String client = "clientCert: \"%s\", clientKey: \"%s\"".formatted(mine.cert(), mine.key());
     Tandem t = tandem("null", """
-          trusted: { url: "https://127.0.0.1:%d", tls: { ca: "%s" } }
-          untrusted: { url: "https://127.0.0.1:%d", tls: { ca: "%s" } }
-        """.formatted(shadow.actualPort(), caFile, shadow.actualPort(), otherCa.writeCa(dir.resolve("other.crt"))),
-        ", mirror: { shadows: [ { backend: trusted }, { backend: untrusted } ], percent: 100 }");
+          named: { url: "https://127.0.0.1:%d", tls: { ca: "%s", sni: shadow.internal, %s } }
+          unnamed: { url: "https://127.0.0.1:%d", tls: { ca: "%s", %s } }
+          lax: { url: "https://127.0.0.1:%d", tls: { verify: false, %s } }
+        """.formatted(shadow.actualPort(), caFile, client, shadow.actualPort(), caFile, client, shadow.actualPort(),
+            client),
+        ", mirror: { shadows: [ { backend: named }, { backend: unnamed }, { backend: lax } ], percent: 100 }");
     try (RawHttp c = new RawHttp(t.port())) {
       assertThat(get(c, "/mirrored").body()).startsWith("ok GET");
     }
-    eventually("the trusted shadow gets the copy", () -> seen.contains("/mirrored"));
-    eventually("the untrusted one fails", () -> t.mirroring().ledgers().get("default")
-        .get(dev.tandem.proxy.mirror.Outcome.FAILED) == 1);
-    assertThat(seen).containsExactly("/mirrored");
+    eventually("two shadows get the copy", () -> seen.size() == 2);
+    eventually("the one reached by an address its certificate does not name fails", () -> t.mirroring().ledgers()
+        .get("default").get(dev.tandem.proxy.mirror.Outcome.FAILED) == 1);
+    assertThat(seen).containsExactly("/mirrored", "/mirrored");
   }
 }
