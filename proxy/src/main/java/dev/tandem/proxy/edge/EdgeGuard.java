@@ -74,6 +74,8 @@ final class EdgeGuard extends ChannelDuplexHandler {
   private int answered;
   private boolean finalHeadWritten;
   private boolean ownAnswer;
+  private boolean lingering;
+  private ChannelPromise deferredClose;
   private long lingerUntil;
   private long lastInput;
   private ScheduledFuture<?> timer;
@@ -96,7 +98,7 @@ final class EdgeGuard extends ChannelDuplexHandler {
   void bytesArrived() {
     if (state == State.IDLE) {
       state = State.HEAD;
-      headStart = System.nanoTime();
+      headStart = 0; // the clock starts when a read ends with the head incomplete (channelReadComplete)
     }
     if (state == State.HEAD) {
       headBytes = true;
@@ -146,7 +148,8 @@ final class EdgeGuard extends ChannelDuplexHandler {
       excused = 0;
       bodyBytes = 0;
       headBytes = false;
-      awaitingContinue = request.headers().contains(HttpHeaderNames.EXPECT, HttpHeaderValues.CONTINUE, true);
+      awaitingContinue = decoder.expectLines() > 0
+          && request.headers().contains(HttpHeaderNames.EXPECT, HttpHeaderValues.CONTINUE, true);
     } else if (msg instanceof HttpContent content) {
       if (!content.decoderResult().isSuccess()) {
         Throwable cause = content.decoderResult().cause();
@@ -171,6 +174,9 @@ final class EdgeGuard extends ChannelDuplexHandler {
   public void channelReadComplete(ChannelHandlerContext ctx) {
     if (state == State.HEAD || state == State.BODY) {
       long now = System.nanoTime();
+      if (state == State.HEAD && headStart == 0) {
+        headStart = now;
+      }
       if (state == State.BODY && (bodyStart == 0 || progressed)) {
         if (bodyStart == 0) {
           bodyStart = now;
@@ -229,6 +235,15 @@ final class EdgeGuard extends ChannelDuplexHandler {
   }
 
   @Override
+  public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+    if (lingering && ctx.channel().isActive()) {
+      deferredClose = promise; // Vert.x closing a failed connection: closed when the linger ends
+      return;
+    }
+    ctx.close(promise);
+  }
+
+  @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     cancel();
     ctx.fireChannelInactive();
@@ -263,7 +278,7 @@ final class EdgeGuard extends ChannelDuplexHandler {
   }
 
   private void headTick(long now, boolean reading) {
-    if (!reading) {
+    if (!reading || headStart == 0) {
       headStart = now; // Tandem stopped reading (a pipelined request waits): not the client's doing
     }
     long left = headStart + headerTimeout - now;
@@ -323,6 +338,7 @@ final class EdgeGuard extends ChannelDuplexHandler {
       return;
     }
     ownAnswer = true;
+    lingering = true;
     byte[] body = r.json().getBytes(StandardCharsets.UTF_8);
     DefaultFullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
         HttpResponseStatus.valueOf(r.rule().status()), Unpooled.wrappedBuffer(body));
@@ -331,6 +347,10 @@ final class EdgeGuard extends ChannelDuplexHandler {
         .set(HttpHeaderNames.CONTENT_LENGTH, body.length)
         .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
     ctx.writeAndFlush(response).addListener(f -> linger());
+    if (owed < requests) {
+      // Vert.x began an exchange for it: failing the connection's request stream resets its backend request now.
+      ctx.fireExceptionCaught(r);
+    }
   }
 
   /**
@@ -339,6 +359,7 @@ final class EdgeGuard extends ChannelDuplexHandler {
    */
   private void linger() {
     Channel channel = ctx.channel();
+    lingering = true;
     if (!channel.isActive() || lingerUntil != 0) {
       return;
     }
@@ -358,7 +379,7 @@ final class EdgeGuard extends ChannelDuplexHandler {
       return;
     }
     if (now >= lingerUntil || now - lastInput >= LINGER_QUIET) {
-      ctx.close();
+      ctx.close(deferredClose != null ? deferredClose : ctx.newPromise());
     } else {
       arm(LINGER_TICK);
     }

@@ -64,7 +64,7 @@ final class HeadRules {
     if (r == null) {
       r = framing(request, lines, limits);
     }
-    if (r == null && headers.contains(HttpHeaderNames.UPGRADE) && (lines.transferEncodingLines() > 0
+    if (r == null && lines.upgradeLines() > 0 && (lines.transferEncodingLines() > 0
         || (lines.contentLengthLines() > 0 && !"0".equals(headers.get(HttpHeaderNames.CONTENT_LENGTH).trim())))) {
       r = new Rejected(EdgeRule.UPGRADE_WITH_BODY, "Upgrade: " + printable(headers.get(HttpHeaderNames.UPGRADE)));
     }

@@ -30,12 +30,16 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
   private static final AsciiString CONTENT_LENGTH = AsciiString.cached("content-length");
   private static final AsciiString TRANSFER_ENCODING = AsciiString.cached("transfer-encoding");
   private static final AsciiString CONNECTION = AsciiString.cached("connection");
+  private static final AsciiString EXPECT = AsciiString.cached("expect");
+  private static final AsciiString UPGRADE = AsciiString.cached("upgrade");
 
   private int fields;
   private int host;
   private int contentLength;
   private int transferEncoding;
   private int connection;
+  private int expect;
+  private int upgrade;
   private int underscores;
   private boolean emptyName;
   private boolean folded;
@@ -74,24 +78,24 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
    */
   private void scanHead(ByteBuf buffer) {
     boolean headers = requestLineSeen;
-    boolean lineStart = true;
-    boolean empty = true;
-    for (int i = buffer.readerIndex(), end = buffer.writerIndex(); i < end && !folded; i++) {
-      byte b = buffer.getByte(i);
-      if (b == '\n') {
-        if (headers && empty) {
-          return; // the end of the head: what follows is a body
-        }
-        headers |= !empty;
-        lineStart = true;
-        empty = true;
-      } else if (b != '\r') {
-        if (lineStart && headers && (b == ' ' || b == '\t')) {
-          folded = true;
-        }
-        lineStart = false;
-        empty = false;
+    int i = buffer.readerIndex();
+    int end = buffer.writerIndex();
+    while (i < end) {
+      byte first = buffer.getByte(i);
+      if (headers && (first == ' ' || first == '\t')) {
+        folded = true;
+        return;
       }
+      int lf = buffer.indexOf(i, end, (byte) '\n');
+      if (lf < 0) {
+        return;
+      }
+      boolean empty = lf == i || (lf == i + 1 && first == '\r');
+      if (empty && headers) {
+        return; // the end of the head: what follows is a body
+      }
+      headers |= !empty;
+      i = lf + 1;
     }
   }
 
@@ -113,6 +117,14 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
 
   int connectionLines() {
     return connection;
+  }
+
+  int expectLines() {
+    return expect;
+  }
+
+  int upgradeLines() {
+    return upgrade;
   }
 
   /** Field names with an underscore in this head. */
@@ -141,6 +153,8 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
     contentLength = 0;
     transferEncoding = 0;
     connection = 0;
+    expect = 0;
+    upgrade = 0;
     underscores = 0;
     emptyName = false;
     requestLineSeen = true;
@@ -161,6 +175,10 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
       transferEncoding++;
     } else if (length == 10 && name.contentEqualsIgnoreCase(CONNECTION)) {
       connection++;
+    } else if (length == 6 && name.contentEqualsIgnoreCase(EXPECT)) {
+      expect++;
+    } else if (length == 7 && name.contentEqualsIgnoreCase(UPGRADE)) {
+      upgrade++;
     } else {
       for (int i = start, end = start + length; i < end; i++) {
         if (sb[i] == '_') {

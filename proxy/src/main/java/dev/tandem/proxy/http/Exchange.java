@@ -88,21 +88,10 @@ final class Exchange {
         capture.requestEnded();
       }
     }
-    // A client that goes away cancels the backend request, so the backend stops working for nobody.
-    response.closeHandler(v -> {
-      if (copy != null) {
-        copy.clientAborted();
-      }
-      boolean answered = response.ended();
-      if (capture != null && !answered) {
-        capture.abandon();
-      }
-      // Closed by the edge (a body timeout, a bad chunk): the client was told why, with that status.
-      finish(Edge.status(request.connection(), 499));
-      if (upstream != null && !answered) {
-        upstream.reset();
-      }
-    });
+    // A client that goes away cancels the backend request, so the backend stops working for nobody; so does a
+    // request the edge refused mid-body (a bad chunk, a body timeout), which fails the request stream.
+    response.closeHandler(v -> aborted());
+    request.exceptionHandler(e -> aborted());
     backend.client().request(backend.requestOptions(request.method(), uri)).onComplete(ar -> {
       if (ar.failed()) {
         fail(ar.cause());
@@ -148,7 +137,28 @@ final class Exchange {
     body.pipe()
         .endOnFailure(false)
         .to(upstream)
-        .onFailure(t -> upstream.reset());
+        .onFailure(t -> {
+          upstream.reset();
+          if (!request.isEnded()) {
+            aborted(); // the request stream failed: the client left, or the edge refused the body
+          }
+        });
+  }
+
+  /** The client's side ended before its answer: nothing of the exchange is mirrored, compared or captured. */
+  private void aborted() {
+    if (copy != null) {
+      copy.clientAborted();
+    }
+    boolean answered = response.ended();
+    if (capture != null && !answered) {
+      capture.abandon();
+    }
+    // Refused by the edge: the client was told why, with that status.
+    finish(Edge.status(request.connection(), 499));
+    if (upstream != null && !answered) {
+      upstream.reset();
+    }
   }
 
   private void respond(AsyncResult<HttpClientResponse> ar) {
