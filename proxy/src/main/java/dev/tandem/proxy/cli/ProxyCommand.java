@@ -55,8 +55,9 @@ final class ProxyCommand implements Callable<Integer> {
       Blocking.await(runtime.vertx().close());
       return Console.EXIT_FAILED;
     }
-    out.printf("tandem %s: proxy on http://%s:%d, admin on http://%s:%d (%d routes)%n", Version.current(),
-        c.server().host(), tandem.port(), c.admin().host(), tandem.adminPort(), c.routes().size());
+    out.printf("tandem %s: proxy on %s://%s:%d, admin on %s://%s:%d (%d routes)%n", Version.current(),
+        c.server().tls() == null ? "http" : "https", c.server().host(), tandem.port(),
+        c.admin().tls() == null ? "http" : "https", c.admin().host(), tandem.adminPort(), c.routes().size());
     if (!c.admin().hasTokens()) {
       out.println("admin API disabled: no admin.token configured (health and metrics stay available)");
     }
