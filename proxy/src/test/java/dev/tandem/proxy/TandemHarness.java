@@ -37,6 +37,13 @@ public final class TandemHarness implements AutoCloseable {
     try {
       return f.await(TIMEOUT_SECONDS, TimeUnit.SECONDS);
     } catch (java.util.concurrent.TimeoutException e) {
+      // What every thread was doing, to tell a blocked event loop or a deadlock from a request never sent.
+      StringBuilder dump = new StringBuilder();
+      for (java.lang.management.ThreadInfo t : java.lang.management.ManagementFactory.getThreadMXBean()
+          .dumpAllThreads(true, true)) {
+        dump.append(t);
+      }
+      System.err.println("no answer within " + TIMEOUT_SECONDS + " s; threads:\n" + dump);
       throw new AssertionError("no answer within " + TIMEOUT_SECONDS + " s", e);
     }
   }
@@ -46,9 +53,23 @@ public final class TandemHarness implements AutoCloseable {
    * Vert.x context rather than from a foreign thread (each of which Vert.x would give a context of its own).
    */
   public <T> Future<T> onContext(java.util.function.Supplier<Future<T>> call) {
+    io.vertx.core.Context context = testContext();
+    if (io.vertx.core.Vertx.currentContext() == context) {
+      return call.get(); // already there: chained steps stay synchronous, as Vert.x expects of body()
+    }
     io.vertx.core.Promise<T> done = io.vertx.core.Promise.promise();
-    testContext().runOnContext(v -> call.get().onComplete(done));
+    context.runOnContext(v -> call.get().onComplete(done));
     return done.future();
+  }
+
+
+  /**
+   * Runs {@code call} — a request and whatever is chained on it — on the harness's event loop, and waits for it.
+   * Chained from the test thread instead, a step could run after the response ended, and a body() asked for then
+   * never completes.
+   */
+  public <T> T call(java.util.function.Supplier<Future<T>> call) {
+    return await(onContext(call));
   }
 
   private synchronized io.vertx.core.Context testContext() {
@@ -90,6 +111,21 @@ public final class TandemHarness implements AutoCloseable {
           - name: default
             primary: legacy
         """.formatted(TOKEN, backendPort, backendExtra.isEmpty() ? "" : ", " + backendExtra));
+  }
+
+  /** An admin API answer. */
+  public record Admin(int status, io.vertx.core.json.JsonObject json) {
+  }
+
+  /** Calls {@code t}'s admin API with {@link #TOKEN}; {@code body} may be null. */
+  public Admin admin(Tandem t, io.vertx.core.http.HttpMethod method, String path, String body) {
+    io.vertx.core.http.RequestOptions o = new io.vertx.core.http.RequestOptions().setMethod(method)
+        .setHost("127.0.0.1").setPort(t.adminPort()).setURI(path).putHeader("Authorization", "Bearer " + TOKEN);
+    // The whole chain on the event loop: a step chained from the test thread could run after the response ended,
+    // and a body() asked for then never completes.
+    return await(onContext(() -> client().request(o).compose(r -> body == null ? r.send() : r.send(body))
+        .compose(r -> r.body().map(b -> new Admin(r.statusCode(), b.length() == 0 ? new io.vertx.core.json.JsonObject()
+            : new io.vertx.core.json.JsonObject(b))))));
   }
 
   /** Waits until {@code condition} holds, checking every millisecond, for at most 20 seconds. */

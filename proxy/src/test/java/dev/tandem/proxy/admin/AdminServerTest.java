@@ -37,7 +37,7 @@ class AdminServerTest {
     if (authorization != null) {
       o.putHeader("Authorization", authorization);
     }
-    return await(h.client().request(o).compose(r -> r.send())
+    return h.call(() -> h.client().request(o).compose(r -> r.send())
         .compose(r -> r.body().map(b -> new Answer(r.statusCode(), b.toString(), r.getHeader("WWW-Authenticate")))));
   }
 
@@ -105,10 +105,10 @@ class AdminServerTest {
   void metrics() {
     Tandem t = tandem(TandemHarness.TOKEN, "");
     for (int i = 0; i < 3; i++) {
-      await(h.client().request(HttpMethod.GET, t.port(), "127.0.0.1", "/x").compose(r -> r.send())
+      h.call(() -> h.client().request(HttpMethod.GET, t.port(), "127.0.0.1", "/x").compose(r -> r.send())
           .compose(r -> r.body()));
     }
-    await(h.client().request(HttpMethod.GET, t.port(), "127.0.0.1", "/y").compose(r -> r.send())
+    h.call(() -> h.client().request(HttpMethod.GET, t.port(), "127.0.0.1", "/y").compose(r -> r.send())
         .compose(r -> r.body()));
     String text = admin(t, "/metrics", null).body();
     assertThat(text).containsPattern(

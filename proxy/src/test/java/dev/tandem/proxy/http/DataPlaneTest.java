@@ -51,7 +51,7 @@ class DataPlaneTest {
 
   private HttpClientResponse call(Tandem t, RequestOptions options, Buffer body) {
     options.setHost("127.0.0.1").setPort(t.port());
-    return await(h.client().request(options)
+    return h.call(() -> h.client().request(options)
         .compose(req -> body == null ? req.send() : req.send(body))
         .compose(resp -> resp.body().map(b -> {
           resp.request().connection(); // keep the response usable after its body was read
@@ -61,7 +61,7 @@ class DataPlaneTest {
 
   private String bodyOf(Tandem t, RequestOptions options, Buffer body) {
     options.setHost("127.0.0.1").setPort(t.port());
-    return await(h.client().request(options)
+    return h.call(() -> h.client().request(options)
         .compose(req -> body == null ? req.send() : req.send(body))
         .compose(resp -> resp.body().map(b -> resp.statusCode() + " " + b)));
   }
@@ -234,7 +234,7 @@ class DataPlaneTest {
   @DisplayName("chunked and Content-Length request bodies arrive whole, framed as the client framed them")
   void requestBodies() {
     Tandem t = h.proxyTo(echoBackend().actualPort(), "");
-    String chunked = await(h.client().request(new RequestOptions().setMethod(HttpMethod.PUT)
+    String chunked = h.call(() -> h.client().request(new RequestOptions().setMethod(HttpMethod.PUT)
             .setHost("127.0.0.1").setPort(t.port()).setURI("/c"))
         .compose(req -> {
           req.setChunked(true);

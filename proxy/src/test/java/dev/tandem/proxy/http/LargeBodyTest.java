@@ -77,7 +77,7 @@ class LargeBodyTest {
     int port = startProxy(config, dir.resolve("proxy.log"));
 
     CRC32 sentCrc = new CRC32();
-    String uploaded = await(h.client().request(new RequestOptions().setMethod(HttpMethod.POST)
+    String uploaded = h.call(() -> h.client().request(new RequestOptions().setMethod(HttpMethod.POST)
             .setHost("127.0.0.1").setPort(port).setURI("/upload"))
         .compose(req -> {
           req.setChunked(true);
@@ -93,7 +93,7 @@ class LargeBodyTest {
     }
     CRC32 gotCrc = new CRC32();
     long[] got = {0};
-    await(h.client().request(new RequestOptions().setHost("127.0.0.1").setPort(port).setURI("/download"))
+    h.call(() -> h.client().request(new RequestOptions().setHost("127.0.0.1").setPort(port).setURI("/download"))
         .compose(req -> req.send())
         .compose(resp -> {
           Promise<Void> done = Promise.promise();

@@ -80,7 +80,7 @@ class MirrorTest {
     for (int i = 0; i < headers.length; i += 2) {
       o.addHeader(headers[i], headers[i + 1]);
     }
-    return await(h.client().request(o).compose(r -> body == null ? r.send() : r.send(body))
+    return h.call(() -> h.client().request(o).compose(r -> body == null ? r.send() : r.send(body))
         .compose(r -> r.body().map(b -> r.statusCode() + " " + b)));
   }
 
@@ -282,7 +282,7 @@ class MirrorTest {
     assertThat(call(t, HttpMethod.PUT, "/orders/9", "{\"status\":\"PAID\"}")).startsWith("200");
     settled(t, 1);
     assertThat(ledger(t).get(Outcome.DEAD_LETTERED)).isEqualTo(1);
-    JsonObject dlq = new JsonObject(await(h.client().request(new RequestOptions().setHost("127.0.0.1")
+    JsonObject dlq = new JsonObject(h.call(() -> h.client().request(new RequestOptions().setHost("127.0.0.1")
             .setPort(t.adminPort()).setURI("/admin/dlq").addHeader("Authorization", "Bearer " + TandemHarness.TOKEN))
         .compose(r -> r.send()).compose(r -> r.body())).toString());
     assertThat(dlq.getInteger("count")).isEqualTo(1);
@@ -308,7 +308,7 @@ class MirrorTest {
   }
 
   private JsonObject admin(Tandem t, HttpMethod method, String path, String body) {
-    return new JsonObject(await(h.client().request(new RequestOptions().setMethod(method).setHost("127.0.0.1")
+    return new JsonObject(h.call(() -> h.client().request(new RequestOptions().setMethod(method).setHost("127.0.0.1")
             .setPort(t.adminPort()).setURI(path).addHeader("Authorization", "Bearer " + TandemHarness.TOKEN))
         .compose(r -> body == null ? r.send() : r.send(body)).compose(r -> r.body())).toString());
   }
