@@ -65,8 +65,9 @@ public final class PostgresResultStore implements ResultStore {
     this.vertx = vertx;
     this.maxAge = maxAge;
     this.maxCount = maxCount;
-    this.pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(4).setMaxWaitQueueSize(MAX_PENDING))
-        .connectingTo(PgConnectOptions.fromUri(url)).using(vertx).build();
+    this.pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(4).setMaxWaitQueueSize(MAX_PENDING)
+        .setName(PoolNames.next("comparator")))
+        .connectingTo(PgConnectOptions.fromUri(url).setMetricsName(PoolNames.next("comparator"))).using(vertx).build();
     this.ready = migrate().compose(v -> retain());
     this.timer = vertx.setPeriodic(RETENTION_MILLIS, id -> retain());
     this.flushTimer = vertx.setPeriodic(FLUSH_MILLIS, id -> flush());

@@ -17,12 +17,18 @@ import java.util.List;
  */
 public final class RedisIdempotencyStore implements IdempotencyStore {
 
+  /** Pools named apart, so that Vert.x's metrics do not register one pool's gauges twice. */
+  private static final java.util.concurrent.atomic.AtomicInteger POOLS = new java.util.concurrent.atomic.AtomicInteger();
+
+
   private final Redis redis;
   private final RedisAPI api;
   private final String prefix;
 
   public RedisIdempotencyStore(Vertx vertx, String url, String prefix) {
+    String pool = "tandem-redis-idempotency-" + POOLS.incrementAndGet();
     this.redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(url)
+        .setPoolName(pool).setMetricsName(pool)
         .setMaxPoolSize(16).setMaxPoolWaiting(1024));
     this.api = RedisAPI.api(redis);
     this.prefix = prefix;

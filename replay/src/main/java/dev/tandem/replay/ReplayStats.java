@@ -30,7 +30,10 @@ final class ReplayStats {
         return;
       }
       status.merge(Integer.toString(code), 1L, Long::sum);
-      latency.recordValue(Math.max(1, Math.min(MAX_MICROS, nanos / 1000)));
+      if (nanos > 0) {
+        // 0: not known (a GoReplay answer records none), not a 1 µs answer that would make any ratio huge
+        latency.recordValue(Math.max(1, Math.min(MAX_MICROS, nanos / 1000)));
+      }
     }
 
     JsonObject toJson() {

@@ -42,6 +42,7 @@ public final class DbVerifier {
   /** A read-only pool in UTC. */
   public static Pool pool(Vertx vertx, String url, int size) {
     PgConnectOptions o = PgConnectOptions.fromUri(url);
+    o.setMetricsName(dev.tandem.comparator.PoolNames.next("verify"));
     Map<String, String> props = new java.util.HashMap<>(o.getProperties());
     props.put("TimeZone", "UTC");
     props.put("DateStyle", "ISO, YMD"); // timestamps as text the same way on both sides
@@ -50,7 +51,8 @@ public final class DbVerifier {
     props.put("default_transaction_read_only", "on");
     props.put("application_name", "tandem-verify");
     o.setProperties(props);
-    return PgBuilder.pool().with(new PoolOptions().setMaxSize(size).setMaxWaitQueueSize(1_000)).connectingTo(o)
+    return PgBuilder.pool().with(new PoolOptions().setMaxSize(size).setMaxWaitQueueSize(1_000)
+        .setName(dev.tandem.comparator.PoolNames.next("verify"))).connectingTo(o)
         .using(vertx).build();
   }
 

@@ -5,10 +5,12 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -18,8 +20,8 @@ import java.util.List;
  * Every verdict with its evidence, kept in a JSON Lines file so that an operator can show why a verdict was given,
  * and so that clean streaks and escalations carry over from one run (and one process) to the next. Each verdict is
  * kept with at most {@link #FINDINGS_KEPT} findings per table (all are counted), so the file stays small; at most
- * {@link #MAX_RUNS} runs are kept, the file rewritten (atomically) when it holds twice that. The proxy and
- * {@code tandem verify-db} may share the file: writes take a file lock. File work runs on a worker thread.
+ * {@link #MAX_RUNS} runs are kept, the file rewritten in place when it holds twice that. The proxy and
+ * {@code tandem verify-db} may share the file: writes lock it, reads share the lock. File work runs on a worker thread.
  */
 public final class VerifyHistory {
 
@@ -51,26 +53,41 @@ public final class VerifyHistory {
     JsonObject kept = trimmed(verdict);
     return vertx.executeBlocking(() -> {
       synchronized (this) {
-        if (file.getParent() != null) {
-          Files.createDirectories(file.getParent());
+        if (file.toAbsolutePath().getParent() != null) {
+          Files.createDirectories(file.toAbsolutePath().getParent());
         }
-        Path lockFile = file.resolveSibling(file.getFileName() + ".lock");
-        try (java.nio.channels.FileChannel lock = java.nio.channels.FileChannel.open(lockFile,
-            StandardOpenOption.CREATE, StandardOpenOption.WRITE); var held = lock.lock()) {
-          Files.writeString(file, kept.encode() + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-              StandardOpenOption.APPEND);
-          List<JsonObject> all = readAll();
+        // The lock is on the history itself, so no lock file is left beside it; trimming rewrites it in place,
+        // under the same lock, instead of replacing it (another process would be left appending to the old one).
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+            StandardOpenOption.WRITE); FileLock held = channel.lock()) {
+          channel.position(channel.size());
+          write(channel, kept.encode() + "\n");
+          List<JsonObject> all = parse(read(channel));
           if (all.size() > 2 * MAX_RUNS) {
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
             StringBuilder b = new StringBuilder();
             all.subList(all.size() - MAX_RUNS, all.size()).forEach(v -> b.append(v.encode()).append('\n'));
-            Files.writeString(tmp, b, StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            channel.truncate(0);
+            channel.position(0);
+            write(channel, b.toString());
+            channel.force(true);
           }
         }
       }
       return null;
     }, false);
+  }
+
+  private static void write(FileChannel channel, String text) throws IOException {
+    ByteBuffer bytes = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+    while (bytes.hasRemaining()) {
+      channel.write(bytes);
+    }
+  }
+
+  private static String read(FileChannel channel) throws IOException {
+    ByteBuffer all = ByteBuffer.allocate((int) Math.min(Integer.MAX_VALUE - 8, channel.size()));
+    channel.read(all, 0);
+    return new String(all.array(), 0, all.position(), StandardCharsets.UTF_8);
   }
 
   /** The verdict with at most {@link #FINDINGS_KEPT} findings per table in its evidence. */
@@ -92,11 +109,18 @@ public final class VerifyHistory {
   }
 
   private List<JsonObject> readAll() throws IOException {
-    List<JsonObject> out = new ArrayList<>();
     if (!Files.exists(file)) {
-      return out;
+      return new ArrayList<>();
     }
-    for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
+         FileLock shared = channel.lock(0, Long.MAX_VALUE, true)) {
+      return parse(read(channel));
+    }
+  }
+
+  private static List<JsonObject> parse(String text) {
+    List<JsonObject> out = new ArrayList<>();
+    for (String line : text.split("\n")) {
       if (line.isBlank()) {
         continue;
       }

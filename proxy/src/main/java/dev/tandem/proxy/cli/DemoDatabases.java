@@ -27,7 +27,9 @@ record DemoDatabases(OrdersDb legacy, OrdersDb candidate, String why) {
         + " a user that may create databases, to see the services' rows verified)";
     Pool server;
     try {
-      server = PgBuilder.pool().connectingTo(PgConnectOptions.fromUri(url)).using(vertx).build();
+      server = PgBuilder.pool().with(new io.vertx.sqlclient.PoolOptions()
+          .setName(dev.tandem.comparator.PoolNames.next("demo-server"))).connectingTo(PgConnectOptions.fromUri(url)
+          .setMetricsName(dev.tandem.comparator.PoolNames.next("demo-server"))).using(vertx).build();
     } catch (RuntimeException e) {
       return new DemoDatabases(null, null, "not a PostgreSQL URL: " + url + " (" + ENV + ")");
     }

@@ -487,6 +487,11 @@ final class ReplayCommand implements Callable<Integer> {
     }
     if (lat.getValue("p99Ratio") != null) {
       out.printf("p99 ratio (target / baseline): %.2f.%n", lat.getDouble("p99Ratio"));
+    } else {
+      JsonObject b = lat.getJsonObject(replayer.baselineName());
+      out.printf("p99 ratio (target / baseline): n/a (%s).%n", b == null || b.isEmpty()
+          ? compareWith == null ? "the recorded answers have no timings" : "the baseline answered nothing"
+          : "the target answered nothing");
     }
     out.printf("Compared %d answers with %s: %d differ (%.2f%%)%s.%n", r.compared(),
         compareWith != null ? compareWith : "the recorded responses", r.differing(), r.diffRate(),

@@ -36,6 +36,7 @@ public final class OrdersDb {
   public static Future<OrdersDb> create(Vertx vertx, Pool server, String serverUrl, String name,
                                         OrdersApi.Flavour flavour) {
     PgConnectOptions o = PgConnectOptions.fromUri(serverUrl).setDatabase(name);
+    o.setMetricsName(dev.tandem.comparator.PoolNames.next("demo"));
     // The server's URL with this database: user, password and options as given.
     String url = serverUrl.replaceFirst("^(postgres(?:ql)?://[^/?]*)(/[^?]*)?", "$1/" + name);
     String table = flavour == OrdersApi.Flavour.LEGACY
@@ -46,7 +47,8 @@ public final class OrdersDb {
             + " total numeric(10,2) NOT NULL, tax numeric(10,2) NOT NULL, created_at timestamptz NOT NULL)";
     return server.query("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)").execute()
         .compose(v -> server.query("CREATE DATABASE " + name).execute())
-        .map(v -> PgBuilder.pool().connectingTo(o).using(vertx).build())
+        .map(v -> PgBuilder.pool().with(new io.vertx.sqlclient.PoolOptions().setName(dev.tandem.comparator.PoolNames.next("demo")))
+            .connectingTo(o).using(vertx).build())
         .compose(pool -> pool.query(table).execute().map(v -> new OrdersDb(pool, flavour, url)));
   }
 

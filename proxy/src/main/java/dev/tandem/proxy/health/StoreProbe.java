@@ -31,7 +31,9 @@ public final class StoreProbe {
 
   /** {@code PING} against a Redis server. */
   public static StoreProbe redis(Vertx vertx, String name, String url, long timeoutMillis) {
-    Redis redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(url).setMaxPoolSize(1)
+    String pool = dev.tandem.comparator.PoolNames.next("redis-probe");
+    Redis redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(url)
+        .setPoolName(pool).setMetricsName(pool).setMaxPoolSize(1)
         .setMaxPoolWaiting(8));
     return new StoreProbe(name, () -> redis.send(Request.cmd(Command.PING)), redis::close, timeoutMillis);
   }
@@ -40,8 +42,9 @@ public final class StoreProbe {
   public static StoreProbe postgres(Vertx vertx, String name, String url, long timeoutMillis) {
     Pool pool = PgBuilder.pool()
         .with(new PoolOptions().setMaxSize(1).setConnectionTimeout((int) timeoutMillis)
+            .setName(dev.tandem.comparator.PoolNames.next("probe"))
             .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS))
-        .connectingTo(PgConnectOptions.fromUri(url))
+        .connectingTo(PgConnectOptions.fromUri(url).setMetricsName(dev.tandem.comparator.PoolNames.next("probe")))
         .using(vertx)
         .build();
     return new StoreProbe(name, () -> pool.query("SELECT 1").execute(), pool::close, timeoutMillis);

@@ -28,7 +28,13 @@ public final class MetricsSetup {
         .addDisabledMetricsCategory(MetricsDomain.HTTP_SERVER)
         .addDisabledMetricsCategory(MetricsDomain.HTTP_CLIENT)
         // Redis and PostgreSQL clients would each register the same net-client gauges, and Micrometer warns.
-        .addDisabledMetricsCategory(MetricsDomain.NET_CLIENT);
+        .addDisabledMetricsCategory(MetricsDomain.NET_CLIENT)
+        // The SQL client registers its client gauges once per connection, under the same name: a pool of two
+        // connections would count one and make Micrometer warn on every CLI command. Its pools' metrics
+        // (vertx_pool_*, by pool name) stay.
+        .addDisabledMetricsCategory("sql")
+        // Redis clients apart by their name (each has its own, see PoolNames).
+        .addLabels(io.vertx.micrometer.Label.NAMESPACE);
     return Vertx.builder()
         .with(new VertxOptions(options).setMetricsOptions(metrics))
         .withMetrics(new MicrometerMetricsFactory(registry))

@@ -47,8 +47,10 @@ public final class PostgresDeadLetterStore implements DeadLetterStore {
     }
     this.table = table;
     this.pool = PgBuilder.pool()
-        .with(new PoolOptions().setMaxSize(4).setMaxWaitQueueSize(MAX_WAITING))
-        .connectingTo(PgConnectOptions.fromUri(url))
+        .with(new PoolOptions().setMaxSize(4).setMaxWaitQueueSize(MAX_WAITING)
+            .setName(dev.tandem.comparator.PoolNames.next("dead-letters")))
+        .connectingTo(PgConnectOptions.fromUri(url)
+            .setMetricsName(dev.tandem.comparator.PoolNames.next("dead-letters")))
         .using(vertx)
         .build();
   }

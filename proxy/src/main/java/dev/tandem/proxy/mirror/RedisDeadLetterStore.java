@@ -25,7 +25,9 @@ public final class RedisDeadLetterStore implements DeadLetterStore {
   private final String stream;
 
   public RedisDeadLetterStore(Vertx vertx, String url, String stream) {
-    this.redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(url).setMaxPoolSize(4)
+    String pool = dev.tandem.comparator.PoolNames.next("redis-dead-letters");
+    this.redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(url)
+        .setPoolName(pool).setMetricsName(pool).setMaxPoolSize(4)
         .setMaxPoolWaiting(1024));
     this.api = RedisAPI.api(redis);
     this.stream = stream;

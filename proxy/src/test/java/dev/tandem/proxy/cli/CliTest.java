@@ -134,7 +134,7 @@ class CliTest {
   }
 
   @Test
-  @DisplayName("admin routes, set-weight, rollback and audit call a running Tandem; mistakes exit 1 or 2 in one line")
+  @DisplayName("admin routes, set-weight, rollback, reset and audit call a running Tandem; mistakes exit 1 or 2 in one line")
   void admin() {
     try (var h = new dev.tandem.proxy.TandemHarness()) {
       int backend = h.backend(req -> req.response().end("ok")).actualPort();
@@ -153,8 +153,11 @@ class CliTest {
       assertThat(out.toString()).contains("orders", "candidate (25.0%)");
       assertThat(run("admin", "rollback", "--url", url, "--token", token, "orders")).isZero();
       assertThat(t.routes().byName("orders").orElseThrow().state().canaryWeight()).isZero();
+      assertThat(run("admin", "set-weight", "--url", url, "--token", token, "orders", "40")).isZero();
+      assertThat(run("admin", "reset", "--url", url, "--token", token, "orders", "--reason", "file again")).isZero();
+      assertThat(t.routes().byName("orders").orElseThrow().state().canaryWeight()).isZero();
       assertThat(run("admin", "audit", "--url", url, "--token", token)).isZero();
-      assertThat(out.toString()).contains("admin", "set_weight", "(ramp)", "rollback");
+      assertThat(out.toString()).contains("admin", "set_weight", "(ramp)", "rollback", "reset", "(file again)");
       assertThat(run("admin", "set-weight", "--url", url, "--token", token, "orders", "140")).isEqualTo(1);
       assertThat(err.toString()).contains("tandem admin: 400 weight must be between 0 and 100, got 140");
       assertThat(run("admin", "set-weight", "--url", url, "--token", "wrong-token", "orders", "1")).isEqualTo(1);
@@ -227,6 +230,14 @@ class CliTest {
           "GET /orders/{id}", "/status", "Verdict: FAIL");
       assertThat(run("replay", gor.toString(), "--target", url, "--max-diff-rate", "60")).isZero();
       assertThat(out.toString()).contains("Verdict: PASS");
+      // Recorded answers without a latency (0): no ratio, rather than one against a made-up 1 µs.
+      Path untimed = dir.resolve("untimed.gor");
+      Files.writeString(untimed, "1 r1 1000 0\nGET /orders/1 HTTP/1.1\r\nHost: shop\r\n\r\n" + sep
+          + "2 r1 1001 0\n" + ok + sep);
+      out.getBuffer().setLength(0);
+      assertThat(run("replay", untimed.toString(), "--target", url)).as(err::toString).isZero();
+      assertThat(out.toString()).contains("p99 ratio (target / baseline): n/a (the recorded answers have no timings)")
+          .doesNotContainPattern("p99 ratio \\(target / baseline\\): [0-9]");
       assertThat(keys).hasSize(2).as("one write, one key, however often replayed").containsOnly(keys.peek());
 
       assertThat(run("replay", gor.toString(), "--target", url, "--compare-with", url, "--safe-only")).isZero();
