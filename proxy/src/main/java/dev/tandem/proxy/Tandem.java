@@ -79,7 +79,7 @@ public final class Tandem {
     Comparisons c = tandem.comparisons;
     return tandem.loadCertificates()
         .compose(v -> RouteControl.start(vertx, tandem.routes, tandem.stateStore, registry,
-            route -> c == null ? null : c.diffRateSinceLastCall(route)))
+            route -> c == null ? new long[2] : c.diffCountsSinceLastCall(route), tandem.capturing, config.rollout()))
         .compose(control -> {
           tandem.control = control;
           tandem.admin = new AdminServer(vertx, config.admin(), tandem.adminTls, tandem.routes, tandem.readiness,

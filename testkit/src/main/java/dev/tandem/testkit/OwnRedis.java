@@ -1,9 +1,5 @@
 package dev.tandem.testkit;
 
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
-
-import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.util.concurrent.TimeUnit;
@@ -68,22 +64,7 @@ public final class OwnRedis implements AutoCloseable {
   }
 
   private static String findBinary() {
-    for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-      File f = new File(dir, "redis-server");
-      if (f.canExecute()) {
-        return f.getPath();
-      }
-    }
-    for (String candidate : new String[] {"/usr/bin/redis-server", "/usr/local/bin/redis-server"}) {
-      if (new File(candidate).canExecute()) {
-        return candidate;
-      }
-    }
-    String message = "this test starts its own redis-server and found none on the PATH (apt-get install redis-server)";
-    if (TestServices.underCi()) {
-      Assertions.fail(message);
-    }
-    Assumptions.abort(message);
-    return null;
+    return TestServices.binary("redis-server", "apt-get install redis-server");
   }
+
 }

@@ -45,6 +45,30 @@ public final class TestServices {
     return redisUrl;
   }
 
+  /**
+   * The path of a program a test starts itself ({@code redis-server}, {@code prometheus}), from the PATH or
+   * /usr/bin; without it the test fails under CI, saying how to install it, and is skipped elsewhere.
+   */
+  public static String binary(String name, String install) {
+    for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+      java.io.File f = new java.io.File(dir, name);
+      if (f.canExecute()) {
+        return f.getPath();
+      }
+    }
+    for (String candidate : new String[] {"/usr/bin/" + name, "/usr/local/bin/" + name}) {
+      if (new java.io.File(candidate).canExecute()) {
+        return candidate;
+      }
+    }
+    String message = "this test starts its own " + name + " and found none on the PATH (" + install + ")";
+    if (underCi()) {
+      Assertions.fail(message);
+    }
+    Assumptions.abort(message);
+    return null;
+  }
+
   /** Whether the tests run under CI, where a missing service fails instead of skipping. */
   public static boolean underCi() {
     return "true".equalsIgnoreCase(System.getenv("CI"));

@@ -12,7 +12,8 @@ import java.util.Set;
 
 /**
  * {@code GET /admin/capture}: whether traffic is captured, where, and what became of it; {@code PUT /admin/capture}
- * {@code {"enabled": true, "percent": 10}} turns it on or off and sets the share, on this instance, audited.
+ * {@code {"enabled": true, "percent": 10}} turns it on or off and sets the share, audited, on every instance that
+ * shares the state store (within a second with Redis).
  */
 final class CaptureApi {
 
@@ -65,25 +66,22 @@ final class CaptureApi {
       bad(ctx, "reason must be a string");
       return;
     }
-    JsonObject old = state(capturing.view());
-    JsonObject now;
+    boolean wasOn = capturing.view().getBoolean("enabled");
+    String caller = ctx.get(BearerAuth.CALLER);
+    io.vertx.core.Future<JsonObject> changed;
     try {
-      now = capturing.set((Boolean) enabled, percent == null ? null : ((Number) percent).doubleValue());
+      changed = control.setCapture((Boolean) enabled, percent == null ? null : ((Number) percent).doubleValue(),
+          caller == null ? "unknown" : caller, (String) reason);
     } catch (IllegalArgumentException e) {
       bad(ctx, e.getMessage());
       return;
     }
-    String caller = ctx.get(BearerAuth.CALLER);
-    io.vertx.core.Future<java.nio.file.Path> completed = old.getBoolean("enabled") && !now.getBoolean("enabled")
+    JsonObject now = capturing.view();
+    io.vertx.core.Future<java.nio.file.Path> completed = wasOn && !now.getBoolean("enabled")
         ? capturing.completeFile() : io.vertx.core.Future.succeededFuture(null);
-    control.audit("capture", caller == null ? "unknown" : caller, "set-capture", old, state(now), (String) reason)
-        .transform(ar -> completed)
+    changed.transform(ar -> completed)
         .onComplete(file -> AdminServer.json(ctx, 200, file.succeeded() && file.result() != null
             ? now.put("completedFile", file.result().toAbsolutePath().toString()) : now));
-  }
-
-  private static JsonObject state(JsonObject view) {
-    return new JsonObject().put("enabled", view.getBoolean("enabled")).put("percent", view.getDouble("percent"));
   }
 
   private static void bad(RoutingContext ctx, String message) {

@@ -58,6 +58,10 @@ final class RouteControlApi {
       JsonObject b = object(ctx, Set.of("reason"));
       return control.rollback(name(ctx), caller(ctx), reason(b));
     }));
+    router.post("/admin/routes/:name/reset").handler(body).handler(ctx -> change(ctx, () -> {
+      JsonObject b = object(ctx, Set.of("reason"));
+      return control.reset(name(ctx), caller(ctx), reason(b));
+    }));
     router.post("/admin/routes/:name/rollout").handler(body).handler(ctx -> change(ctx, () -> {
       JsonObject b = object(ctx, Set.of("steps", "interval", "gates", "reason"));
       String route = name(ctx);
@@ -111,6 +115,9 @@ final class RouteControlApi {
     result.onComplete(ar -> {
       if (ar.succeeded()) {
         AdminServer.json(ctx, 200, ar.result());
+      } else if (ar.cause() instanceof ControlException e) {
+        // Refused once the state store answered (the lease is another instance's, say).
+        AdminServer.json(ctx, e.status(), error(e.status() == 404 ? "not_found" : "conflict", e.getMessage()));
       } else {
         // The change is applied; saving it (state store down) is what failed.
         AdminServer.json(ctx, 500, error("state_not_saved", "the change applies on this instance, but saving it "
@@ -245,7 +252,7 @@ final class RouteControlApi {
       if (!(b.getValue("gates") instanceof JsonObject g)) {
         throw new BadRequest("gates must be an object such as {\"maxErrorRateIncrease\": 1, \"maxP99Ratio\": 1.5}");
       }
-      Set<String> known = Set.of("maxErrorRateIncrease", "maxP99Ratio", "maxDiffRate", "minRequests");
+      Set<String> known = Set.of("maxErrorRateIncrease", "maxP99Ratio", "maxDiffRate", "minRequests", "metrics");
       for (String f : g.fieldNames()) {
         if (!known.contains(f)) {
           throw new BadRequest("unknown gate '" + f + "'; known: " + String.join(", ", known.stream().sorted().toList()));
@@ -265,9 +272,53 @@ final class RouteControlApi {
         throw new BadRequest("gates.minRequests must be a whole number, got " + Percent.plain(minRequests));
       }
       d = new RolloutConfig.Gates(nonNegative(g, "maxErrorRateIncrease", d.maxErrorRateIncrease()), maxP99Ratio,
-          maxDiffRate, (int) minRequests);
+          maxDiffRate, (int) minRequests, g.containsKey("metrics") ? metrics(g.getValue("metrics")) : d.metrics());
     }
     return new RolloutConfig(steps, interval, d);
+  }
+
+  /** {@code [{"name": ..., "query": ..., "max": ..., "min": ...}]}: the rollout's metric gates. */
+  private static List<RolloutConfig.MetricGate> metrics(Object v) {
+    if (!(v instanceof JsonArray list)) {
+      throw new BadRequest("gates.metrics must be a list such as [{\"name\": \"errors\", \"query\": \"...\","
+          + " \"max\": 0.01}]");
+    }
+    List<RolloutConfig.MetricGate> out = new ArrayList<>();
+    Set<String> names = new java.util.HashSet<>();
+    for (int i = 0; i < list.size(); i++) {
+      if (!(list.getValue(i) instanceof JsonObject m)) {
+        throw new BadRequest("gates.metrics[" + i + "] must be an object with name, query and max and/or min");
+      }
+      for (String f : m.fieldNames()) {
+        if (!Set.of("name", "query", "min", "max").contains(f)) {
+          throw new BadRequest("gates.metrics[" + i + "]: unknown field '" + f + "'; allowed: name, query, min, max");
+        }
+      }
+      if (!(m.getValue("name") instanceof String name) || name.isBlank() || !names.add(name)) {
+        throw new BadRequest("gates.metrics[" + i + "].name must be a string, unique among the gates");
+      }
+      if (!(m.getValue("query") instanceof String query) || query.isBlank()) {
+        throw new BadRequest("gates.metrics[" + i + "].query must be a PromQL query");
+      }
+      Double min = bound(m, "min", i);
+      Double max = bound(m, "max", i);
+      if (min == null && max == null) {
+        throw new BadRequest("gates.metrics[" + i + "] gives no bound: add max and/or min");
+      }
+      out.add(new RolloutConfig.MetricGate(name, query, min, max));
+    }
+    return out;
+  }
+
+  private static Double bound(JsonObject m, String field, int i) {
+    Object v = m.getValue(field);
+    if (v == null) {
+      return null;
+    }
+    if (!(v instanceof Number n) || Double.isNaN(n.doubleValue()) || Double.isInfinite(n.doubleValue())) {
+      throw new BadRequest("gates.metrics[" + i + "]." + field + " must be a number, got " + describe(v));
+    }
+    return n.doubleValue();
   }
 
   private static double nonNegative(JsonObject g, String field, double dflt) {

@@ -36,6 +36,7 @@ final class RoutesView {
     }
     CanaryConfig canary = c.canary();
     MirrorConfig mirror = c.mirror();
+    JsonObject overrides = control.view(route).getJsonObject("overrides");
     return new JsonObject()
         .put("name", c.name())
         .put("match", match)
@@ -46,6 +47,7 @@ final class RoutesView {
                 .put("rollout", control.rollout(c.name()).getString("status")))
         .put("mirror", mirror == null ? null
             : new JsonObject().put("backend", mirror.backend()).put("percent", route.state().mirrorPercent())
-                .put("configuredPercent", mirror.percent()).put("compare", mirror.compare()));
+                .put("configuredPercent", mirror.percent()).put("compare", mirror.compare()))
+        .put("overrides", overrides == null ? new JsonObject() : overrides);
   }
 }

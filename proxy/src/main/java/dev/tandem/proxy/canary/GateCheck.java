@@ -20,11 +20,16 @@ public final class GateCheck {
   /**
    * One gate's result.
    *
-   * @param gate   {@code minRequests}, {@code errorRate}, {@code p99Latency}, {@code diffRate}
+   * @param gate   {@code minRequests}, {@code errorRate}, {@code p99Latency}, {@code diffRate}, or
+   *               {@code metric:<name>}
    * @param result {@code pass}, {@code fail}, {@code wait} or {@code skipped}
    * @param detail the figures and the limit, in words
    */
   public record Gate(String gate, String result, String detail) {
+    public Gate {
+      java.util.Objects.requireNonNull(result);
+    }
+
 
     JsonObject toJson() {
       return new JsonObject().put("gate", gate).put("result", result).put("detail", detail);
@@ -34,8 +39,8 @@ public final class GateCheck {
   /**
    * The result of one check.
    *
-   * @param verdict PASS when every gate passed or was skipped, WAIT when the canary had too few requests to judge,
-   *                FAIL when any gate failed
+   * @param verdict PASS when every gate passed or was skipped, WAIT when the canary had too few requests to judge
+   *                or a metric gate had no answer, FAIL when any gate failed
    */
   public record Result(Verdict verdict, List<Gate> gates, SideStats.Interval canary, SideStats.Interval primary) {
 
@@ -67,11 +72,21 @@ public final class GateCheck {
    */
   public static Result check(RolloutConfig.Gates limits, SideStats.Interval canary, SideStats.Interval primary,
                              Double diffRate) {
+    return check(limits, canary, primary, diffRate, List.of());
+  }
+
+  /**
+   * @param metrics the metric gates' results (pass, fail, or wait when a query had no answer); a failed one fails
+   *                the check, one without an answer holds it
+   */
+  public static Result check(RolloutConfig.Gates limits, SideStats.Interval canary, SideStats.Interval primary,
+                             Double diffRate, List<Gate> metrics) {
     List<Gate> gates = new ArrayList<>();
     if (canary.requests() < limits.minRequests()) {
       gates.add(new Gate("minRequests", "wait", "the canary had " + canary.requests() + " requests, "
           + limits.minRequests() + " are needed to judge it"));
-      return new Result(Verdict.WAIT, gates, canary, primary);
+      gates.addAll(metrics);
+      return new Result(verdict(gates), gates, canary, primary);
     }
     gates.add(new Gate("minRequests", "pass", canary.requests() + " requests ≥ " + limits.minRequests()));
 
@@ -95,8 +110,16 @@ public final class GateCheck {
       gates.add(new Gate("diffRate", diffRate <= limits.maxDiffRate() ? "pass" : "fail",
           pct(diffRate) + " of compared exchanges differed (at most " + pct(limits.maxDiffRate()) + ")"));
     }
-    boolean failed = gates.stream().anyMatch(g -> g.result().equals("fail"));
-    return new Result(failed ? Verdict.FAIL : Verdict.PASS, gates, canary, primary);
+    gates.addAll(metrics);
+    return new Result(verdict(gates), gates, canary, primary);
+  }
+
+  /** Any gate failed: FAIL; else any could not be judged: WAIT; else PASS. */
+  private static Verdict verdict(List<Gate> gates) {
+    if (gates.stream().anyMatch(g -> g.result().equals("fail"))) {
+      return Verdict.FAIL;
+    }
+    return gates.stream().anyMatch(g -> g.result().equals("wait")) ? Verdict.WAIT : Verdict.PASS;
   }
 
   private static String pct(double p) {

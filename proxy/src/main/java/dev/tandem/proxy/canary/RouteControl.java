@@ -1,8 +1,12 @@
 package dev.tandem.proxy.canary;
 
+import dev.tandem.proxy.capture.Capturing;
 import dev.tandem.proxy.config.CanaryConfig;
 import dev.tandem.proxy.config.Percent;
 import dev.tandem.proxy.config.RolloutConfig;
+import dev.tandem.proxy.config.RolloutSettings;
+import dev.tandem.proxy.fleet.FleetFigures;
+import dev.tandem.proxy.fleet.RedisLease;
 import dev.tandem.proxy.route.Route;
 import dev.tandem.proxy.route.RouteTable;
 import dev.tandem.proxy.state.StateStore;
@@ -14,25 +18,33 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Function;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Run-time control of routes: canary weights, mirror percents, rollbacks and progressive rollouts, each change
- * applied to the next request, saved in the {@link StateStore} and written to the audit log with its caller and
- * reason. Changes saved by another instance arrive through the store and are applied here too.
+ * Run-time control of routes and of the capture switch: canary weights, mirror percents, rollbacks, resets and
+ * progressive rollouts, each change applied to the next request, saved in the {@link StateStore} as an override of
+ * the configured value it replaced ({@link Overrides}), and written to the audit log with its caller and reason.
+ * Changes saved by another instance arrive through the store and are applied here too. A rollout is driven by the
+ * instance holding its {@link RolloutLease}; the gates judge {@link RolloutFigures} — with state in Redis, the whole
+ * fleet's — and its metric gates ask Prometheus ({@link MetricGates}).
  */
 public final class RouteControl {
 
   private static final Logger LOG = Logger.getLogger(RouteControl.class.getName());
   /** The caller recorded for changes the rollout controller makes by itself. */
   public static final String ROLLOUT_CALLER = "rollout";
+  /** Where the capture switch is saved among the routes (no route name starts with '@'). */
+  static final String CAPTURE = "@capture";
+  private static final String WEIGHT = "canaryWeight";
+  private static final String MIRROR = "mirrorPercent";
+  private static final String ENABLED = "enabled";
+  private static final String SHARE = "percent";
 
   private final Vertx vertx;
   private final RouteTable routes;
@@ -43,22 +55,29 @@ public final class RouteControl {
   private final Map<String, SideStats[]> stats = new HashMap<>();
   private final Map<String, Rollout> rollouts = new HashMap<>();
   private final Map<String, Counter> gateCounters = new HashMap<>();
-  /** Per route, the version of the newest state applied or made here; older saved states are ignored. */
+  /** Per subject, the version of the newest state applied or made here; older saved states are ignored. */
   private final Map<String, Long> versions = new HashMap<>();
-  private final Function<String, Double> diffRate;
+  private final Map<String, Overrides> overrides = new HashMap<>();
+  private final List<String> notices = new ArrayList<>();
+  private final Function<String, long[]> diffCounts;
+  private final Capturing capturing;
+  private final RolloutFigures figures;
+  private final RolloutLease lease;
+  private final MetricGates metricGates;
 
   /**
-   * @param diffRate per route: percent of compared exchanges that differed since the last call, or null when the
-   *                 route does not compare (the rollout's diffRate gate is then skipped)
+   * @param diffCounts per route: compared and really differing exchanges since the last call
+   * @param capturing  the capture switch, shared like a route; null for none
    */
   private RouteControl(Vertx vertx, RouteTable routes, StateStore store, MeterRegistry registry, Clock clock,
-                       Function<String, Double> diffRate) {
+                       Function<String, long[]> diffCounts, Capturing capturing, RolloutSettings settings) {
     this.vertx = vertx;
     this.routes = routes;
     this.store = store;
     this.registry = registry;
     this.clock = clock;
-    this.diffRate = diffRate;
+    this.diffCounts = diffCounts;
+    this.capturing = capturing;
     for (Route r : routes.routes()) {
       if (r.config().canary() != null) {
         stats.put(r.name(), new SideStats[] {new SideStats(), new SideStats()});
@@ -69,18 +88,32 @@ public final class RouteControl {
             .tags("route", r.name()).register(registry);
       }
     }
+    RolloutFigures.Source source = this::drain;
+    if (store.sharedRedis() != null) {
+      this.lease = new RedisLease(store.sharedRedis(), store.prefix(), instance);
+      this.figures = new FleetFigures(vertx, store.sharedRedis(), store.prefix(), instance, source);
+    } else {
+      this.lease = RolloutLease.local(instance);
+      this.figures = RolloutFigures.local(source);
+    }
+    this.metricGates = new MetricGates(vertx, settings);
   }
 
-  /** Loads the saved state, applies it over the configuration's values, and resumes a rollout left running. */
+  /**
+   * Loads the saved state and applies it over the configuration's values — an override whose configured value is
+   * no longer the file's gives way to the file — and picks up a rollout left running.
+   */
   public static Future<RouteControl> start(Vertx vertx, RouteTable routes, StateStore store, MeterRegistry registry,
-                                           Function<String, Double> diffRate) {
-    RouteControl control = new RouteControl(vertx, routes, store, registry, Clock.systemUTC(), diffRate);
+                                           Function<String, long[]> diffCounts, Capturing capturing,
+                                           RolloutSettings settings) {
+    RouteControl control = new RouteControl(vertx, routes, store, registry, Clock.systemUTC(), diffCounts, capturing,
+        settings);
     return store.load().timeout(5, java.util.concurrent.TimeUnit.SECONDS).recover(e -> {
       if (!store.startsWithoutSavedState()) {
         return Future.failedFuture(e);
       }
-      LOG.warning("the saved run-time state cannot be read (" + e.getMessage() + "); starting with the"
-          + " configuration's weights until the state store answers");
+      control.notice("the saved run-time state cannot be read (" + e.getMessage() + "); the configuration's values"
+          + " apply until the state store answers");
       return Future.succeededFuture(Map.of());
     }).map(saved -> {
       saved.forEach((name, state) -> control.applySaved(name, state, true));
@@ -94,6 +127,16 @@ public final class RouteControl {
     return stats.get(route);
   }
 
+  /** What the start found in the saved state: every override in force, and what was not applied and why. */
+  public synchronized List<String> notices() {
+    return List.copyOf(notices);
+  }
+
+  private void notice(String line) {
+    notices.add(line);
+    LOG.info(line);
+  }
+
   // --- changes --------------------------------------------------------------------------------------------------
 
   public synchronized Future<JsonObject> setWeight(String route, double weight, String caller, String reason) {
@@ -104,8 +147,9 @@ public final class RouteControl {
           + " overwrite this weight. Pause or abort the rollout first, or roll back");
     }
     double old = r.state().canaryWeight();
-    r.state().canaryWeight(weight);
-    return persist(r, caller, "set_weight", weightJson(old), weightJson(weight), reason).map(v -> locked(() -> view(r)));
+    weight(r, weight, caller, reason);
+    return persist(r.name(), caller, "set_weight", weightJson(old), weightJson(weight), reason)
+        .map(v -> locked(() -> view(r)));
   }
 
   public synchronized Future<JsonObject> setMirror(String route, double percent, String caller, String reason) {
@@ -116,7 +160,8 @@ public final class RouteControl {
     }
     double old = r.state().mirrorPercent();
     r.state().mirrorPercent(percent);
-    return persist(r, caller, "set_mirror", new JsonObject().put("percent", old),
+    overrides(r.name()).set(MIRROR, percent, r.config().mirror().percent(), caller, clock.instant(), reason);
+    return persist(r.name(), caller, "set_mirror", new JsonObject().put("percent", old),
         new JsonObject().put("percent", percent), reason).map(v -> locked(() -> view(r)));
   }
 
@@ -125,11 +170,46 @@ public final class RouteControl {
     Route r = canaryRoute(route);
     Rollout ro = rollouts.get(route);
     if (ro != null && ro.active()) {
-      ro.stop("rolled_back", reason == null ? "manual rollback by " + caller : reason);
+      stop(ro, "rolled_back", reason == null ? "manual rollback by " + caller : reason);
     }
     double old = r.state().canaryWeight();
-    r.state().canaryWeight(0);
-    return persist(r, caller, "rollback", weightJson(old), weightJson(0), reason).map(v -> locked(() -> view(r)));
+    weight(r, 0, caller, reason);
+    return persist(r.name(), caller, "rollback", weightJson(old), weightJson(0), reason)
+        .map(v -> locked(() -> view(r)));
+  }
+
+  /** Drops every override of the route: its weight and mirror percent are the configuration's again. */
+  public synchronized Future<JsonObject> reset(String route, String caller, String reason) {
+    Route r = route(route);
+    Rollout ro = rollouts.get(route);
+    if (ro != null && ro.active()) {
+      throw new ControlException(409, "route '" + route + "' has a rollout " + ro.status + "; abort it first");
+    }
+    JsonObject old = values(r);
+    resetToConfig(r);
+    return persist(r.name(), caller, "reset", old, values(r), reason).map(v -> locked(() -> view(r)));
+  }
+
+  /** Turns capture on or off and sets its share, on every instance (through the store). */
+  public synchronized Future<JsonObject> setCapture(Boolean on, Double share, String caller, String reason) {
+    if (capturing == null) {
+      throw new ControlException(409, "capture is not configured");
+    }
+    JsonObject old = captureValues();
+    JsonObject now = capturing.set(on, share); // throws IllegalArgumentException for a bad share
+    Overrides o = overrides(CAPTURE);
+    if (on != null) {
+      o.set(ENABLED, on, capturing.config().enabled(), caller, clock.instant(), reason);
+    }
+    if (share != null) {
+      o.set(SHARE, share, capturing.config().percent(), caller, clock.instant(), reason);
+    }
+    return persist(CAPTURE, caller, "set-capture", old, captureValues(), reason).map(v -> now);
+  }
+
+  private JsonObject captureValues() {
+    JsonObject view = capturing.view();
+    return new JsonObject().put(ENABLED, view.getBoolean("enabled")).put(SHARE, view.getDouble("percent"));
   }
 
   public synchronized Future<JsonObject> startRollout(String route, RolloutConfig plan, String caller,
@@ -140,12 +220,17 @@ public final class RouteControl {
       throw new ControlException(409, "route '" + route + "' already has a rollout " + running.status
           + "; abort it first");
     }
-    Rollout ro = new Rollout(this, r, plan, caller);
+    Rollout ro = new Rollout(r, plan, caller);
     rollouts.put(route, ro);
     double old = r.state().canaryWeight();
-    ro.enterStep(0);
-    return persist(r, caller, "rollout_start", weightJson(old),
-        weightJson(r.state().canaryWeight()).put("rollout", ro.plan()), reason).map(v -> locked(ro::toJson));
+    ro.startedAt = clock.instant().toString();
+    enterStep(ro, 0);
+    return lease.take(route, ro.leaseTtl()).otherwise(false).compose(v -> locked(() -> {
+      drive(ro);
+      return persist(r.name(), caller, "rollout_start", weightJson(old),
+          weightJson(r.state().canaryWeight()).put("rollout", ro.planJson()), reason)
+          .map(x -> locked(() -> ro.toJson(r.state().canaryWeight())));
+    }));
   }
 
   public synchronized Future<JsonObject> pauseRollout(String route, String caller, String reason) {
@@ -153,35 +238,51 @@ public final class RouteControl {
     if (!ro.status.equals("running")) {
       throw new ControlException(409, "the rollout of route '" + route + "' is " + ro.status + ", not running");
     }
-    ro.pause();
-    return persist(ro.route, caller, "rollout_pause", null, null, reason).map(v -> locked(ro::toJson));
+    undrive(ro);
+    ro.status = "paused";
+    return persist(route, caller, "rollout_pause", null, null, reason).map(v -> view(ro));
   }
 
-  /** Resumes a paused rollout; on another instance than the one that started it, this instance takes it over. */
+  /**
+   * Resumes a paused rollout here; a running one that nobody drives (its driver gone, the lease expired) is taken
+   * over too. A rollout another instance drives is 409.
+   */
   public synchronized Future<JsonObject> resumeRollout(String route, String caller, String reason) {
     Rollout ro = activeRollout(route);
-    if (ro.status.equals("running") && (ro.driving() || ro.alive(clock.millis()))) {
-      throw new ControlException(409, "the rollout of route '" + route + "' is already running"
-          + (ro.driving() ? "" : " on instance " + ro.owner));
+    if (ro.status.equals("running") && ro.driving) {
+      throw new ControlException(409, "the rollout of route '" + route + "' is already running here");
     }
-    ro.resume();
-    return persist(ro.route, caller, "rollout_resume", null, null, reason).map(v -> locked(ro::toJson));
+    boolean paused = ro.status.equals("paused");
+    Future<Boolean> taken = paused ? lease.take(route, ro.leaseTtl()) : lease.tryTake(route, ro.leaseTtl());
+    return taken.compose(mine -> locked(() -> {
+      if (!mine) {
+        throw new ControlException(409, "the rollout of route '" + route + "' is already running on instance "
+            + ro.owner);
+      }
+      ro.status = "running";
+      drive(ro);
+      return persist(route, caller, "rollout_resume", null, null, reason).map(v -> view(ro));
+    }));
   }
 
   /** Stops the rollout and sends every user back to the primary, as Argo Rollouts' abort does. */
   public synchronized Future<JsonObject> abortRollout(String route, String caller, String reason) {
     Rollout ro = activeRollout(route);
     double old = ro.route.state().canaryWeight();
-    ro.stop("aborted", reason == null ? "aborted by " + caller : reason);
-    ro.route.state().canaryWeight(0);
-    return persist(ro.route, caller, "rollout_abort", weightJson(old), weightJson(0), reason).map(v -> locked(ro::toJson));
+    stop(ro, "aborted", reason == null ? "aborted by " + caller : reason);
+    weight(ro.route, 0, caller, reason);
+    return persist(route, caller, "rollout_abort", weightJson(old), weightJson(0), reason).map(v -> view(ro));
   }
 
   /** Where the route's rollout stands; {@code {"status": "none"}} when it never had one. */
   public synchronized JsonObject rollout(String route) {
     canaryRoute(route);
     Rollout ro = rollouts.get(route);
-    return ro == null ? new JsonObject().put("route", route).put("status", "none") : ro.toJson();
+    return ro == null ? new JsonObject().put("route", route).put("status", "none") : view(ro);
+  }
+
+  private synchronized JsonObject view(Rollout ro) {
+    return ro.toJson(ro.route.state().canaryWeight()).put("driving", ro.driving);
   }
 
   public Future<List<JsonObject>> audit(int limit) {
@@ -189,12 +290,12 @@ public final class RouteControl {
   }
 
   /** Builds a view under this object's lock (the callbacks of saves run outside it). */
-  private synchronized JsonObject locked(java.util.function.Supplier<JsonObject> view) {
+  private synchronized <T> T locked(java.util.function.Supplier<T> view) {
     return view.get();
   }
 
-  /** The route as the admin API shows it after a change. */
-  public JsonObject view(Route r) {
+  /** The route as the admin API shows it after a change, with what overrides its configuration. */
+  public synchronized JsonObject view(Route r) {
     JsonObject out = new JsonObject().put("route", r.name());
     if (r.config().canary() != null) {
       out.put("canary", new JsonObject().put("backend", r.config().canary().backend())
@@ -204,6 +305,10 @@ public final class RouteControl {
       out.put("mirror", new JsonObject().put("backend", r.config().mirror().backend())
           .put("percent", r.state().mirrorPercent()));
     }
+    Overrides o = overrides.get(r.name());
+    if (o != null && !o.isEmpty()) {
+      out.put("overrides", o.toJson());
+    }
     Rollout ro = rollouts.get(r.name());
     if (ro != null) {
       out.put("rollout", new JsonObject().put("status", ro.status).put("step", ro.step + 1));
@@ -211,9 +316,18 @@ public final class RouteControl {
     return out;
   }
 
+  /** Stops driving; a rollout driven here is handed over at once (its lease released) for another instance. */
   public synchronized Future<Void> close() {
-    rollouts.values().forEach(Rollout::cancelTimer);
-    return store.close();
+    List<Future<?>> released = new ArrayList<>();
+    for (Rollout ro : rollouts.values()) {
+      if (ro.driving) {
+        undrive(ro);
+        released.add(lease.release(ro.route.name()).otherwiseEmpty());
+      }
+    }
+    released.add(figures.close());
+    released.add(metricGates.close());
+    return Future.join(released).transform(v -> store.close());
   }
 
   // --- internals ------------------------------------------------------------------------------------------------
@@ -241,6 +355,36 @@ public final class RouteControl {
     return ro;
   }
 
+  private Overrides overrides(String subject) {
+    return overrides.computeIfAbsent(subject, k -> new Overrides(null));
+  }
+
+  private void weight(Route r, double weight, String by, String reason) {
+    r.state().canaryWeight(weight);
+    overrides(r.name()).set(WEIGHT, weight, r.config().canary().weight(), by, clock.instant(), reason);
+  }
+
+  private static JsonObject values(Route r) {
+    JsonObject v = new JsonObject();
+    if (r.config().canary() != null) {
+      v.put("weight", r.state().canaryWeight());
+    }
+    if (r.config().mirror() != null) {
+      v.put("percent", r.state().mirrorPercent());
+    }
+    return v;
+  }
+
+  private void resetToConfig(Route r) {
+    if (r.config().canary() != null) {
+      r.state().canaryWeight(r.config().canary().weight());
+    }
+    if (r.config().mirror() != null) {
+      r.state().mirrorPercent(r.config().mirror().percent());
+    }
+    overrides.remove(r.name());
+  }
+
   private static JsonObject weightJson(double w) {
     return new JsonObject().put("weight", w);
   }
@@ -250,98 +394,321 @@ public final class RouteControl {
     return ro == null || !ro.active() ? 0 : ro.step + 1;
   }
 
+  /** The figures of one route since the last call, from this instance's traffic. */
+  private Figures drain(String route) {
+    SideStats[] s = stats.get(route);
+    Route r = routes.byName(route).orElse(null);
+    boolean compares = r != null && r.config().mirror() != null && r.config().mirror().compare();
+    long[] d = compares ? diffCounts.apply(route) : null;
+    return new Figures(s[0].drain(), s[1].drain(), d == null ? -1 : d[0], d == null ? 0 : d[1]);
+  }
+
   /**
-   * Writes an audit entry for a change that is not a route's (capture on or off); the change is already applied.
+   * Writes an audit entry for a change that is not a route's; the change is already applied.
    *
    * @param subject what was changed, shown where a route's name is
    */
   public Future<Void> audit(String subject, String caller, String action, JsonObject old, JsonObject now,
                             String reason) {
-    LOG.info(() -> subject + ": " + action + " by " + caller + " → " + now.encode()
+    LOG.info(() -> subject + ": " + action + " by " + caller + (now == null ? "" : " → " + now.encode())
         + (reason == null ? "" : " (" + reason + ")"));
     return store.audit(new JsonObject().put("time", clock.instant().toString()).put("caller", caller)
         .put("route", subject).put("action", action).put("old", old).put("new", now).put("reason", reason)
         .put("instance", instance));
   }
 
-  /** Saves the route's state and writes the audit entry; the change is already applied. */
-  private Future<Void> persist(Route r, String caller, String action, JsonObject old, JsonObject now,
+  /** Saves the subject's state and writes the audit entry; the change is already applied. */
+  private Future<Void> persist(String subject, String caller, String action, JsonObject old, JsonObject now,
                                String reason) {
-    JsonObject state = stateOf(r);
-    JsonObject entry = new JsonObject().put("time", clock.instant().toString()).put("caller", caller)
-        .put("route", r.name()).put("action", action).put("old", old).put("new", now).put("reason", reason)
-        .put("instance", instance);
-    LOG.info(() -> "route " + r.name() + ": " + action + " by " + caller + (now == null ? "" : " → " + now.encode())
-        + (reason == null ? "" : " (" + reason + ")"));
-    return store.save(r.name(), state).compose(v -> store.audit(entry));
+    JsonObject state = stateOf(subject);
+    return store.save(subject, state).compose(v -> audit(subject, caller, action, old, now, reason));
   }
 
-  /** What is saved of a route: its current values and its rollout. */
-  private JsonObject stateOf(Route r) {
-    long version = versions.merge(r.name(), 1L, Long::sum);
-    JsonObject state = new JsonObject().put("version", version).put("canaryWeight", r.state().canaryWeight())
-        .put("mirrorPercent", r.state().mirrorPercent()).put("updatedAt", clock.instant().toString());
-    Rollout ro = rollouts.get(r.name());
+  /** What is saved of a subject: its overrides and, for a route, its rollout. */
+  private synchronized JsonObject stateOf(String subject) {
+    long version = versions.merge(subject, 1L, Long::sum);
+    Overrides o = overrides.get(subject);
+    JsonObject state = new JsonObject().put("version", version)
+        .put("overrides", o == null ? new JsonObject() : o.toJson()).put("updatedAt", clock.instant().toString());
+    Rollout ro = rollouts.get(subject);
     if (ro != null) {
-      state.put("rollout", ro.toJson());
+      state.put("rollout", ro.toJson(ro.route.state().canaryWeight()));
     }
     return state;
   }
 
+  // --- applying saved state -------------------------------------------------------------------------------------
+
   /** Applies a state saved earlier (at start) or by another instance (later). */
-  private synchronized void applySaved(String name, JsonObject state, boolean atStart) {
-    Route r = routes.byName(name).orElse(null);
-    if (r == null) {
-      return; // a route removed from the configuration since
+  private synchronized void applySaved(String subject, JsonObject state, boolean atStart) {
+    if (subject.equals(CAPTURE)) {
+      applyCapture(state, atStart);
+      return;
     }
-    long version = state.getLong("version", 0L);
-    long known = versions.getOrDefault(name, 0L);
-    if (version < known) {
-      // Older than what this instance has (a change whose save failed while the store was down): save ours again.
-      if (!atStart) {
-        store.save(name, stateOf(r)).onFailure(e -> { });
+    Route r = routes.byName(subject).orElse(null);
+    if (r == null) {
+      if (atStart) {
+        notice("saved state of route '" + subject + "', which is not in the configuration, is not applied");
       }
       return;
     }
-    versions.put(name, version);
-    if (r.config().canary() != null && state.getValue("canaryWeight") instanceof Number w
-        && Percent.problem(w.doubleValue()) == null) {
-      r.state().canaryWeight(w.doubleValue());
+    long version = state.getLong("version", 0L);
+    long known = versions.getOrDefault(subject, 0L);
+    if (version < known) {
+      // Older than what this instance has (a change whose save failed while the store was down): save ours again.
+      if (!atStart) {
+        store.save(subject, stateOf(subject)).onFailure(e -> { });
+      }
+      return;
     }
-    if (r.config().mirror() != null && state.getValue("mirrorPercent") instanceof Number p
-        && Percent.problem(p.doubleValue()) == null) {
-      r.state().mirrorPercent(p.doubleValue());
+    versions.put(subject, version);
+    JsonObject saved = state.getJsonObject("overrides");
+    if (saved == null) {
+      if (atStart && (state.containsKey(WEIGHT) || state.containsKey(MIRROR))) {
+        notice("route " + subject + ": run-time state saved by an earlier Tandem (" + legacy(state)
+            + ") does not say which configured values it overrode; not applied, the file's values stand");
+      }
+      saved = new JsonObject();
     }
-    JsonObject saved = state.getJsonObject("rollout");
+    boolean configChanged = false;
+    Overrides now = new Overrides(null);
+    for (String field : saved.fieldNames()) {
+      JsonObject o = saved.getJsonObject(field);
+      Object configured = configured(r, field);
+      if (o == null || configured == NOT_APPLICABLE || !(o.getValue("value") instanceof Number value)
+          || Percent.problem(value.doubleValue()) != null) {
+        continue;
+      }
+      if (atStart && !Overrides.same(o.getValue("configured"), configured)) {
+        configChanged = true;
+        audit(subject, "config", "config_changed", new JsonObject().put(field, value),
+            new JsonObject().put(field, configured), "the configuration's " + label(field) + " is "
+                + Percent.plain(((Number) configured).doubleValue()) + "% now, was " + o.getValue("configured")
+                + "% when " + o.getString("by") + " set " + Percent.plain(value.doubleValue()) + "%")
+            .onFailure(e -> { });
+        notice("route " + subject + ": " + label(field) + " " + Percent.plain(((Number) configured).doubleValue())
+            + "% from the configuration, which changed since " + o.getString("by") + " set "
+            + Percent.plain(value.doubleValue()) + "% (the override is dropped)");
+        continue;
+      }
+      now.set(field, value.doubleValue(), configured, o.getString("by"), instantOf(o.getString("at")),
+          o.getString("reason"));
+      if (atStart) {
+        notice("route " + subject + ": " + label(field) + " " + Percent.plain(value.doubleValue()) + "% (set by "
+            + o.getString("by") + " at " + o.getString("at") + "; the file says "
+            + Percent.plain(((Number) configured).doubleValue()) + "%)");
+      }
+    }
+    resetToConfig(r);
+    for (String field : now.names()) {
+      double v = ((Number) now.get(field).getValue("value")).doubleValue();
+      if (field.equals(WEIGHT)) {
+        r.state().canaryWeight(v);
+      } else {
+        r.state().mirrorPercent(v);
+      }
+    }
+    overrides.put(subject, now);
+    applyRollout(r, state.getJsonObject("rollout"), atStart);
+    if (configChanged) {
+      store.save(subject, stateOf(subject)).onFailure(e -> { });
+    }
+  }
+
+  private static final Object NOT_APPLICABLE = new Object();
+
+  private static Object configured(Route r, String field) {
+    if (field.equals(WEIGHT) && r.config().canary() != null) {
+      return r.config().canary().weight();
+    }
+    if (field.equals(MIRROR) && r.config().mirror() != null) {
+      return r.config().mirror().percent();
+    }
+    return NOT_APPLICABLE;
+  }
+
+  private static String label(String field) {
+    return field.equals(WEIGHT) ? "canary weight" : field.equals(MIRROR) ? "mirror" : field;
+  }
+
+  private static String legacy(JsonObject state) {
+    List<String> parts = new ArrayList<>();
+    if (state.getValue(WEIGHT) instanceof Number w) {
+      parts.add("canary weight " + Percent.plain(w.doubleValue()) + "%");
+    }
+    if (state.getValue(MIRROR) instanceof Number m) {
+      parts.add("mirror " + Percent.plain(m.doubleValue()) + "%");
+    }
+    return String.join(", ", parts);
+  }
+
+  private java.time.Instant instantOf(String at) {
+    try {
+      return at == null ? clock.instant() : java.time.Instant.parse(at);
+    } catch (RuntimeException e) {
+      return clock.instant();
+    }
+  }
+
+  private void applyCapture(JsonObject state, boolean atStart) {
+    if (capturing == null) {
+      return;
+    }
+    long version = state.getLong("version", 0L);
+    if (version < versions.getOrDefault(CAPTURE, 0L)) {
+      return;
+    }
+    versions.put(CAPTURE, version);
+    JsonObject saved = state.getJsonObject("overrides", new JsonObject());
+    Boolean on = capturing.config().enabled();
+    Double share = capturing.config().percent();
+    Overrides now = new Overrides(null);
+    JsonObject e = saved.getJsonObject(ENABLED);
+    if (e != null && e.getValue("value") instanceof Boolean v) {
+      if (atStart && !Overrides.same(e.getValue("configured"), capturing.config().enabled())) {
+        notice("capture: " + (on ? "on" : "off") + " from the configuration, which changed since " + e.getString("by")
+            + " turned it " + (v ? "on" : "off") + " (the override is dropped)");
+      } else {
+        on = v;
+        now.set(ENABLED, v, capturing.config().enabled(), e.getString("by"), instantOf(e.getString("at")),
+            e.getString("reason"));
+      }
+    }
+    JsonObject p = saved.getJsonObject(SHARE);
+    if (p != null && p.getValue("value") instanceof Number v && Percent.problem(v.doubleValue()) == null) {
+      if (atStart && !Overrides.same(p.getValue("configured"), capturing.config().percent())) {
+        notice("capture: " + Percent.plain(share) + "% from the configuration, which changed since "
+            + p.getString("by") + " set " + Percent.plain(v.doubleValue()) + "% (the override is dropped)");
+      } else {
+        share = v.doubleValue();
+        now.set(SHARE, share, capturing.config().percent(), p.getString("by"), instantOf(p.getString("at")),
+            p.getString("reason"));
+      }
+    }
+    boolean wasOn = capturing.view().getBoolean("enabled");
+    capturing.set(on, share);
+    overrides.put(CAPTURE, now);
+    if (atStart && !now.isEmpty()) {
+      notice("capture: " + (on ? "on" : "off") + " at " + Percent.plain(share) + "% (set at run time; the file says "
+          + (capturing.config().enabled() ? "on" : "off") + " at " + Percent.plain(capturing.config().percent())
+          + "%)");
+    }
+    if (wasOn && !on) {
+      capturing.completeFile().onFailure(x -> { }); // turned off elsewhere: this instance's file is complete too
+    }
+  }
+
+  /** Keeps this instance's copy of the route's rollout in step with the saved one, and takes an orphan over. */
+  private void applyRollout(Route r, JsonObject saved, boolean atStart) {
+    String name = r.name();
     Rollout mine = rollouts.get(name);
     if (saved == null || r.config().canary() == null) {
       return;
     }
-    if (mine != null && mine.driving()) {
+    if (mine != null && mine.driving) {
       // This instance drives the rollout; another one may have paused, aborted or rolled it back.
       String status = saved.getString("status", "");
       if (!status.equals("running")) {
-        mine.cancelTimer();
-        mine.status = status;
-        mine.endedReason = saved.getString("endedReason");
+        stop(mine, status, saved.getString("endedReason"));
       }
       return;
     }
-    Rollout copy = Rollout.fromJson(this, r, saved);
+    Rollout copy = Rollout.fromJson(r, saved);
     if (copy == null) {
       return;
     }
     rollouts.put(name, copy);
-    // Pick up a running rollout that nobody drives: after a restart (the file store has no other instance), or when
-    // the instance that drove it has not checked a step for two intervals.
-    boolean orphaned = copy.status.equals("running")
-        && ((atStart && !store.startsWithoutSavedState()) || !copy.alive(clock.millis()));
-    if (orphaned) {
-      // Restarted: pick the rollout up where it stood, with a fresh interval for the current step.
-      copy.owner = instance;
-      copy.resumeTimer();
-      LOG.info(() -> "route " + name + ": taking over the rollout at step " + (copy.step + 1));
-      store.save(name, stateOf(r)).onFailure(e -> { });
+    if (!copy.status.equals("running")) {
+      figures.stopped(name);
+      return;
+    }
+    if (copy.window != null) {
+      figures.windowStarted(name, copy.window); // count this instance's traffic into the driver's window
+    }
+    // Pick up a running rollout that nobody drives: after a restart (one instance, a file), or when its driver's
+    // lease has lapsed (with Redis).
+    boolean local = store.sharedRedis() == null;
+    if (local && !atStart) {
+      return;
+    }
+    lease.tryTake(name, copy.leaseTtl()).onSuccess(taken -> {
+      if (taken) {
+        takeOver(name, copy);
+      }
+    });
+  }
+
+  private synchronized void takeOver(String name, Rollout copy) {
+    if (rollouts.get(name) != copy || !copy.status.equals("running") || copy.driving) {
+      lease.release(name).onFailure(e -> { });
+      return;
+    }
+    String previous = copy.owner;
+    drive(copy);
+    notice("route " + name + ": taking over the rollout at step " + (copy.step + 1) + " from instance " + previous);
+    persist(name, ROLLOUT_CALLER, "rollout_takeover", null, new JsonObject().put("owner", instance),
+        "instance " + previous + " stopped driving it").onFailure(e -> { });
+  }
+
+  // --- driving --------------------------------------------------------------------------------------------------
+
+  private void enterStep(Rollout ro, int index) {
+    ro.step = index;
+    ro.stepStartedAt = clock.instant().toString();
+    weight(ro.route, ro.weight(), ROLLOUT_CALLER, "rollout step " + (index + 1));
+  }
+
+  /** Drives the rollout from here: a new interval of the current step, the lease kept. */
+  private void drive(Rollout ro) {
+    cancelTimers(ro);
+    ro.driving = true;
+    ro.status = "running";
+    ro.owner = instance;
+    ro.heartbeat = clock.millis();
+    ro.window = instance + "-" + clock.millis() + "-" + (ro.step + 1);
+    figures.windowStarted(ro.route.name(), ro.window);
+    ro.timer = vertx.setTimer(Math.max(1, ro.plan.interval().toMillis()), id -> checkStep(ro, id));
+    long renewEvery = Math.max(100, ro.leaseTtl().toMillis() / 3);
+    ro.leaseTimer = vertx.setPeriodic(renewEvery, id -> renewLease(ro));
+  }
+
+  private void renewLease(Rollout ro) {
+    lease.renew(ro.route.name(), ro.leaseTtl()).onSuccess(mine -> {
+      if (!mine) {
+        synchronized (this) {
+          if (ro.driving) {
+            LOG.warning("route " + ro.route.name() + ": another instance holds the rollout's lease; it drives now");
+            undrive(ro);
+          }
+        }
+      }
+    }); // Redis down: keep driving; nobody else can take the lease meanwhile
+  }
+
+  private void undrive(Rollout ro) {
+    cancelTimers(ro);
+    ro.driving = false;
+  }
+
+  private void cancelTimers(Rollout ro) {
+    if (ro.timer >= 0) {
+      vertx.cancelTimer(ro.timer);
+      ro.timer = -1;
+    }
+    if (ro.leaseTimer >= 0) {
+      vertx.cancelTimer(ro.leaseTimer);
+      ro.leaseTimer = -1;
+    }
+  }
+
+  private void stop(Rollout ro, String finalStatus, String reason) {
+    boolean wasDriving = ro.driving;
+    undrive(ro);
+    ro.status = finalStatus;
+    ro.endedReason = reason;
+    figures.stopped(ro.route.name());
+    if (wasDriving) {
+      lease.release(ro.route.name()).onFailure(e -> { });
     }
   }
 
@@ -351,195 +718,66 @@ public final class RouteControl {
             .tags("route", route, "gate", gate, "result", result).register(registry));
   }
 
-  /** One route's rollout: steps driven by a timer on the instance that owns it. */
-  private static final class Rollout {
-
-    private static final int MAX_HISTORY = 100;
-
-    private final RouteControl control;
-    private final Route route;
-    private final RolloutConfig plan;
-    private final String startedBy;
-    private String status = "running";
-    private int step;
-    private String owner;
-    private String startedAt;
-    private String stepStartedAt;
-    private String endedReason;
-    private JsonObject lastCheck;
-    private long heartbeat;
-    private final io.vertx.core.json.JsonArray history = new io.vertx.core.json.JsonArray();
-    private long timer = -1;
-
-    Rollout(RouteControl control, Route route, RolloutConfig plan, String startedBy) {
-      this.control = control;
-      this.route = route;
-      this.plan = plan;
-      this.startedBy = startedBy;
-    }
-
-    boolean active() {
-      return status.equals("running") || status.equals("paused");
-    }
-
-    boolean driving() {
-      return timer >= 0;
-    }
-
-    /** Whether the instance driving this rollout checked it recently (within two intervals and 5 s). */
-    boolean alive(long nowMillis) {
-      return heartbeat > 0 && nowMillis - heartbeat < 2 * plan.interval().toMillis() + 5_000;
-    }
-
-    JsonObject plan() {
-      return new JsonObject().put("steps", new io.vertx.core.json.JsonArray(plan.steps()))
-          .put("interval", plan.interval().toMillis() + "ms")
-          .put("gates", JsonObject.mapFrom(new LinkedHashMap<>(Map.of(
-              "maxErrorRateIncrease", plan.gates().maxErrorRateIncrease(),
-              "maxP99Ratio", plan.gates().maxP99Ratio(),
-              "maxDiffRate", plan.gates().maxDiffRate(),
-              "minRequests", plan.gates().minRequests()))));
-    }
-
-    void enterStep(int index) {
-      RouteControl c = control;
-      step = index;
-      stepStartedAt = c.clock.instant().toString();
-      if (startedAt == null) {
-        startedAt = stepStartedAt;
-      }
-      route.state().canaryWeight(plan.steps().get(index));
-      resumeTimer();
-    }
-
-    /** (Re)starts the interval of the current step, discarding what was recorded before it. */
-    void resumeTimer() {
-      RouteControl c = control;
-      cancelTimer();
-      status = "running";
-      owner = c.instance;
-      for (SideStats s : c.stats.get(route.name())) {
-        s.interval();
-      }
-      heartbeat = c.clock.millis();
-      diffRateReset();
-      timer = c.vertx.setTimer(Math.max(1, plan.interval().toMillis()), id -> c.checkStep(this, id));
-    }
-
-    /** Starts the diff-rate window with this interval. */
-    private void diffRateReset() {
-      control.diffRate.apply(route.name());
-    }
-
-    void pause() {
-      cancelTimer();
-      status = "paused";
-    }
-
-    void resume() {
-      resumeTimer();
-    }
-
-    void stop(String finalStatus, String reason) {
-      cancelTimer();
-      status = finalStatus;
-      endedReason = reason;
-    }
-
-    void cancelTimer() {
-      if (timer >= 0) {
-        control.vertx.cancelTimer(timer);
-        timer = -1;
-      }
-    }
-
-    void record(JsonObject event) {
-      history.add(event);
-      while (history.size() > MAX_HISTORY) {
-        history.remove(0);
-      }
-    }
-
-    JsonObject toJson() {
-      return new JsonObject().put("route", route.name()).put("status", status).put("step", step + 1)
-          .put("steps", plan.steps().size()).put("weight", plan.steps().get(step))
-          .put("currentWeight", route.state().canaryWeight()).put("plan", plan()).put("startedBy", startedBy)
-          .put("startedAt", startedAt).put("stepStartedAt", stepStartedAt).put("owner", owner)
-          .put("endedReason", endedReason).put("lastCheck", lastCheck).put("heartbeat", heartbeat)
-          .put("history", history.copy());
-    }
-
-    static Rollout fromJson(RouteControl control, Route route, JsonObject j) {
-      try {
-        JsonObject p = j.getJsonObject("plan");
-        List<Double> steps = p.getJsonArray("steps").stream().map(o -> ((Number) o).doubleValue()).toList();
-        String interval = p.getString("interval", "60000ms");
-        JsonObject g = p.getJsonObject("gates", new JsonObject());
-        RolloutConfig.Gates d = RolloutConfig.Gates.DEFAULT;
-        RolloutConfig plan = new RolloutConfig(steps,
-            java.time.Duration.ofMillis(Long.parseLong(interval.replace("ms", ""))),
-            new RolloutConfig.Gates(g.getDouble("maxErrorRateIncrease", d.maxErrorRateIncrease()),
-                g.getDouble("maxP99Ratio", d.maxP99Ratio()), g.getDouble("maxDiffRate", d.maxDiffRate()),
-                g.getInteger("minRequests", d.minRequests())));
-        Rollout ro = new Rollout(control, route, plan, j.getString("startedBy"));
-        ro.status = j.getString("status", "running");
-        ro.step = Math.max(0, Math.min(steps.size() - 1, j.getInteger("step", 1) - 1));
-        ro.owner = j.getString("owner");
-        ro.startedAt = j.getString("startedAt");
-        ro.stepStartedAt = j.getString("stepStartedAt");
-        ro.endedReason = j.getString("endedReason");
-        ro.lastCheck = j.getJsonObject("lastCheck");
-        ro.heartbeat = j.getLong("heartbeat", 0L);
-        j.getJsonArray("history", new io.vertx.core.json.JsonArray()).forEach(ro.history::add);
-        return ro;
-      } catch (RuntimeException e) {
-        LOG.log(Level.WARNING, "the saved rollout of route " + route.name() + " cannot be read; ignored", e);
-        return null;
-      }
-    }
-  }
-
-  /** The end of a step's interval: check the gates, then step up, wait, finish or roll back. */
+  /** The end of a step's interval: gather the figures and the metric gates, then step up, wait, finish or roll back. */
   private synchronized void checkStep(Rollout ro, long timerId) {
     if (ro.timer != timerId) {
       return; // cancelled or replaced since
     }
     ro.timer = -1;
-    if (rollouts.get(ro.route.name()) != ro || !ro.status.equals("running")) {
+    if (rollouts.get(ro.route.name()) != ro || !ro.status.equals("running") || !ro.driving) {
       return;
     }
-    SideStats[] s = stats.get(ro.route.name());
-    GateCheck.Result result = GateCheck.check(ro.plan.gates(), s[1].interval(), s[0].interval(),
-        diffRate.apply(ro.route.name()));
-    for (GateCheck.Gate g : result.gates()) {
-      gateCounter(ro.route.name(), g.gate(), g.result()).increment();
+    String route = ro.route.name();
+    String window = ro.window;
+    CanaryConfig canary = ro.route.config().canary();
+    Map<String, String> vars = Map.of("route", route, "interval", Math.max(1, ro.plan.interval().toSeconds()) + "s",
+        "primary", ro.route.config().primary(), "canary", canary.backend());
+    Future<GateCheck.Result> result = figures.collect(route, window)
+        .compose(f -> metricGates.check(ro.plan.gates().metrics(), vars).map(metrics -> GateCheck.check(
+            ro.plan.gates(), f.canary().interval(), f.primary().interval(), f.diffRate(), metrics)))
+        .recover(e -> Future.succeededFuture(new GateCheck.Result(GateCheck.Verdict.WAIT,
+            List.of(new GateCheck.Gate("figures", "wait", "the interval's figures cannot be read: " + e.getMessage())),
+            new SideStats.Interval(0, 0, 0), new SideStats.Interval(0, 0, 0))));
+    result.onSuccess(r -> decide(ro, window, r));
+  }
+
+  private synchronized void decide(Rollout ro, String window, GateCheck.Result result) {
+    if (rollouts.get(ro.route.name()) != ro || !ro.status.equals("running") || !ro.driving
+        || !window.equals(ro.window)) {
+      return; // stopped, paused or handed over while the figures were gathered
     }
-    ro.lastCheck = result.toJson().put("time", clock.instant().toString()).put("step", ro.step + 1);
-    ro.record(ro.lastCheck.copy().put("weight", ro.plan.steps().get(ro.step)));
     Route r = ro.route;
+    for (GateCheck.Gate g : result.gates()) {
+      gateCounter(r.name(), g.gate(), g.result()).increment();
+    }
+    ro.heartbeat = clock.millis();
+    ro.lastCheck = result.toJson().put("time", clock.instant().toString()).put("step", ro.step + 1);
+    ro.record(ro.lastCheck.copy().put("weight", ro.weight()));
     double old = r.state().canaryWeight();
     switch (result.verdict()) {
       case FAIL -> {
         String why = "step " + (ro.step + 1) + " at " + Percent.plain(old) + "%: " + result.failures();
-        ro.stop("rolled_back", why);
-        r.state().canaryWeight(0);
-        persist(r, ROLLOUT_CALLER, "rollout_rollback", weightJson(old), weightJson(0), why)
+        stop(ro, "rolled_back", why);
+        weight(r, 0, ROLLOUT_CALLER, why);
+        persist(r.name(), ROLLOUT_CALLER, "rollout_rollback", weightJson(old), weightJson(0), why)
             .onFailure(e -> LOG.warning("saving the rollback of route " + r.name() + " failed: " + e.getMessage()));
       }
       case WAIT -> {
         // Not audited (an idle route would fill the log); the rollout's history and lastCheck show it.
-        ro.resumeTimer();
-        store.save(r.name(), stateOf(r))
+        drive(ro);
+        store.save(r.name(), stateOf(r.name()))
             .onFailure(e -> LOG.warning("saving the rollout of route " + r.name() + " failed: " + e.getMessage()));
       }
       case PASS -> {
         if (ro.step + 1 >= ro.plan.steps().size()) {
-          ro.stop("completed", "every step passed its gates");
-          persist(r, ROLLOUT_CALLER, "rollout_complete", weightJson(old), weightJson(old), null);
+          stop(ro, "completed", "every step passed its gates");
+          persist(r.name(), ROLLOUT_CALLER, "rollout_complete", weightJson(old), weightJson(old), null)
+              .onFailure(e -> { });
         } else {
-          ro.enterStep(ro.step + 1);
-          persist(r, ROLLOUT_CALLER, "rollout_step", weightJson(old), weightJson(r.state().canaryWeight())
-              .put("step", ro.step + 1), "gates passed at step " + ro.step);
+          enterStep(ro, ro.step + 1);
+          drive(ro);
+          persist(r.name(), ROLLOUT_CALLER, "rollout_step", weightJson(old), weightJson(r.state().canaryWeight())
+              .put("step", ro.step + 1), "gates passed at step " + ro.step).onFailure(e -> { });
         }
       }
       default -> throw new IllegalStateException();

@@ -114,6 +114,10 @@ public final class Capturing {
   }
 
   /** Turns capture on or off and sets the share; null leaves a value as it is. Returns the new view. */
+  public CaptureConfig config() {
+    return config;
+  }
+
   public synchronized JsonObject set(Boolean on, Double share) {
     if (share != null) {
       String problem = Percent.problem(share);

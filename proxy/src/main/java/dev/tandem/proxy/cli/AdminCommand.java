@@ -25,7 +25,7 @@ import java.util.concurrent.Callable;
 @Command(name = "admin", mixinStandardHelpOptions = true,
     description = "Call a running Tandem's admin API: routes, weights, rollbacks, rollouts, audit.",
     subcommands = {AdminCommand.Routes.class, AdminCommand.SetWeight.class, AdminCommand.SetMirror.class,
-        AdminCommand.Rollback.class, AdminCommand.Rollout.class, AdminCommand.Audit.class})
+        AdminCommand.Rollback.class, AdminCommand.Reset.class, AdminCommand.Rollout.class, AdminCommand.Audit.class})
 final class AdminCommand implements Callable<Integer> {
 
   @Spec
@@ -221,6 +221,26 @@ final class AdminCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
       return print(spec, target.call(HttpMethod.POST, "/admin/routes/" + route + "/rollback",
+          withReason(new JsonObject(), reason)));
+    }
+  }
+
+  @Command(name = "reset", mixinStandardHelpOptions = true,
+      description = "Drop what operators changed on a route at run time: its weight and mirror percent are the"
+          + " configuration's again.")
+  static final class Reset implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+    @Mixin
+    Target target;
+    @Parameters(index = "0", paramLabel = "ROUTE")
+    String route;
+    @Option(names = "--reason", description = "Why, for the audit log.")
+    String reason;
+
+    @Override
+    public Integer call() throws Exception {
+      return print(spec, target.call(HttpMethod.POST, "/admin/routes/" + route + "/reset",
           withReason(new JsonObject(), reason)));
     }
   }

@@ -34,8 +34,14 @@ final class Console {
 
   /** The configuration in {@code file}, its warnings printed; null (its problems printed: exit 2) when it is bad. */
   static dev.tandem.proxy.config.TandemConfig load(PrintWriter err, java.nio.file.Path file) {
+    return load(err, file, new dev.tandem.proxy.config.ConfigLoader());
+  }
+
+  /** As {@link #load(PrintWriter, java.nio.file.Path)}, with {@code loader}. */
+  static dev.tandem.proxy.config.TandemConfig load(PrintWriter err, java.nio.file.Path file,
+                                                   dev.tandem.proxy.config.ConfigLoader loader) {
     try {
-      dev.tandem.proxy.config.LoadedConfig loaded = new dev.tandem.proxy.config.ConfigLoader().load(file);
+      dev.tandem.proxy.config.LoadedConfig loaded = loader.load(file);
       warnings(err, loaded.warnings());
       return loaded.config();
     } catch (ConfigException e) {

@@ -58,6 +58,9 @@ final class ProxyCommand implements Callable<Integer> {
     out.printf("tandem %s: proxy on %s://%s:%d, admin on %s://%s:%d (%d routes)%n", Version.current(),
         c.server().tls() == null ? "http" : "https", c.server().host(), tandem.port(),
         c.admin().tls() == null ? "http" : "https", c.admin().host(), tandem.adminPort(), c.routes().size());
+    for (String notice : tandem.control().notices()) {
+      out.println(notice);
+    }
     if (!c.admin().hasTokens()) {
       out.println("admin API disabled: no admin.token configured (health and metrics stay available)");
     }

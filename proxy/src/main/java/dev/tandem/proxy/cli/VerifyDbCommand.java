@@ -51,7 +51,7 @@ final class VerifyDbCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    TandemConfig c = Console.load(err, config);
+    TandemConfig c = Console.load(err, config, new dev.tandem.proxy.config.ConfigLoader().forVerify());
     if (c == null) {
       return Console.EXIT_USAGE;
     }

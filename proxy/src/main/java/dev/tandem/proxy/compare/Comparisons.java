@@ -191,18 +191,10 @@ public final class Comparisons {
         .register(registry));
   }
 
-  /**
-   * Percent of the route's exchanges compared since the last call that really differed (not noise); null when
-   * none was compared, so that a rollout gate says so rather than passing on no evidence.
-   */
-  public Double diffRateSinceLastCall(String route) {
+  /** Exchanges of {@code route} compared, and of those really differing, since the last call: {compared, differing}. */
+  public long[] diffCountsSinceLastCall(String route) {
     LongAdder[] w = window.get(route);
-    if (w == null) {
-      return null;
-    }
-    long compared = w[0].sumThenReset();
-    long differing = w[1].sumThenReset();
-    return compared == 0 ? null : differing * 100.0 / compared;
+    return w == null ? new long[2] : new long[] {w[0].sumThenReset(), w[1].sumThenReset()};
   }
 
   public JsonObject summary() {

@@ -39,18 +39,28 @@ public final class ConfigLoader {
       Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT");
 
   private final EnvExpander env;
+  private final boolean verifyOnly;
 
   public ConfigLoader() {
-    this(EnvExpander.fromSystem());
+    this(EnvExpander.fromSystem(), false);
   }
 
-  private ConfigLoader(EnvExpander env) {
+  private ConfigLoader(EnvExpander env, boolean verifyOnly) {
     this.env = env;
+    this.verifyOnly = verifyOnly;
+  }
+
+  /**
+   * A loader for {@code tandem verify-db}: a file with only {@code verify:} (and perhaps {@code admin:}) is whole;
+   * backends and routes, when given, are checked as usual.
+   */
+  public ConfigLoader forVerify() {
+    return new ConfigLoader(env, true);
   }
 
   /** A loader that resolves {@code ${VAR}} from the given function instead of the process environment. */
   public static ConfigLoader withEnvironment(Function<String, String> env) {
-    return new ConfigLoader(new EnvExpander(env));
+    return new ConfigLoader(new EnvExpander(env), false);
   }
 
   public LoadedConfig load(Path file) throws ConfigException {
@@ -138,7 +148,11 @@ public final class ConfigLoader {
     VerifyConfig verify = readVerify(root.child("verify"));
     DeadLetterConfig deadLetters = readDeadLetters(root.child("deadLetters"));
     StateConfig state = readState(root.scalarOrChild("state"), idempotency);
+    if (verifyOnly && !root.has("verify")) {
+      root.error("verify", "is required by tandem verify-db: { primary, shadow, tables } (see conf/verify.yaml)");
+    }
     CaptureConfig capture = readCapture(root.child("capture"), routes);
+    RolloutSettings rollout = readRolloutSettings(root.child("rollout"), routes);
     root.rejectUnknownKeys();
     for (int i = 0; i < routes.size(); i++) {
       if (routes.get(i).effects() != null && verify == null) {
@@ -152,7 +166,7 @@ public final class ConfigLoader {
       problems.error("admin.port", "must differ from server.port (" + server.port() + ")");
     }
     return new TandemConfig(server, admin, backends, routes, idempotency, comparator, verify, deadLetters, state,
-        compare, capture);
+        compare, capture, rollout);
   }
 
   private static EffectsConfig readEffects(Node n) {
@@ -246,6 +260,37 @@ public final class ConfigLoader {
     return c;
   }
 
+  private StateConfig defaultState() {
+    return new StateConfig(StateConfig.FILE, stateFile(StateConfig.DEFAULT_FILE), null, StateConfig.DEFAULT_PREFIX);
+  }
+
+  /**
+   * Where Tandem keeps a file of its own unless told otherwise (state, dead letters, verdict history): never the
+   * working directory. {@code $TANDEM_STATE_DIR}, else {@code $XDG_STATE_HOME/tandem}, else
+   * {@code ~/.local/state/tandem}.
+   */
+  String stateFile(String name) {
+    return stateDir().resolve(name).toString();
+  }
+
+  public Path stateDir() {
+    String property = System.getProperty("tandem.stateDir"); // tests point it into target/
+    if (property != null && !property.isBlank()) {
+      return Path.of(property);
+    }
+    String dir = env.get("TANDEM_STATE_DIR");
+    if (dir != null && !dir.isBlank()) {
+      return Path.of(dir);
+    }
+    String xdg = env.get("XDG_STATE_HOME");
+    if (xdg != null && !xdg.isBlank()) {
+      return Path.of(xdg, "tandem");
+    }
+    String home = env.get("HOME");
+    return home != null && !home.isBlank() ? Path.of(home, ".local", "state", "tandem")
+        : Path.of(System.getProperty("java.io.tmpdir"), "tandem-state");
+  }
+
   private ServerConfig readServer(Node n) {
     String host = n.string("host", ServerConfig.DEFAULT_HOST);
     int port = n.integer("port", ServerConfig.DEFAULT_PORT, 0, 65535);
@@ -291,7 +336,7 @@ public final class ConfigLoader {
   private Map<String, BackendConfig> readBackends(Node root) {
     Map<String, BackendConfig> out = new LinkedHashMap<>();
     Map<String, Node> entries = root.entries("backends");
-    if (entries.isEmpty()) {
+    if (entries.isEmpty() && !(verifyOnly && !root.has("backends"))) {
       root.error("backends", "at least one backend is required, e.g. 'legacy: http://127.0.0.1:9001'");
     }
     entries.forEach((name, n) -> {
@@ -358,7 +403,7 @@ public final class ConfigLoader {
   private List<RouteConfig> readRoutes(Node root, Set<String> backends, long defaultMaxBodyBytes) {
     List<RouteConfig> out = new ArrayList<>();
     List<Node> nodes = root.list("routes");
-    if (nodes.isEmpty()) {
+    if (nodes.isEmpty() && !(verifyOnly && !root.has("routes"))) {
       root.error("routes", "at least one route is required");
     }
     Set<String> names = new HashSet<>();
@@ -477,11 +522,48 @@ public final class ConfigLoader {
 
   private static RolloutConfig.Gates readGates(Node g) {
     RolloutConfig.Gates d = RolloutConfig.Gates.DEFAULT;
+    List<RolloutConfig.MetricGate> metrics = new ArrayList<>();
+    Set<String> names = new HashSet<>();
+    for (Node m : g.list("metrics")) {
+      String name = m.requiredString("name");
+      if (name != null && !names.add(name)) {
+        m.error("name", "metric gate '" + name + "' is defined twice");
+      }
+      String query = m.requiredString("query");
+      Double min = m.has("min") ? m.signedNumber("min") : null;
+      Double max = m.has("max") ? m.signedNumber("max") : null;
+      if (min == null && max == null && !m.has("min") && !m.has("max")) {
+        m.error("gives no bound: add max (the value must stay at or below it) and/or min");
+      } else if (min != null && max != null && min > max) {
+        m.error("min", "must not be above max (" + max + "), got " + min);
+      }
+      m.rejectUnknownKeys();
+      metrics.add(new RolloutConfig.MetricGate(name, query, min, max));
+    }
     var gates = new RolloutConfig.Gates(g.number("maxErrorRateIncrease", d.maxErrorRateIncrease()),
         g.number("maxP99Ratio", d.maxP99Ratio()), g.percent("maxDiffRate", d.maxDiffRate()),
-        g.integer("minRequests", d.minRequests(), 0, Integer.MAX_VALUE));
+        g.integer("minRequests", d.minRequests(), 0, Integer.MAX_VALUE), metrics);
     g.rejectUnknownKeys();
     return gates;
+  }
+
+  private static RolloutSettings readRolloutSettings(Node n, List<RouteConfig> routes) {
+    String prometheus = n.string("prometheus", null);
+    if (prometheus != null && !prometheus.matches("https?://[^\\s/]+(/.*)?")) {
+      n.error("prometheus", "must be an http(s) URL such as http://prometheus:9090, got '" + prometheus + "'");
+    }
+    java.time.Duration timeout = n.duration("timeout", RolloutSettings.DEFAULT_TIMEOUT);
+    n.rejectUnknownKeys();
+    if (prometheus == null) {
+      for (int i = 0; i < routes.size(); i++) {
+        CanaryConfig c = routes.get(i).canary();
+        if (c != null && c.rollout() != null && !c.rollout().gates().metrics().isEmpty()) {
+          n.problemsAt("routes[" + i + "].canary.rollout.gates.metrics", "query Prometheus: set rollout:"
+              + " { prometheus: http://prometheus:9090 }");
+        }
+      }
+    }
+    return new RolloutSettings(prometheus, timeout);
   }
 
   private static java.util.regex.Pattern pattern(Node n, String key) {
@@ -617,13 +699,13 @@ public final class ConfigLoader {
 
   private StateConfig readState(Node n, IdempotencyConfig idempotency) {
     if (!n.isPresent()) {
-      return StateConfig.DEFAULT;
+      return defaultState();
     }
     String text = n.text();
     if (text != null) {
       // The short form, state: redis, shares the idempotency store's Redis.
       if (text.equalsIgnoreCase(StateConfig.FILE)) {
-        return StateConfig.DEFAULT;
+        return defaultState();
       }
       if (text.equalsIgnoreCase(StateConfig.REDIS)) {
         String url = StoreConfig.REDIS.equals(idempotency.store().kind()) ? idempotency.store().url() : null;
@@ -631,13 +713,13 @@ public final class ConfigLoader {
           n.error("'state: redis' uses idempotency.redis, which is not set; write state: { store: redis, "
               + "redis: redis://host:6379 }");
         }
-        return new StateConfig(StateConfig.REDIS, StateConfig.DEFAULT_FILE, url, StateConfig.DEFAULT_PREFIX);
+        return new StateConfig(StateConfig.REDIS, stateFile(StateConfig.DEFAULT_FILE), url, StateConfig.DEFAULT_PREFIX);
       }
       n.error("must be file, redis, or { store: ..., ... }, got '" + text + "'");
-      return StateConfig.DEFAULT;
+      return defaultState();
     }
     String store = n.oneOf("store", StateConfig.FILE, List.of(StateConfig.FILE, StateConfig.REDIS));
-    String file = n.string("file", StateConfig.DEFAULT_FILE);
+    String file = n.string("file", stateFile(StateConfig.DEFAULT_FILE));
     String redis = n.string("redis", null);
     String prefix = n.string("prefix", StateConfig.DEFAULT_PREFIX);
     if (store.equals(StateConfig.REDIS) && (redis == null || !redis.startsWith("redis"))) {
@@ -763,7 +845,7 @@ public final class ConfigLoader {
   private DeadLetterConfig readDeadLetters(Node n) {
     String store = n.oneOf("store", DeadLetterConfig.FILE,
         List.of(DeadLetterConfig.FILE, DeadLetterConfig.REDIS, DeadLetterConfig.POSTGRES));
-    String file = n.string("file", DeadLetterConfig.DEFAULT_FILE);
+    String file = n.string("file", stateFile(DeadLetterConfig.DEFAULT_FILE));
     String redis = n.string("redis", null);
     String stream = n.string("stream", DeadLetterConfig.DEFAULT_STREAM);
     String postgres = n.string("postgres", null);
@@ -922,7 +1004,7 @@ public final class ConfigLoader {
         r.percent("maxResponseDiffRate", rd.maxResponseDiffRate()));
     r.rejectUnknownKeys();
     java.time.Duration lockWatch = n.duration("lockWatch", VerifyConfig.DEFAULT_LOCK_WATCH);
-    String history = n.string("history", VerifyConfig.DEFAULT_HISTORY);
+    String history = n.string("history", stateFile(VerifyConfig.DEFAULT_HISTORY));
     n.rejectUnknownKeys();
     return new VerifyConfig(primary, shadow, tables, options, schedule, history, readiness,
         lockWatch == null ? java.time.Duration.ZERO : lockWatch);

@@ -16,6 +16,7 @@ public record DeadLetterConfig(String store, String file, String redis, String s
   public static final String REDIS = "redis";
   public static final String POSTGRES = "postgres";
   public static final String DEFAULT_TABLE = "tandem_dead_letters";
-  public static final String DEFAULT_FILE = "tandem-dead-letters.jsonl";
+  /** In the state directory ({@code TANDEM_STATE_DIR}). */
+  public static final String DEFAULT_FILE = "dead-letters.jsonl";
   public static final String DEFAULT_STREAM = "tandem:dead-letters";
 }

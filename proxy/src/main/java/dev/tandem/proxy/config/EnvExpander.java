@@ -21,6 +21,11 @@ final class EnvExpander {
     this.env = env;
   }
 
+  /** The variable's value, or null. */
+  String get(String name) {
+    return env.apply(name);
+  }
+
   static EnvExpander fromSystem() {
     Map<String, String> environment = System.getenv();
     return new EnvExpander(environment::get);

@@ -209,6 +209,24 @@ final class Node {
     }
   }
 
+  /** Any finite number, negative too; null (and the problem noted) when it is not one. */
+  Double signedNumber(String key) {
+    JsonNode v = value(key);
+    if (v == null) {
+      return null;
+    }
+    try {
+      double d = v.isNumber() ? v.asDouble() : Double.parseDouble(v.asText().trim());
+      if (Double.isNaN(d) || Double.isInfinite(d)) {
+        throw new NumberFormatException();
+      }
+      return d;
+    } catch (NumberFormatException e) {
+      error(key, "must be a number, got " + describe(v));
+      return null;
+    }
+  }
+
   /** A non-negative number, e.g. a rate. */
   double number(String key, double defaultValue) {
     JsonNode v = value(key);

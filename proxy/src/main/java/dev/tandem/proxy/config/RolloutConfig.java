@@ -31,9 +31,32 @@ public record RolloutConfig(List<Double> steps, Duration interval, Gates gates) 
    * @param maxDiffRate          with mirroring and comparison on: at most this percent of compared exchanges differ
    * @param minRequests          the canary needs at least this many requests in the interval before a gate may pass;
    *                             with fewer, the step waits for another interval
+   * @param metrics              PromQL queries whose value must stay within bounds, run against
+   *                             {@code rollout.prometheus}
    */
-  public record Gates(double maxErrorRateIncrease, double maxP99Ratio, double maxDiffRate, int minRequests) {
+  public record Gates(double maxErrorRateIncrease, double maxP99Ratio, double maxDiffRate, int minRequests,
+                      List<MetricGate> metrics) {
 
-    public static final Gates DEFAULT = new Gates(1.0, 1.5, 5.0, 100);
+    public static final Gates DEFAULT = new Gates(1.0, 1.5, 5.0, 100, List.of());
+
+    public Gates {
+      metrics = List.copyOf(metrics);
+    }
+
+    public Gates(double maxErrorRateIncrease, double maxP99Ratio, double maxDiffRate, int minRequests) {
+      this(maxErrorRateIncrease, maxP99Ratio, maxDiffRate, minRequests, List.of());
+    }
+  }
+
+  /**
+   * A gate on a Prometheus query, as Flagger's metric checks and Argo Rollouts' analysis do: the query's value at the
+   * end of the interval must be at least {@code min} and at most {@code max}. {@code {{route}}},
+   * {@code {{interval}}} (e.g. {@code 30s}), {@code {{primary}}} and {@code {{canary}}} (backend names) are filled in.
+   * A query that fails or has no single value holds the step; it never passes it.
+   *
+   * @param min null for no lower bound
+   * @param max null for no upper bound
+   */
+  public record MetricGate(String name, String query, Double min, Double max) {
   }
 }

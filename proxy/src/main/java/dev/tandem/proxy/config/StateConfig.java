@@ -13,8 +13,7 @@ public record StateConfig(String store, String file, String redis, String prefix
 
   public static final String FILE = "file";
   public static final String REDIS = "redis";
-  public static final String DEFAULT_FILE = "tandem-state.json";
+  /** In the state directory ({@code TANDEM_STATE_DIR}, see the configuration loader). */
+  public static final String DEFAULT_FILE = "state.json";
   public static final String DEFAULT_PREFIX = "tandem:";
-
-  public static final StateConfig DEFAULT = new StateConfig(FILE, DEFAULT_FILE, null, DEFAULT_PREFIX);
 }

@@ -18,7 +18,8 @@ public record TandemConfig(
     DeadLetterConfig deadLetters,
     StateConfig state,
     CompareConfig compare,
-    CaptureConfig capture) {
+    CaptureConfig capture,
+    RolloutSettings rollout) {
 
   public TandemConfig {
     backends = Map.copyOf(backends);

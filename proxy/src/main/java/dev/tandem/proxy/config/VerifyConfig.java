@@ -25,7 +25,8 @@ public record VerifyConfig(String primary, String shadow, List<Table> tables, Ve
                            Duration schedule, String history, CutoverVerdict.Readiness readiness,
                            Duration lockWatch) {
 
-  public static final String DEFAULT_HISTORY = "tandem-verify-history.jsonl";
+  /** In the state directory ({@code TANDEM_STATE_DIR}). */
+  public static final String DEFAULT_HISTORY = "verify-history.jsonl";
   public static final Duration DEFAULT_LOCK_WATCH = Duration.ofMillis(200);
 
   public VerifyConfig {

@@ -51,6 +51,10 @@ public final class FileDeadLetterStore implements DeadLetterStore {
       return Future.failedFuture("dead-letter file " + file + " is " + MAX_PENDING + " writes behind");
     }
     return worker.<Void>executeBlocking(() -> {
+      Path parent = file.toAbsolutePath().getParent();
+      if (parent != null) {
+        Files.createDirectories(parent);
+      }
       Files.writeString(file, line.encode() + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
           StandardOpenOption.APPEND);
       return null;

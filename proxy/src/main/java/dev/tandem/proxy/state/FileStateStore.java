@@ -126,7 +126,9 @@ public final class FileStateStore implements StateStore {
     content = new JsonObject().put("routes", r).put("audit", new JsonArray(new ArrayList<>(audit)))
         .toBuffer();
     String tmp = path + ".tmp";
-    lastWrite = lastWrite.transform(ignored -> vertx.fileSystem().writeFile(tmp, content)
+    java.nio.file.Path parent = java.nio.file.Path.of(path).toAbsolutePath().getParent();
+    lastWrite = lastWrite.transform(ignored -> vertx.fileSystem().mkdirs(parent.toString()))
+        .transform(ignored -> vertx.fileSystem().writeFile(tmp, content)
         .compose(v -> vertx.fileSystem().move(tmp, path, new CopyOptions().setReplaceExisting(true)
             .setAtomicMove(true))));
     return lastWrite;

@@ -40,6 +40,7 @@ public final class RedisStateStore implements StateStore {
   private final String routesKey;
   private final String auditKey;
   private final String channel;
+  private final String prefix;
   private final List<BiConsumer<String, JsonObject>> listeners = new CopyOnWriteArrayList<>();
   private final long rereadTimer;
   private volatile RedisConnection subscription;
@@ -47,13 +48,18 @@ public final class RedisStateStore implements StateStore {
 
   public RedisStateStore(Vertx vertx, String url, String prefix) {
     this.vertx = vertx;
+    String pool = dev.tandem.comparator.PoolNames.next("redis-state");
     this.redis = Redis.createClient(vertx, new RedisOptions().setConnectionString(url).setMaxPoolSize(2)
+        .setPoolName(pool).setMetricsName(pool)
         .setMaxPoolWaiting(256));
     this.api = RedisAPI.api(redis);
-    this.subscriber = Redis.createClient(vertx, new RedisOptions().setConnectionString(url));
+    String changes = dev.tandem.comparator.PoolNames.next("redis-changes");
+    this.subscriber = Redis.createClient(vertx, new RedisOptions().setConnectionString(url)
+        .setPoolName(changes).setMetricsName(changes));
     this.routesKey = prefix + "routes";
     this.auditKey = prefix + "audit";
     this.channel = prefix + "changes";
+    this.prefix = prefix;
     subscribe();
     this.rereadTimer = vertx.setPeriodic(REREAD_MILLIS, id -> load().onSuccess(all -> all.forEach(this::changed)));
   }
@@ -154,6 +160,16 @@ public final class RedisStateStore implements StateStore {
   @Override
   public void onChange(BiConsumer<String, JsonObject> listener) {
     listeners.add(listener);
+  }
+
+  @Override
+  public RedisAPI sharedRedis() {
+    return api;
+  }
+
+  @Override
+  public String prefix() {
+    return prefix;
   }
 
   @Override

@@ -43,5 +43,15 @@ public interface StateStore {
     return false;
   }
 
+  /** The Redis behind this store when every instance shares it (for the rollout's lease and figures); else null. */
+  default io.vertx.redis.client.RedisAPI sharedRedis() {
+    return null;
+  }
+
+  /** The key prefix in {@link #sharedRedis()}. */
+  default String prefix() {
+    return "";
+  }
+
   Future<Void> close();
 }

@@ -239,10 +239,11 @@ class RouteControlTest {
     eventually("b has 30", () -> b.routes().byName("orders").orElseThrow().state().canaryWeight() == 30.0);
     var redis = io.vertx.redis.client.Redis.createClient(h.vertx, TestServices.redisUrl());
     var api = io.vertx.redis.client.RedisAPI.api(redis);
-    await(api.hset(java.util.List.of(prefix + "routes", "orders", "{\"version\":1,\"canaryWeight\":99}")));
+    await(api.hset(java.util.List.of(prefix + "routes", "orders",
+        "{\"version\":1,\"overrides\":{\"canaryWeight\":{\"value\":99,\"configured\":0,\"by\":\"old\"}}}")));
     await(api.publish(prefix + "changes", "orders"));
     eventually("the newer state is saved again", () -> await(api.hget(prefix + "routes", "orders")).toString()
-        .contains("\"canaryWeight\":30.0"));
+        .contains("\"value\":30.0"));
     assertThat(a.routes().byName("orders").orElseThrow().state().canaryWeight()).isEqualTo(30.0);
     assertThat(b.routes().byName("orders").orElseThrow().state().canaryWeight()).isEqualTo(30.0);
     redis.close();

@@ -118,7 +118,7 @@ class VerifyDbCommandTest {
     Path none = dir.resolve("none.yaml");
     Files.writeString(none, "backends: { legacy: http://127.0.0.1:9001 }\nroutes: [ { name: r, primary: legacy } ]\n");
     assertThat(run("verify-db", "--config", none.toString())).isEqualTo(2);
-    assertThat(err.toString()).contains("has no verify: section");
+    assertThat(err.toString()).contains("verify: is required by tandem verify-db");
     assertThat(err.toString()).doesNotContain("Exception").doesNotContain("\tat ");
   }
 
@@ -151,5 +151,51 @@ class VerifyDbCommandTest {
     }
     assertThat(out.toString()).contains("Locks: longest wait", "AccessShareLock on orders",
         "\"SELECT count(*) FROM orders\" blocked by \"BEGIN; LOCK TABLE orders IN ACCESS EXCLUSIVE MODE\"");
+  }
+
+  @Test
+  @DisplayName("verify-db takes a file with only verify:, leaves nothing but its history beside it, and logs no"
+      + " metrics warning")
+  void onlyVerify() throws Exception {
+    java.util.List<java.util.logging.LogRecord> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.logging.Handler catcher = new java.util.logging.Handler() {
+      @Override
+      public void publish(java.util.logging.LogRecord r) {
+        if (r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
+          warnings.add(r);
+        }
+      }
+
+      @Override
+      public void flush() {
+      }
+
+      @Override
+      public void close() {
+      }
+    };
+    java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+    root.addHandler(catcher);
+    try {
+      Path only = dir.resolve("verify-only.yaml");
+      Files.writeString(only, """
+          verify:
+            primary: %s
+            shadow: %s
+            history: %s
+            tables: [ { name: orders, key: [id] } ]
+          """.formatted(legacy, legacy, dir.resolve("history.jsonl")));
+      assertThat(run("verify-db", "--config", only.toString())).as(err::toString).isEqualTo(1);
+      assertThat(out.toString()).contains("orders", "100.000% in sync", "Verdict: MONITORING_REQUIRED");
+      assertThat(run("verify-db", "--config", only.toString())).isEqualTo(1);
+      assertThat(out.toString()).contains("2 of 3 consecutive clean runs");
+      try (var files = Files.list(dir)) {
+        assertThat(files.map(f -> f.getFileName().toString()))
+            .containsExactlyInAnyOrder("verify-only.yaml", "history.jsonl");
+      }
+      assertThat(warnings).extracting(java.util.logging.LogRecord::getMessage).isEmpty();
+    } finally {
+      root.removeHandler(catcher);
+    }
   }
 }

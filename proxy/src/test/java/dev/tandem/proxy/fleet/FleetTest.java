@@ -1,0 +1,244 @@
+package dev.tandem.proxy.fleet;
+
+import dev.tandem.proxy.Tandem;
+import dev.tandem.proxy.TandemHarness;
+import dev.tandem.testkit.OwnPrometheus;
+import dev.tandem.testkit.TestServices;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static dev.tandem.proxy.TandemHarness.await;
+import static dev.tandem.proxy.TandemHarness.eventually;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Three Tandem instances behind the test, each with a Vert.x of its own, sharing real Redis (and, for metric gates,
+ * a real Prometheus that scrapes them): one rollout for the fleet, judged on all of its traffic, driven by one
+ * instance at a time, and the same switches everywhere.
+ */
+class FleetTest {
+
+  private final String prefix = "fleet-" + UUID.randomUUID() + ":";
+  private final List<Instance> fleet = new ArrayList<>();
+  private OwnPrometheus prometheus;
+  private int user;
+
+  /** One instance: its harness (its own Vert.x), its backends, and Tandem. */
+  private static final class Instance {
+    final TandemHarness h = new TandemHarness();
+    final AtomicInteger canaryHits = new AtomicInteger();
+    final int legacy;
+    final int candidate;
+    Tandem tandem;
+    HttpClientAgent client;
+    boolean dead;
+
+    Instance(boolean candidateFails) {
+      legacy = h.backend(req -> req.response().end("legacy")).actualPort();
+      candidate = h.backend(req -> {
+        canaryHits.incrementAndGet();
+        req.response().setStatusCode(candidateFails ? 500 : 200).end("candidate");
+      }).actualPort();
+      client = h.vertx.createHttpClient();
+    }
+  }
+
+  @AfterEach
+  void close() {
+    for (Instance i : fleet) {
+      if (!i.dead) {
+        i.h.close();
+      }
+    }
+    if (prometheus != null) {
+      prometheus.close();
+    }
+  }
+
+  /** Starts an instance; its candidate answers 500 when {@code candidateFails}. */
+  private Instance start(boolean candidateFails, String rollout, String settings) {
+    Instance i = new Instance(candidateFails);
+    i.tandem = i.h.tandem("""
+        server: { host: 127.0.0.1, port: 0, instances: 1 }
+        admin: { host: 127.0.0.1, port: 0, token: %s }
+        backends: { legacy: "http://127.0.0.1:%d", candidate: "http://127.0.0.1:%d" }
+        routes:
+          - name: orders
+            primary: legacy
+            canary: { backend: candidate, weight: 0, sticky: { header: X-User-Id } %s }
+            mirror: { backend: candidate, percent: 0 }
+        capture: { enabled: false, dir: "%s" }
+        state: { store: redis, redis: "%s", prefix: "%s" }
+        %s
+        """.formatted(TandemHarness.TOKEN, i.legacy, i.candidate, rollout, i.h.stateDir().resolve("captures"),
+        TestServices.redisUrl(), prefix, settings));
+    fleet.add(i);
+    return i;
+  }
+
+  private static TandemHarness.Admin admin(Instance i, HttpMethod m, String path, String body) {
+    return i.h.admin(i.tandem, m, path, body);
+  }
+
+  /** Sends {@code n} requests, each from a new user, to every live instance. */
+  private void traffic(int n) {
+    for (Instance i : fleet) {
+      if (i.dead) {
+        continue;
+      }
+      for (int k = 0; k < n; k++) {
+        RequestOptions o = new RequestOptions().setHost("127.0.0.1").setPort(i.tandem.port()).setURI("/orders/1")
+            .putHeader("X-User-Id", "u" + (user++));
+        await(i.h.onContext(() -> i.client.request(o).compose(r -> r.send()).compose(r -> r.body())));
+      }
+    }
+  }
+
+  /** Sends traffic until the rollout, as {@code i} sees it, is {@code status}. */
+  private JsonObject trafficUntil(Instance i, String status) {
+    JsonObject[] last = new JsonObject[1];
+    eventually("the rollout is " + status + " (last seen: " + last[0] + ")", () -> {
+      traffic(10);
+      last[0] = admin(i, HttpMethod.GET, "/admin/routes/orders/rollout", null).json();
+      return status.equals(last[0].getString("status"));
+    });
+    return last[0];
+  }
+
+  private static List<String> actions(Instance i) {
+    JsonArray e = admin(i, HttpMethod.GET, "/admin/audit", null).json().getJsonArray("entries");
+    return e.stream().map(o -> ((JsonObject) o).getString("action")).toList();
+  }
+
+  @Test
+  @DisplayName("a weight, a mirror percent and the capture switch changed on one instance apply on all of them")
+  void sharedSwitches() {
+    Instance a = start(false, "", "");
+    Instance b = start(false, "", "");
+    Instance c = start(false, "", "");
+    assertThat(admin(b, HttpMethod.PUT, "/admin/routes/orders/canary", "{\"weight\": 25}").status()).isEqualTo(200);
+    assertThat(admin(c, HttpMethod.PUT, "/admin/routes/orders/mirror", "{\"percent\": 40}").status()).isEqualTo(200);
+    assertThat(admin(a, HttpMethod.PUT, "/admin/capture", "{\"enabled\": true, \"percent\": 5}").status())
+        .isEqualTo(200);
+    for (Instance i : List.of(a, b, c)) {
+      eventually("the weight reaches every instance", () -> weight(i) == 25.0);
+      eventually("the mirror percent too", () -> i.tandem.routes().byName("orders").orElseThrow().state()
+          .mirrorPercent() == 40.0);
+      eventually("and the capture switch", () -> i.tandem.capturing().view().getBoolean("enabled")
+          && i.tandem.capturing().view().getDouble("percent") == 5.0);
+    }
+    Instance d = start(false, "", "");
+    assertThat(weight(d)).as("a new instance starts from the fleet's values").isEqualTo(25.0);
+    assertThat(d.tandem.capturing().view().getBoolean("enabled")).isTrue();
+  }
+
+  private static double weight(Instance i) {
+    return i.tandem.routes().byName("orders").orElseThrow().state().canaryWeight();
+  }
+
+  @Test
+  @DisplayName("a canary that fails only on instance 3 is rolled back by the driver on instance 1, on the fleet's"
+      + " figures")
+  void fleetGates() {
+    String rollout = ", rollout: { steps: [50, 100], interval: 2s, gates: { minRequests: 10, maxP99Ratio: 100 } }";
+    Instance one = start(false, rollout, "");
+    start(false, rollout, "");
+    Instance three = start(true, rollout, "");
+    assertThat(admin(one, HttpMethod.POST, "/admin/routes/orders/rollout", "").status()).isEqualTo(200);
+    assertThat(admin(one, HttpMethod.GET, "/admin/routes/orders/rollout", null).json().getBoolean("driving")).isTrue();
+    JsonObject done = trafficUntil(one, "rolled_back");
+    JsonObject canary = done.getJsonObject("lastCheck").getJsonObject("canary");
+    assertThat(canary.getLong("errors")).as("instance 3's errors, judged on instance 1").isPositive();
+    assertThat(canary.getLong("requests")).as("the fleet's canary requests, not instance 1's alone")
+        .isGreaterThan(one.canaryHits.get());
+    assertThat(done.getString("endedReason")).contains("errorRate failed");
+    for (Instance i : fleet) {
+      eventually("every instance sends its users back", () -> weight(i) == 0.0);
+    }
+    assertThat(three.canaryHits.get()).isPositive();
+  }
+
+  @Test
+  @DisplayName("the driver killed mid-rollout: another instance takes the rollout over by itself and finishes it")
+  void driverDies() {
+    String rollout = ", rollout: { steps: [20, 50, 100], interval: 1500ms, gates: { minRequests: 5,"
+        + " maxP99Ratio: 100 } }";
+    Instance one = start(false, rollout, "");
+    Instance two = start(false, rollout, "");
+    Instance three = start(false, rollout, "");
+    admin(one, HttpMethod.POST, "/admin/routes/orders/rollout", "");
+    eventually("step 2 reached", () -> {
+      traffic(10);
+      return admin(two, HttpMethod.GET, "/admin/routes/orders/rollout", null).json().getInteger("step") >= 2;
+    });
+    one.dead = true;
+    one.h.close(); // its Vert.x gone at once: no release of the lease, no goodbye
+    JsonObject done = trafficUntil(two, "completed");
+    assertThat(done.getDouble("currentWeight")).isEqualTo(100.0);
+    assertThat(actions(two)).contains("rollout_takeover");
+    boolean byTwo = admin(two, HttpMethod.GET, "/admin/routes/orders/rollout", null).json().getBoolean("driving");
+    boolean byThree = admin(three, HttpMethod.GET, "/admin/routes/orders/rollout", null).json()
+        .getBoolean("driving");
+    assertThat(byTwo || byThree).as("one of the others drove it to the end").isFalse(); // completed: nobody drives
+    assertThat(weight(three)).isEqualTo(100.0);
+  }
+
+  @Test
+  @DisplayName("a PromQL gate over the fleet's scraped metrics fails the rollout; a query without data holds it")
+  void metricGates() throws IOException {
+    // Admin ports are known once the instances run: Prometheus is started after them, scraping all three.
+    String noData = ", rollout: { steps: [50, 100], interval: 1500ms, gates: { minRequests: 0,"
+        + " maxErrorRateIncrease: 100, maxP99Ratio: 100, metrics: [ { name: nothing-yet,"
+        + " query: 'sum(tandem_no_such_metric{route=\"{{route}}\"})', max: 1 } ] } }";
+    String failing = ", rollout: { steps: [50, 100], interval: 1500ms, gates: { minRequests: 0,"
+        + " maxErrorRateIncrease: 100, maxP99Ratio: 100, metrics: [ { name: candidate-5xx,"
+        + " query: 'sum(tandem_requests_total{route=\"{{route}}\",backend=\"{{canary}}\",code=~\"5..\"})',"
+        + " max: 0 } ] } }";
+    int promPort;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      promPort = s.getLocalPort();
+    }
+    String settings = "rollout: { prometheus: \"http://127.0.0.1:" + promPort + "\", timeout: 2s }";
+    Instance one = start(false, noData, settings);
+    start(false, noData, settings);
+    start(true, noData, settings);
+    prometheus = OwnPrometheus.startOn(promPort, fleet.stream().map(i -> "127.0.0.1:" + i.tandem.adminPort())
+        .toList());
+
+    // No data: the step is held, never passed.
+    admin(one, HttpMethod.POST, "/admin/routes/orders/rollout", "");
+    eventually("a check held the step", () -> {
+      traffic(5);
+      JsonObject r = admin(one, HttpMethod.GET, "/admin/routes/orders/rollout", null).json();
+      return r.getJsonObject("lastCheck") != null && r.getJsonObject("lastCheck").getString("verdict").equals("wait");
+    });
+    JsonObject held = admin(one, HttpMethod.GET, "/admin/routes/orders/rollout", null).json();
+    assertThat(held.getString("status")).isEqualTo("running");
+    assertThat(held.getInteger("step")).isEqualTo(1);
+    assertThat(held.getJsonObject("lastCheck").getJsonArray("gates").encode())
+        .contains("metric:nothing-yet", "returned no data");
+    admin(one, HttpMethod.POST, "/admin/routes/orders/rollout/abort", "");
+
+    // The fleet's 5xx from the canary, as Prometheus scraped them: the rollout is rolled back.
+    String body = "{\"steps\": [50, 100], \"interval\": \"1500ms\", \"gates\": {\"minRequests\": 0,"
+        + " \"maxErrorRateIncrease\": 100, \"maxP99Ratio\": 100, \"metrics\": [{\"name\": \"candidate-5xx\","
+        + " \"query\": \"sum(tandem_requests_total{route=\\\"{{route}}\\\",backend=\\\"{{canary}}\\\","
+        + "code=~\\\"5..\\\"})\", \"max\": 0}]}}";
+    assertThat(admin(one, HttpMethod.POST, "/admin/routes/orders/rollout", body).status()).isEqualTo(200);
+    JsonObject done = trafficUntil(one, "rolled_back");
+    assertThat(done.getString("endedReason")).contains("metric:candidate-5xx failed");
+    assertThat(failing).contains("candidate-5xx"); // the same gate as declared in a configuration
+  }
+}
