@@ -10,47 +10,44 @@ import java.time.Duration;
  */
 public interface RolloutLease {
 
-  /** Takes the lease, from another holder too: a rollout started, resumed or taken over here. */
-  Future<Boolean> take(String route, Duration ttl);
+  /**
+   * Takes the lease, from another holder too: a rollout started, resumed or taken over here.
+   *
+   * @param holder who holds it: this instance and this rollout, so that giving up one rollout's lease never drops
+   *               the next one's
+   */
+  Future<Boolean> take(String route, String holder, Duration ttl);
 
-  /** Takes the lease only when nobody holds it; true when it is now this instance's. */
-  Future<Boolean> tryTake(String route, Duration ttl);
+  /** Takes the lease only when nobody holds it; true when it is now {@code holder}'s. */
+  Future<Boolean> tryTake(String route, String holder, Duration ttl);
 
-  /** Keeps the lease for another {@code ttl}; false when another instance holds it now. */
-  Future<Boolean> renew(String route, Duration ttl);
+  /** Keeps the lease for another {@code ttl}; false when someone else holds it now. */
+  Future<Boolean> renew(String route, String holder, Duration ttl);
 
-  /** Gives the lease up, when this instance holds it. */
-  Future<Void> release(String route);
-
-  /** Who holds the lease now; null when nobody does (or the store cannot tell). */
-  Future<String> holder(String route);
+  /** Gives the lease up, when {@code holder} holds it. */
+  Future<Void> release(String route, String holder);
 
   /** One instance: the lease is always its own. */
-  static RolloutLease local(String instance) {
+  static RolloutLease local() {
     return new RolloutLease() {
       @Override
-      public Future<Boolean> take(String route, Duration ttl) {
+      public Future<Boolean> take(String route, String holder, Duration ttl) {
         return Future.succeededFuture(true);
       }
 
       @Override
-      public Future<Boolean> tryTake(String route, Duration ttl) {
+      public Future<Boolean> tryTake(String route, String holder, Duration ttl) {
         return Future.succeededFuture(true);
       }
 
       @Override
-      public Future<Boolean> renew(String route, Duration ttl) {
+      public Future<Boolean> renew(String route, String holder, Duration ttl) {
         return Future.succeededFuture(true);
       }
 
       @Override
-      public Future<Void> release(String route) {
+      public Future<Void> release(String route, String holder) {
         return Future.succeededFuture();
-      }
-
-      @Override
-      public Future<String> holder(String route) {
-        return Future.succeededFuture(instance);
       }
     };
   }

@@ -90,10 +90,10 @@ public final class RouteControl {
     }
     RolloutFigures.Source source = this::drain;
     if (store.sharedRedis() != null) {
-      this.lease = new RedisLease(store.sharedRedis(), store.prefix(), instance);
+      this.lease = new RedisLease(store.sharedRedis(), store.prefix());
       this.figures = new FleetFigures(vertx, store.sharedRedis(), store.prefix(), instance, source);
     } else {
-      this.lease = RolloutLease.local(instance);
+      this.lease = RolloutLease.local();
       this.figures = RolloutFigures.local(source);
     }
     this.metricGates = new MetricGates(vertx, settings);
@@ -225,7 +225,7 @@ public final class RouteControl {
     double old = r.state().canaryWeight();
     ro.startedAt = clock.instant().toString();
     enterStep(ro, 0);
-    return lease.take(route, ro.leaseTtl()).otherwise(false).compose(v -> locked(() -> {
+    return lease.take(route, holder(ro), ro.leaseTtl()).otherwise(false).compose(v -> locked(() -> {
       drive(ro);
       return persist(r.name(), caller, "rollout_start", weightJson(old),
           weightJson(r.state().canaryWeight()).put("rollout", ro.planJson()), reason)
@@ -253,7 +253,8 @@ public final class RouteControl {
       throw new ControlException(409, "the rollout of route '" + route + "' is already running here");
     }
     boolean paused = ro.status.equals("paused");
-    Future<Boolean> taken = paused ? lease.take(route, ro.leaseTtl()) : lease.tryTake(route, ro.leaseTtl());
+    Future<Boolean> taken = paused ? lease.take(route, holder(ro), ro.leaseTtl())
+        : lease.tryTake(route, holder(ro), ro.leaseTtl());
     return taken.compose(mine -> locked(() -> {
       if (!mine) {
         throw new ControlException(409, "the rollout of route '" + route + "' is already running on instance "
@@ -322,7 +323,7 @@ public final class RouteControl {
     for (Rollout ro : rollouts.values()) {
       if (ro.driving) {
         undrive(ro);
-        released.add(lease.release(ro.route.name()).otherwiseEmpty());
+        released.add(lease.release(ro.route.name(), holder(ro)).otherwiseEmpty());
       }
     }
     released.add(figures.close());
@@ -631,7 +632,7 @@ public final class RouteControl {
     if (local && !atStart) {
       return;
     }
-    lease.tryTake(name, copy.leaseTtl()).onSuccess(taken -> {
+    lease.tryTake(name, holder(copy), copy.leaseTtl()).onSuccess(taken -> {
       if (taken) {
         takeOver(name, copy);
       }
@@ -640,7 +641,7 @@ public final class RouteControl {
 
   private synchronized void takeOver(String name, Rollout copy) {
     if (rollouts.get(name) != copy || !copy.status.equals("running") || copy.driving) {
-      lease.release(name).onFailure(e -> { });
+      lease.release(name, holder(copy)).onFailure(e -> { });
       return;
     }
     String previous = copy.owner;
@@ -658,6 +659,11 @@ public final class RouteControl {
     weight(ro.route, ro.weight(), ROLLOUT_CALLER, "rollout step " + (index + 1));
   }
 
+  /** Who holds a rollout's lease when this instance drives it: this instance, for this very rollout. */
+  private String holder(Rollout ro) {
+    return instance + "/" + ro.startedAt;
+  }
+
   /** Drives the rollout from here: a new interval of the current step, the lease kept. */
   private void drive(Rollout ro) {
     cancelTimers(ro);
@@ -673,7 +679,7 @@ public final class RouteControl {
   }
 
   private void renewLease(Rollout ro) {
-    lease.renew(ro.route.name(), ro.leaseTtl()).onSuccess(mine -> {
+    lease.renew(ro.route.name(), holder(ro), ro.leaseTtl()).onSuccess(mine -> {
       if (!mine) {
         synchronized (this) {
           if (ro.driving) {
@@ -708,7 +714,7 @@ public final class RouteControl {
     ro.endedReason = reason;
     figures.stopped(ro.route.name());
     if (wasDriving) {
-      lease.release(ro.route.name()).onFailure(e -> { });
+      lease.release(ro.route.name(), holder(ro)).onFailure(e -> { });
     }
   }
 

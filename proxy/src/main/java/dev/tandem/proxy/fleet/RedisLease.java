@@ -8,7 +8,8 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * The rollout lease in Redis: the key {@code <prefix>rollout:<route>:lease} holds the driving instance's id and
+ * The rollout lease in Redis: the key {@code <prefix>rollout:<route>:lease} holds the driving instance's id (with the
+ * rollout's start, so that one rollout's lease is never another's) and
  * expires unless renewed. Taking it is {@code SET}; taking a free one {@code SET NX}; renewing and releasing check the
  * holder first, in one script, so that an instance never extends or drops a lease another has taken.
  */
@@ -21,12 +22,10 @@ public final class RedisLease implements RolloutLease {
 
   private final RedisAPI redis;
   private final String prefix;
-  private final String instance;
 
-  public RedisLease(RedisAPI redis, String prefix, String instance) {
+  public RedisLease(RedisAPI redis, String prefix) {
     this.redis = redis;
     this.prefix = prefix;
-    this.instance = instance;
   }
 
   private String key(String route) {
@@ -34,28 +33,24 @@ public final class RedisLease implements RolloutLease {
   }
 
   @Override
-  public Future<Boolean> take(String route, Duration ttl) {
-    return redis.set(List.of(key(route), instance, "PX", Long.toString(ttl.toMillis()))).map(r -> r != null);
+  public Future<Boolean> take(String route, String holder, Duration ttl) {
+    return redis.set(List.of(key(route), holder, "PX", Long.toString(ttl.toMillis()))).map(r -> r != null);
   }
 
   @Override
-  public Future<Boolean> tryTake(String route, Duration ttl) {
-    return redis.set(List.of(key(route), instance, "NX", "PX", Long.toString(ttl.toMillis()))).map(r -> r != null);
+  public Future<Boolean> tryTake(String route, String holder, Duration ttl) {
+    return redis.set(List.of(key(route), holder, "NX", "PX", Long.toString(ttl.toMillis()))).map(r -> r != null);
   }
 
   @Override
-  public Future<Boolean> renew(String route, Duration ttl) {
-    return redis.eval(List.of(RENEW, "1", key(route), instance, Long.toString(ttl.toMillis())))
+  public Future<Boolean> renew(String route, String holder, Duration ttl) {
+    return redis.eval(List.of(RENEW, "1", key(route), holder, Long.toString(ttl.toMillis())))
         .map(r -> r != null && r.toLong() == 1);
   }
 
   @Override
-  public Future<Void> release(String route) {
-    return redis.eval(List.of(RELEASE, "1", key(route), instance)).mapEmpty();
+  public Future<Void> release(String route, String holder) {
+    return redis.eval(List.of(RELEASE, "1", key(route), holder)).mapEmpty();
   }
 
-  @Override
-  public Future<String> holder(String route) {
-    return redis.get(key(route)).map(r -> r == null ? null : r.toString());
-  }
 }

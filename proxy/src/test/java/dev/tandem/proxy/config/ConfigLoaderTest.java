@@ -609,4 +609,48 @@ class ConfigLoaderTest {
     assertThat(loaded.warnings()).extracting(ConfigError::toString).containsExactly("backends.legacy.tls.verify:"
         + " false: any certificate is accepted, so anyone on the path can pose as this backend");
   }
+
+  @Test
+  @DisplayName("a rollout's metric gates are PromQL with bounds, asked of rollout.prometheus; mistakes are named")
+  void metricGates() throws Exception {
+    TandemConfig c = load("""
+        backends: { legacy: http://127.0.0.1:9001, candidate: http://127.0.0.1:9002 }
+        routes:
+          - name: orders
+            primary: legacy
+            canary:
+              backend: candidate
+              rollout:
+                steps: [10, 100]
+                gates:
+                  metrics:
+                    - { name: errors, query: 'sum(rate(x{route="{{route}}"}[{{interval}}]))', max: 0.01 }
+                    - { name: traffic, query: 'sum(y)', min: 1 }
+        rollout: { prometheus: "http://prometheus:9090", timeout: 3s }
+        """);
+    assertThat(c.rollout()).isEqualTo(new RolloutSettings("http://prometheus:9090", Duration.ofSeconds(3)));
+    assertThat(c.routes().get(0).canary().rollout().gates().metrics()).containsExactly(
+        new RolloutConfig.MetricGate("errors", "sum(rate(x{route=\"{{route}}\"}[{{interval}}]))", null, 0.01),
+        new RolloutConfig.MetricGate("traffic", "sum(y)", 1.0, null));
+    assertThat(errors("""
+        backends: { legacy: http://127.0.0.1:9001, candidate: http://127.0.0.1:9002 }
+        routes:
+          - name: orders
+            primary: legacy
+            canary:
+              backend: candidate
+              rollout:
+                steps: [10]
+                gates: { metrics: [ { name: a, query: 'q' }, { name: a, query: 'q', min: 2, max: 1 }, { max: x } ] }
+        """)).containsExactlyInAnyOrder(
+        "routes[0].canary.rollout.gates.metrics[0]: gives no bound: add max (the value must stay at or below it)"
+            + " and/or min",
+        "routes[0].canary.rollout.gates.metrics[1].name: metric gate 'a' is defined twice",
+        "routes[0].canary.rollout.gates.metrics[1].min: must not be above max (1.0), got 2.0",
+        "routes[0].canary.rollout.gates.metrics[2].name: is required",
+        "routes[0].canary.rollout.gates.metrics[2].query: is required",
+        "routes[0].canary.rollout.gates.metrics[2].max: must be a number, got 'x'",
+        "routes[0].canary.rollout.gates.metrics: query Prometheus: set rollout: { prometheus:"
+            + " http://prometheus:9090 }");
+  }
 }
