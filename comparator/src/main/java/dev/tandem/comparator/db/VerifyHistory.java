@@ -28,12 +28,20 @@ public final class VerifyHistory {
   static final int MAX_RUNS = 100;
   static final int FINDINGS_KEPT = 100;
 
+  // A file lock is held by the whole JVM: a second thread asking for it gets OverlappingFileLockException at once
+  // instead of waiting (a GET /admin/verify while a run wrote its verdict answered 500). Threads of this process
+  // take turns on one monitor per file first; one entry per history file configured, never per request.
+  private static final java.util.concurrent.ConcurrentMap<Path, Object> MONITORS =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   private final Vertx vertx;
   private final Path file;
+  private final Object monitor;
 
   public VerifyHistory(Vertx vertx, Path file) {
     this.vertx = vertx;
     this.file = file;
+    this.monitor = MONITORS.computeIfAbsent(file.toAbsolutePath().normalize(), p -> new Object());
   }
 
   public Path file() {
@@ -52,7 +60,7 @@ public final class VerifyHistory {
   public Future<Void> add(JsonObject verdict) {
     JsonObject kept = trimmed(verdict);
     return vertx.executeBlocking(() -> {
-      synchronized (this) {
+      synchronized (monitor) {
         if (file.toAbsolutePath().getParent() != null) {
           Files.createDirectories(file.toAbsolutePath().getParent());
         }
@@ -112,9 +120,11 @@ public final class VerifyHistory {
     if (!Files.exists(file)) {
       return new ArrayList<>();
     }
-    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
-         FileLock shared = channel.lock(0, Long.MAX_VALUE, true)) {
-      return parse(read(channel));
+    synchronized (monitor) {
+      try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
+           FileLock shared = channel.lock(0, Long.MAX_VALUE, true)) {
+        return parse(read(channel));
+      }
     }
   }
 

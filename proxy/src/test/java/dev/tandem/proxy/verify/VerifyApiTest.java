@@ -36,10 +36,10 @@ class VerifyApiTest {
   private JsonObject admin(Tandem t, HttpMethod method, String uri, int status) {
     RequestOptions o = new RequestOptions().setMethod(method).setHost("127.0.0.1").setPort(t.adminPort()).setURI(uri)
         .putHeader("Authorization", "Bearer " + TandemHarness.TOKEN);
-    return await(h.onContext(() -> h.client().request(o).compose(r -> r.send()).compose(r -> {
-      assertThat(r.statusCode()).as(method + " " + uri).isEqualTo(status);
-      return r.body();
-    }))).toJsonObject();
+    return await(h.onContext(() -> h.client().request(o).compose(r -> r.send()).compose(r -> r.body().map(b -> {
+      assertThat(r.statusCode()).as(method + " " + uri + ": " + b).isEqualTo(status);
+      return b;
+    })))).toJsonObject();
   }
 
   @Test
