@@ -225,6 +225,9 @@ public final class RouteControl {
     double old = r.state().canaryWeight();
     ro.startedAt = clock.instant().toString();
     enterStep(ro, 0);
+    // Saved only once the lease is taken: until then, a change announced earlier (this instance's own, echoed back
+    // by the store) must not undo the step just entered, so the version moves on now.
+    versions.merge(route, 1L, Long::sum);
     return lease.take(route, holder(ro), ro.leaseTtl()).otherwise(false).compose(v -> locked(() -> {
       drive(ro);
       return persist(r.name(), caller, "rollout_start", weightJson(old),

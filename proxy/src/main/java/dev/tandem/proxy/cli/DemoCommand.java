@@ -84,7 +84,9 @@ final class DemoCommand implements Callable<Integer> {
     out.printf("  admin                       http://127.0.0.1:%d   token: %s%n", tandem.adminPort(), DEMO_TOKEN);
     out.flush();
 
-    DemoTraffic.Summary s = Blocking.await(new DemoTraffic(vertx, tandem.port(), 42).burst(requests));
+    DemoTraffic first = new DemoTraffic(vertx, tandem.port(), 42);
+    DemoTraffic.Summary s = Blocking.await(first.burst(requests));
+    Blocking.await(first.close());
     String mix = s.statuses().entrySet().stream().map(e -> e.getKey() + "x" + e.getValue())
         .collect(Collectors.joining(" "));
     out.printf("%nSent %d requests through the proxy in %d ms: %s%s; p50 %.1f ms, p99 %.1f ms.%n",
@@ -105,6 +107,7 @@ final class DemoCommand implements Callable<Integer> {
     verification(out, tandem, dbs);
     java.nio.file.Path capture = replay(out, tandem, legacy, candidate, legacy2, vertx);
     rollout(out, tandem, candidate, vertx);
+    new DemoFleet(out, legacy.port(), candidate.port()).run();
     out.printf("%nTry it:%n");
     out.printf("  curl -s http://127.0.0.1:%d/orders/7%n", tandem.port());
     out.printf("  curl -s -X POST -H 'Content-Type: application/json' -d '{\"customer\":\"you\",\"items\":"
@@ -333,6 +336,7 @@ final class DemoCommand implements Callable<Integer> {
       }
       Blocking.await(traffic.burst(30));
     }
+    Blocking.await(traffic.close());
     candidate.failing(false);
     out.println("Audit log (GET /admin/audit), oldest first:");
     // The rollback is written to the audit log just after the rollout stops: give the write a moment.

@@ -1,5 +1,6 @@
 package dev.tandem.proxy.demo;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -27,10 +28,15 @@ public final class DemoTraffic {
   private static final int IN_FLIGHT = 8;
   private static final String[] SKUS = {"SKU-100", "SKU-200", "SKU-300", "SKU-400", "SKU-500"};
 
-  private final Vertx vertx;
   private final int port;
   private final Random random;
   private final long seed;
+  // Held here, not per burst: Vert.x closes a client once nothing references it, and a burst waiting for a pooled
+  // connection is referenced by nothing else (the demo hung on that now and then).
+  private final HttpClientAgent client;
+  // Every request is sent, and its answer read, on this one event loop. Sent from the CLI's main thread, an answer
+  // could end before body() was asked for, and that body() never completed (the demo hung on it now and then).
+  private final Context context;
   private int orders;
 
   /** What came back from one burst. */
@@ -39,16 +45,27 @@ public final class DemoTraffic {
   }
 
   public DemoTraffic(Vertx vertx, int port, long seed) {
-    this.vertx = vertx;
     this.port = port;
     this.random = new Random(seed);
     this.seed = seed;
+    this.client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setConnectTimeout(5_000),
+        new PoolOptions().setHttp1MaxSize(IN_FLIGHT));
+    this.context = vertx.getOrCreateContext();
+  }
+
+  /** Closes the client; the bursts are over. */
+  public Future<Void> close() {
+    return client.close();
   }
 
   /** Sends {@code count} requests and reports their statuses and latency. */
   public Future<Summary> burst(int count) {
-    HttpClientAgent client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
-        new PoolOptions().setHttp1MaxSize(IN_FLIGHT));
+    Promise<Summary> result = Promise.promise();
+    context.runOnContext(v -> onContext(count).onComplete(result));
+    return result.future();
+  }
+
+  private Future<Summary> onContext(int count) {
     Histogram latency = new Histogram(TimeUnit.SECONDS.toNanos(30), 3);
     Map<Integer, Integer> statuses = new TreeMap<>();
     int[] failures = {0};
@@ -63,7 +80,7 @@ public final class DemoTraffic {
       }
       started[0]++;
       long t0 = System.nanoTime();
-      send(client).onComplete(ar -> {
+      send().onComplete(ar -> {
         latency.recordValue(Math.min(System.nanoTime() - t0, latency.getHighestTrackableValue()));
         if (ar.succeeded()) {
           statuses.merge(ar.result(), 1, Integer::sum);
@@ -71,7 +88,6 @@ public final class DemoTraffic {
           failures[0]++;
         }
         if (++finished[0] == count) {
-          client.close();
           done.complete(new Summary(count, statuses, failures[0],
               TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin),
               latency.getValueAtPercentile(50) / 1e6, latency.getValueAtPercentile(99) / 1e6));
@@ -89,7 +105,7 @@ public final class DemoTraffic {
     return done.future();
   }
 
-  private Future<Integer> send(HttpClientAgent client) {
+  private Future<Integer> send() {
     int pick = random.nextInt(100);
     HttpMethod method = HttpMethod.GET;
     String uri;
@@ -110,7 +126,7 @@ public final class DemoTraffic {
       uri = "/orders/" + (9000 + random.nextInt(100));
     }
     RequestOptions options = new RequestOptions().setMethod(method).setHost("127.0.0.1").setPort(port).setURI(uri)
-        .putHeader("X-User-Id", "user-" + random.nextInt(50));
+        .putHeader("X-User-Id", "user-" + random.nextInt(50)).setIdleTimeout(10_000);
     Buffer payload = body;
     return client.request(options).compose(req -> {
       if (payload == null) {

@@ -12,6 +12,8 @@ import io.vertx.micrometer.VertxPrometheusOptions;
 /** Creates a Vert.x instance whose own metrics and Tandem's land in one Prometheus registry. */
 public final class MetricsSetup {
 
+  private static final java.util.concurrent.atomic.AtomicLong REGISTRIES = new java.util.concurrent.atomic.AtomicLong();
+
   private MetricsSetup() {
   }
 
@@ -22,6 +24,9 @@ public final class MetricsSetup {
   public static Vertx vertx(PrometheusMeterRegistry registry, VertxOptions options) {
     MicrometerMetricsOptions metrics = new MicrometerMetricsOptions()
         .setEnabled(true)
+        // Vert.x keeps one backend per registry name for the whole JVM: under the default name, a second Vert.x
+        // (the demo's fleet, tests) would put its own metrics in the first one's registry, and Micrometer warns.
+        .setRegistryName("tandem-" + REGISTRIES.incrementAndGet())
         .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))
         // Tandem records its own per-route request metrics; Vert.x's per-request HTTP metrics would double the
         // work on the hot path. Pools, connections and event-loop metrics stay on.
@@ -33,8 +38,9 @@ public final class MetricsSetup {
         // connections would count one and make Micrometer warn on every CLI command. Its pools' metrics
         // (vertx_pool_*, by pool name) stay.
         .addDisabledMetricsCategory("sql")
-        // Redis clients apart by their name (each has its own, see PoolNames).
-        .addLabels(io.vertx.micrometer.Label.NAMESPACE);
+        // The Redis client does the same, once per pooled connection (the state store has two, the idempotency
+        // store sixteen): its gauges are off for the same reason. Tandem's own store metrics stay.
+        .addDisabledMetricsCategory("redis");
     return Vertx.builder()
         .with(new VertxOptions(options).setMetricsOptions(metrics))
         .withMetrics(new MicrometerMetricsFactory(registry))

@@ -168,11 +168,27 @@ class CliTest {
     }
   }
 
+  /** The keys matching a pattern in the Redis the demo uses by default. */
+  private static java.util.List<String> redisKeys(String pattern) throws Exception {
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    try {
+      var api = io.vertx.redis.client.RedisAPI.api(io.vertx.redis.client.Redis.createClient(vertx, DemoFleet.DEFAULT_URL));
+      java.util.List<String> keys = new java.util.ArrayList<>();
+      api.keys(pattern).await(10, java.util.concurrent.TimeUnit.SECONDS).forEach(k -> keys.add(k.toString()));
+      return keys;
+    } finally {
+      vertx.close().await(10, java.util.concurrent.TimeUnit.SECONDS);
+    }
+  }
+
   @Test
   @DisplayName("the demo starts both services and the proxy, sends its burst, and stops after --duration")
-  void demo() {
-    assertThat(run("demo", "--port", "0", "--admin-port", "0", "--requests", "30", "--duration", "200ms"))
-        .as(err::toString).isZero();
+  void demo() throws Exception {
+    try (Warnings warnings = new Warnings()) {
+      assertThat(run("demo", "--port", "0", "--admin-port", "0", "--requests", "30", "--duration", "200ms"))
+          .as(err::toString).isZero();
+      assertThat(warnings.messages()).as("nothing logged at WARNING, Micrometer's included").isEmpty();
+    }
     String printed = out.toString();
     assertThat(printed).contains("legacy", "candidate", "Sent 30 requests through the proxy",
         "The legacy service answered all 30", "received 30 mirrored copies", "(balanced)", "curl",
@@ -190,6 +206,17 @@ class CliTest {
           "Verdict: ROLLBACK_RECOMMENDED");
     } else {
       assertThat(printed).contains("Database verification: skipped, PostgreSQL does not answer");
+    }
+    if (dev.tandem.testkit.TestServices.listening(6379)) {
+      assertThat(printed).as("three instances, one rollout").contains("Many instances: tandem-1, tandem-2 and tandem-3",
+          "canary weight 10% set on tandem-1", "applied on tandem-2 after", "... tandem-1, the driver, is killed at step 2",
+          "rollout completed, canary weight 100% on tandem-2 100% and tandem-3 100%", "rollout_takeover  instance")
+          .doesNotContain("not within 5 s");
+      String prefix = printed.replaceAll("(?s).*\\(keys (tandem-demo-[0-9a-f]+:)\\*\\).*", "$1");
+      assertThat(prefix).as("the fleet's key prefix").startsWith("tandem-demo-").hasSizeLessThan(30);
+      assertThat(redisKeys(prefix + "*")).as("the demo's keys removed").isEmpty();
+    } else {
+      assertThat(printed).contains("Many instances: skipped, no Redis answers");
     }
     assertThat(printed).doesNotContainPattern("[1-9][0-9]* failed");
     assertThat(printed).as("the legacy instances' disagreements are noise")

@@ -157,26 +157,7 @@ class VerifyDbCommandTest {
   @DisplayName("verify-db takes a file with only verify:, leaves nothing but its history beside it, and logs no"
       + " metrics warning")
   void onlyVerify() throws Exception {
-    java.util.List<java.util.logging.LogRecord> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
-    java.util.logging.Handler catcher = new java.util.logging.Handler() {
-      @Override
-      public void publish(java.util.logging.LogRecord r) {
-        if (r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
-          warnings.add(r);
-        }
-      }
-
-      @Override
-      public void flush() {
-      }
-
-      @Override
-      public void close() {
-      }
-    };
-    java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
-    root.addHandler(catcher);
-    try {
+    try (Warnings warnings = new Warnings()) {
       Path only = dir.resolve("verify-only.yaml");
       Files.writeString(only, """
           verify:
@@ -193,9 +174,7 @@ class VerifyDbCommandTest {
         assertThat(files.map(f -> f.getFileName().toString()))
             .containsExactlyInAnyOrder("verify-only.yaml", "history.jsonl");
       }
-      assertThat(warnings).extracting(java.util.logging.LogRecord::getMessage).isEmpty();
-    } finally {
-      root.removeHandler(catcher);
+      assertThat(warnings.messages()).isEmpty();
     }
   }
 }

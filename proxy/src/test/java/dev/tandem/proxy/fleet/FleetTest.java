@@ -145,6 +145,26 @@ class FleetTest {
     assertThat(d.tandem.capturing().view().getBoolean("enabled")).isTrue();
   }
 
+  @Test
+  @DisplayName("a rollout started right after a weight change starts at its first step, not at the change echoed back")
+  void rolloutRightAfterAChange() {
+    String rollout = ", rollout: { steps: [20, 100], interval: 1h }";
+    Instance a = start(false, rollout, "");
+    Instance b = start(false, rollout, "");
+    for (int round = 0; round < 5; round++) {
+      assertThat(admin(a, HttpMethod.PUT, "/admin/routes/orders/canary", "{\"weight\": 10}").status()).isEqualTo(200);
+      assertThat(admin(a, HttpMethod.PUT, "/admin/routes/orders/canary", "{\"weight\": 0}").status()).isEqualTo(200);
+      assertThat(admin(a, HttpMethod.POST, "/admin/routes/orders/rollout", "").status()).isEqualTo(200);
+      // The change's echo arrives within milliseconds; a weight still at 20 on both after b saw it proves it lost.
+      eventually("b sees the rollout's first step", () -> weight(b) == 20.0);
+      assertThat(weight(a)).isEqualTo(20.0);
+      assertThat(admin(a, HttpMethod.GET, "/admin/routes/orders/rollout", null).json().getDouble("currentWeight"))
+          .isEqualTo(20.0);
+      assertThat(admin(a, HttpMethod.POST, "/admin/routes/orders/rollout/abort", "").status()).isEqualTo(200);
+      eventually("the abort reaches b", () -> weight(b) == 0.0);
+    }
+  }
+
   private static double weight(Instance i) {
     return i.tandem.routes().byName("orders").orElseThrow().state().canaryWeight();
   }
