@@ -293,9 +293,10 @@ class RouteControlTest {
     assertThat(done.getDouble("currentWeight")).isEqualTo(100.0);
     assertThat(done.getJsonArray("history").stream().map(o -> ((JsonObject) o).getString("verdict")))
         .contains("pass");
-    JsonArray audit = admin(t, HttpMethod.GET, "/admin/audit", null).json().getJsonArray("entries");
-    assertThat(audit.stream().map(o -> ((JsonObject) o).getString("action")))
-        .contains("rollout_start", "rollout_step", "rollout_complete");
+    // The audit entry is written once the rollout has completed, not before its status says so.
+    eventually("rollout_complete in the audit log", () -> admin(t, HttpMethod.GET, "/admin/audit", null).json()
+        .getJsonArray("entries").stream().map(o -> ((JsonObject) o).getString("action")).toList()
+        .containsAll(java.util.List.of("rollout_start", "rollout_step", "rollout_complete")));
     assertThat(h.registry.scrape()).contains("tandem_rollout_gates_total{gate=\"errorRate\",result=\"pass\",route=\"orders\"}");
   }
 
