@@ -1,5 +1,9 @@
 package dev.tandem.proxy;
 
+import dev.tandem.proxy.mirror.MirrorLedger;
+
+import java.util.concurrent.TimeUnit;
+
 import dev.tandem.proxy.admin.AdminServer;
 import dev.tandem.proxy.canary.RouteControl;
 import dev.tandem.proxy.compare.Comparisons;
@@ -9,6 +13,7 @@ import dev.tandem.proxy.config.TandemConfig;
 import dev.tandem.proxy.health.Readiness;
 import dev.tandem.proxy.http.ProxyVerticle;
 import dev.tandem.proxy.metrics.ProxyMetrics;
+import dev.tandem.proxy.mirror.MirrorLedger;
 import dev.tandem.proxy.mirror.Mirroring;
 import dev.tandem.proxy.route.RouteTable;
 import dev.tandem.proxy.tls.CertificateReloader;
@@ -16,10 +21,12 @@ import dev.tandem.proxy.tls.TlsMaterial;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A running Tandem: the data plane (one {@link ProxyVerticle} per event loop) and the admin server, started from one
@@ -47,6 +54,8 @@ public final class Tandem {
   private RouteControl control;
   private AdminServer admin;
   private volatile boolean listening;
+  private volatile boolean draining;
+  private final List<ProxyVerticle> dataPlane = new java.util.concurrent.CopyOnWriteArrayList<>();
   private int port;
   private io.vertx.core.http.HttpServer dataServer;
   private TlsMaterial dataTls;
@@ -58,7 +67,8 @@ public final class Tandem {
     this.registry = registry;
     this.edge = new dev.tandem.proxy.edge.Edge(config.server().limits(), registry);
     this.routes = new RouteTable(config.routes());
-    this.readiness = new Readiness(() -> listening, Readiness.probesFor(vertx, config));
+    this.readiness = new Readiness(() -> draining ? "DOWN: draining, shutting down" : listening ? "UP"
+        : "DOWN: not listening", Readiness.probesFor(vertx, config));
     this.metrics = new ProxyMetrics(registry);
     this.mirroring = Mirroring.create(vertx, config, registry);
     this.comparisons = Comparisons.create(vertx, config, registry);
@@ -112,6 +122,7 @@ public final class Tandem {
         }, new DeploymentOptions().setInstances(config.server().instances()))
         .onSuccess(id -> {
           deployments.add(id);
+          dataPlane.addAll(instances);
           port = instances.get(0).actualPort();
           dataServer = instances.get(0).server();
           listening = true;
@@ -192,6 +203,77 @@ public final class Tandem {
   /** Traffic capture: on or off at run time. */
   public dev.tandem.proxy.capture.Capturing capturing() {
     return capturing;
+  }
+
+  /** What a drain did: how long it took, and what was left when its deadline came (all zero: nothing was lost). */
+  public record Drained(long millis, int connectionsCut, long mirrorCopiesCut, int comparisonsCut,
+                        java.util.Map<String, io.vertx.core.json.JsonObject> ledgers) {
+
+    public boolean ledgersBalanced() {
+      return ledgers.values().stream().allMatch(l -> l.getBoolean("balanced"));
+    }
+
+    public boolean clean() {
+      return connectionsCut == 0 && mirrorCopiesCut == 0 && comparisonsCut == 0 && ledgersBalanced();
+    }
+  }
+
+  /**
+   * The drain on SIGTERM ({@code server.shutdown}): readiness answers 503 and every answer says
+   * {@code Connection: close}; after {@code delay} the listener stops accepting and what is in flight is answered;
+   * then the mirror copies in flight finish and the comparisons are made; then the capture file is completed, the
+   * comparator's and the dead letters' writes are flushed, and everything is closed. All within {@code timeout}.
+   */
+  public Future<Drained> drain() {
+    long begin = System.nanoTime();
+    var shutdown = config.server().shutdown();
+    long deadline = begin + shutdown.timeout().toNanos();
+    draining = true;
+    edge.drain();
+    Promise<Void> delayed = Promise.promise();
+    if (shutdown.delay().isZero()) {
+      delayed.complete();
+    } else {
+      vertx.setTimer(Math.max(1, shutdown.delay().toMillis()), id -> delayed.complete());
+    }
+    int[] cut = new int[1];
+    return delayed.future()
+        .compose(v -> {
+          listening = false;
+          long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+          // Stops accepting; each connection is closed once its requests are answered, or at the deadline.
+          return Future.join(dataPlane.stream().map(p -> p.server().shutdown(left, TimeUnit.MILLISECONDS))
+              .toList()).<Void>mapEmpty().otherwiseEmpty();
+        })
+        .compose(v -> {
+          cut[0] = edge.openConnections();
+          return settled(deadline);
+        })
+        .compose(v -> {
+          long copies = mirroring.ledgers().values().stream().mapToLong(MirrorLedger::inFlight).sum();
+          int compares = comparisons == null ? 0 : comparisons.pending();
+          java.util.Map<String, io.vertx.core.json.JsonObject> ledgers = new java.util.TreeMap<>();
+          mirroring.ledgers().forEach((route, l) -> ledgers.put(route, l.snapshot()));
+          return close().otherwiseEmpty().map(x -> new Drained(
+              TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin), cut[0], copies, compares, ledgers));
+        });
+  }
+
+  /** Completes when no mirror copy is in flight and no comparison is pending, or at the deadline. */
+  private Future<Void> settled(long deadline) {
+    Promise<Void> done = Promise.promise();
+    Runnable[] check = new Runnable[1];
+    check[0] = () -> {
+      boolean idle = mirroring.ledgers().values().stream().allMatch(l -> l.inFlight() == 0)
+          && (comparisons == null || comparisons.pending() == 0);
+      if (idle || System.nanoTime() >= deadline) {
+        done.complete();
+      } else {
+        vertx.setTimer(10, id -> check[0].run());
+      }
+    };
+    check[0].run();
+    return done.future();
   }
 
   /** Stops listening, then closes every connection pool and store client. */

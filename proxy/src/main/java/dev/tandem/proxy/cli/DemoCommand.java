@@ -143,7 +143,11 @@ final class DemoCommand implements Callable<Integer> {
     } else {
       stop.await(duration.toMillis(), TimeUnit.MILLISECONDS);
     }
-    Blocking.await(tandem.close());
+    // Stopped as tandem proxy stops on SIGTERM (README "Stopping"): drained, then closed.
+    Tandem.Drained drained = Blocking.await(tandem.drain());
+    out.printf("Drained in %d ms (readiness 503, listener closed, mirror copies and comparisons finished, capture"
+        + " file completed): %s.%n", drained.millis(), drained.clean() ? "nothing in flight was lost"
+        : drained.mirrorCopiesCut() + " mirror copies and " + drained.comparisonsCut() + " comparisons cut");
     Blocking.await(dbs.close());
     Blocking.await(vertx.close());
     out.println("Demo stopped.");

@@ -65,19 +65,8 @@ final class ProxyCommand implements Callable<Integer> {
       out.println("admin API disabled: no admin.token configured (health and metrics stay available)");
     }
     out.flush();
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      // Stop listening and drain, then stop Vert.x; each step bounded so that a stuck close cannot hang the exit.
-      try {
-        tandem.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-        runtime.vertx().close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-      } catch (Exception e) {
-        System.err.println("tandem: shutdown did not finish cleanly: " + Console.describe(e));
-      } finally {
-        stopped.countDown();
-      }
-    }, "tandem-shutdown"));
-    stopped.await();
-    return Console.EXIT_OK;
+    Draining draining = new Draining(tandem, runtime, c.server().shutdown(), out);
+    draining.onSignals();
+    return draining.await();
   }
 }

@@ -197,6 +197,11 @@ public final class Comparisons {
     return w == null ? new long[2] : new long[] {w[0].sumThenReset(), w[1].sumThenReset()};
   }
 
+  /** Exchanges whose database effects are being read or whose comparison waits or runs: what a drain waits for. */
+  public int pending() {
+    return probing.get() + (int) waiting.get();
+  }
+
   public JsonObject summary() {
     return engine.summary();
   }

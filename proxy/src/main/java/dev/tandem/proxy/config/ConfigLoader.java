@@ -298,8 +298,18 @@ public final class ConfigLoader {
     var idle = n.duration("idleTimeout", ServerConfig.DEFAULT_IDLE_TIMEOUT);
     EdgeLimits limits = EdgeReader.limits(n);
     ListenerTls tls = EdgeReader.listener(n.child("tls"));
+    Node s = n.child("shutdown");
+    var delay = s.duration("delay", ServerConfig.Shutdown.DEFAULT.delay());
+    var timeout = s.duration("timeout", ServerConfig.Shutdown.DEFAULT.timeout());
+    if (timeout.isZero() || timeout.isNegative()) {
+      s.error("timeout", "must be more than 0s, got " + Durations.format(timeout));
+    } else if (delay.compareTo(timeout) >= 0) {
+      s.error("delay", "must be shorter than shutdown.timeout (" + Durations.format(timeout) + "), got "
+          + Durations.format(delay));
+    }
+    s.rejectUnknownKeys();
     n.rejectUnknownKeys();
-    return new ServerConfig(host, port, instances, idle, limits, tls);
+    return new ServerConfig(host, port, instances, idle, limits, tls, new ServerConfig.Shutdown(delay, timeout));
   }
 
   private AdminConfig readAdmin(Node n) {

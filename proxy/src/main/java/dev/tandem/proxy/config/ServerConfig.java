@@ -9,9 +9,22 @@ import java.time.Duration;
  * @param idleTimeout  how long an idle keep-alive client connection stays open
  * @param limits       what a client may send, and how fast (see {@link EdgeLimits})
  * @param tls          TLS on the listener; null for plain HTTP
+ * @param shutdown     how a SIGTERM drains the listener (see {@link Shutdown})
  */
 public record ServerConfig(String host, int port, int instances, Duration idleTimeout, EdgeLimits limits,
-                           ListenerTls tls) {
+                           ListenerTls tls, Shutdown shutdown) {
+
+  /**
+   * The drain on SIGTERM.
+   *
+   * @param delay   readiness answers 503 this long before the listener stops accepting, while requests are still
+   *                served, so that load balancers take the instance out first (Kubernetes: the endpoint removal)
+   * @param timeout from the SIGTERM, the deadline for answering what is in flight, the mirror copies and the
+   *                comparator, capture and dead-letter writes; what is left then is cut and said so
+   */
+  public record Shutdown(Duration delay, Duration timeout) {
+    public static final Shutdown DEFAULT = new Shutdown(Duration.ZERO, Duration.ofSeconds(30));
+  }
 
   public static final String DEFAULT_HOST = "0.0.0.0";
   public static final int DEFAULT_PORT = 8080;

@@ -33,6 +33,7 @@ public final class Edge {
   private final EdgeLimits limits;
   private final HttpServerOptions decoderOptions;
   private final AtomicInteger open = new AtomicInteger();
+  private volatile boolean draining;
   private final Map<EdgeRule, Counter> rejected = new EnumMap<>(EdgeRule.class);
 
   public Edge(EdgeLimits limits, MeterRegistry registry) {
@@ -51,6 +52,15 @@ public final class Edge {
 
   EdgeLimits limits() {
     return limits;
+  }
+
+  /** From now on every answer says {@code Connection: close}: clients reconnect, and find another instance. */
+  public void drain() {
+    draining = true;
+  }
+
+  public boolean draining() {
+    return draining;
   }
 
   /** Sets the decoder's limits on a listener's options; HTTP/2 stays off until it has edge rules of its own. */

@@ -8,7 +8,6 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 
 /**
  * Whether this instance should take traffic: the data plane listens and every configured store answers. A probe
@@ -18,11 +17,12 @@ public final class Readiness {
 
   static final long PROBE_TIMEOUT_MILLIS = 2000;
 
-  private final BooleanSupplier listening;
+  private final java.util.function.Supplier<String> dataPlane;
   private final List<StoreProbe> probes;
 
-  public Readiness(BooleanSupplier listening, List<StoreProbe> probes) {
-    this.listening = listening;
+  /** {@code dataPlane} says "UP", or "DOWN: why" (not listening yet, draining). */
+  public Readiness(java.util.function.Supplier<String> dataPlane, List<StoreProbe> probes) {
+    this.dataPlane = dataPlane;
     this.probes = List.copyOf(probes);
   }
 
@@ -48,7 +48,7 @@ public final class Readiness {
 
   /** Runs every check and answers with {@code ready} and one entry per check. */
   public Future<JsonObject> check() {
-    JsonObject checks = new JsonObject().put("dataPlane", listening.getAsBoolean() ? "UP" : "DOWN: not listening");
+    JsonObject checks = new JsonObject().put("dataPlane", dataPlane.get());
     List<Future<Void>> running = new ArrayList<>();
     for (StoreProbe p : probes) {
       running.add(p.check()

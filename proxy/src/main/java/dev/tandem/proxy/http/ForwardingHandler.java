@@ -78,6 +78,9 @@ final class ForwardingHandler implements Handler<HttpServerRequest> {
   @Override
   public void handle(HttpServerRequest request) {
     long start = System.nanoTime();
+    if (edge.draining()) {
+      request.response().headers().set("Connection", "close");
+    }
     String uri = originForm(request.uri());
     Route route = routes.match(request.method().name(), request.headers().get("Host"), pathOf(uri));
     if (route == null) {

@@ -190,6 +190,19 @@ class ConfigLoaderTest {
   }
 
   @Test
+  @DisplayName("server.shutdown: no delay and 30s by default; a delay as long as the deadline, or no deadline, is named")
+  void shutdown() throws Exception {
+    assertThat(load(MINIMAL).server().shutdown()).isEqualTo(ServerConfig.Shutdown.DEFAULT);
+    var s = load(MINIMAL + "server: { shutdown: { delay: 5s, timeout: 40s } }\n").server().shutdown();
+    assertThat(s.delay()).isEqualTo(java.time.Duration.ofSeconds(5));
+    assertThat(s.timeout()).isEqualTo(java.time.Duration.ofSeconds(40));
+    assertThat(errors(MINIMAL + "server: { shutdown: { delay: 30s } }\n"))
+        .containsExactly("server.shutdown.delay: must be shorter than shutdown.timeout (30s), got 30s");
+    assertThat(errors(MINIMAL + "server: { shutdown: { timeout: 0s, grace: 1s } }\n")).containsExactlyInAnyOrder(
+        "server.shutdown.timeout: must be more than 0s, got 0s", "server.shutdown.grace: unknown key");
+  }
+
+  @Test
   @DisplayName("a misspelt top-level key is named with a suggestion")
   void unknownTopLevelKey() {
     assertThat(errors(MINIMAL + "routs: []\n")).containsExactly("routs: unknown key (did you mean 'routes'?)");

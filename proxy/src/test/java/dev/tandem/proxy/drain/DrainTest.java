@@ -1,0 +1,194 @@
+package dev.tandem.proxy.drain;
+
+import dev.tandem.proxy.TandemHarness;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.GZIPInputStream;
+
+import static dev.tandem.proxy.TandemHarness.eventually;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * SIGTERM under load, to a real {@code tandem proxy} process: readiness turns 503 first, a client that stops
+ * sending when it sees that (as a load balancer does) gets every answer, the mirror copies in flight land, the
+ * capture file is complete, and the process exits 0.
+ */
+class DrainTest {
+
+  /** Each write its own order, so that none is an idempotent duplicate of another. */
+  private static final AtomicInteger ORDERS = new AtomicInteger();
+
+  private final TandemHarness h = new TandemHarness();
+  private Process process;
+
+  @AfterEach
+  void close() {
+    if (process != null) {
+      process.destroyForcibly();
+    }
+    h.close();
+  }
+
+  @Test
+  @DisplayName("SIGTERM under load: readiness 503 first, every request answered, every mirror copy delivered, the"
+      + " capture file complete, the mirror ledger balanced, exit 0")
+  void sigtermUnderLoad(@TempDir Path dir) throws Exception {
+    AtomicInteger primaryGot = new AtomicInteger();
+    AtomicInteger shadowGot = new AtomicInteger();
+    // Answers take a while on both sides, so that requests and mirror copies are in flight at the signal.
+    int primary = h.backend(req -> req.body().onSuccess(b -> {
+      primaryGot.incrementAndGet();
+      h.vertx.setTimer(30, id -> req.response().putHeader("Content-Type", "application/json").end("{\"ok\":true}"));
+    })).actualPort();
+    int shadow = h.backend(req -> req.body().onSuccess(b -> {
+      shadowGot.incrementAndGet();
+      h.vertx.setTimer(400, id -> req.response().putHeader("Content-Type", "application/json").end("{\"ok\":true}"));
+    })).actualPort();
+    Path captures = dir.resolve("captures");
+    Path config = Files.writeString(dir.resolve("tandem.yaml"), """
+        server: { host: 127.0.0.1, port: 0, instances: 2, shutdown: { delay: 500ms, timeout: 20s } }
+        admin: { host: 127.0.0.1, port: 0, token: %s }
+        backends: { legacy: "http://127.0.0.1:%d", candidate: "http://127.0.0.1:%d" }
+        routes:
+          - name: orders
+            primary: legacy
+            mirror: { backend: candidate, percent: 100, compare: true }
+        capture: { enabled: true, dir: "%s" }
+        deadLetters: { store: file, file: "%s" }
+        """.formatted(TandemHarness.TOKEN, primary, shadow, captures, dir.resolve("dead-letters.jsonl")));
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "dev.tandem.proxy.Main",
+        "proxy", "--config", config.toString())
+        .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(dir.resolve("out.txt").toFile()).start();
+    java.util.function.Supplier<List<String>> printed = () -> {
+      try {
+        return Files.readAllLines(dir.resolve("out.txt"));
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    };
+    Pattern started = Pattern.compile("proxy on http://127\\.0\\.0\\.1:(\\d+), admin on http://127\\.0\\.0\\.1:(\\d+)");
+    eventually("the proxy starts", () -> printed.get().stream().anyMatch(l -> started.matcher(l).find())
+        || !process.isAlive());
+    Matcher m = printed.get().stream().map(started::matcher).filter(Matcher::find).findFirst().orElseThrow(
+        () -> new AssertionError("the proxy did not start: " + printed));
+    int port = Integer.parseInt(m.group(1));
+    int admin = Integer.parseInt(m.group(2));
+
+    HttpClientAgent client = h.vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
+        new PoolOptions().setHttp1MaxSize(16));
+    AtomicBoolean outOfService = new AtomicBoolean();
+    Map<String, AtomicInteger> outcomes = new ConcurrentHashMap<>();
+    AtomicInteger answered = new AtomicInteger();
+    List<String> readinessSeen = new CopyOnWriteArrayList<>();
+    // The load balancer: takes the instance out of service at the first 503 from readiness.
+    long poller = h.vertx.setPeriodic(20, id -> client.request(new RequestOptions().setPort(admin)
+            .setHost("127.0.0.1").setURI("/health/ready"))
+        .compose(r -> r.send().compose(resp -> resp.body().map(b -> resp.statusCode() + " " + b)))
+        .onSuccess(s -> {
+          if (s.startsWith("503")) {
+            readinessSeen.add(s);
+            outOfService.set(true);
+          }
+        }));
+    Promise<Void> loadDone = Promise.promise();
+    AtomicInteger running = new AtomicInteger(16);
+    h.vertx.runOnContext(v -> {
+      for (int c = 0; c < 16; c++) {
+        int clientNo = c;
+        loop(client, port, clientNo, outOfService, outcomes, answered, running, loadDone);
+      }
+    });
+    eventually("some load through the proxy", () -> answered.get() >= 200);
+    int beforeSignal = answered.get();
+    process.destroy(); // SIGTERM
+    TandemHarness.await(loadDone.future());
+    h.vertx.cancelTimer(poller);
+    assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("exited within the deadline").isTrue();
+    String output = String.join("\n", printed.get());
+    assertThat(process.exitValue()).as(output).isZero();
+
+    assertThat(outcomes).as("every request answered 200, none refused or cut; printed: " + output)
+        .containsOnlyKeys("200");
+    int total = outcomes.get("200").get();
+    assertThat(total).isGreaterThan(beforeSignal);
+    assertThat(readinessSeen).as("readiness said why").isNotEmpty().allMatch(s -> s.contains("draining"));
+    assertThat(primaryGot.get()).isEqualTo(total);
+    assertThat(output).contains("SIGTERM: draining", "nothing in flight was lost");
+    String ledgerLine = printed.get().stream().filter(l -> l.startsWith("tandem: mirror ledger of orders: ")).findFirst()
+        .orElseThrow(() -> new AssertionError("no ledger printed: " + output));
+    JsonObject ledger = new JsonObject(ledgerLine.substring(ledgerLine.indexOf('{')));
+    assertThat(ledger.getBoolean("balanced")).isTrue();
+    assertThat(ledger.getLong("in_flight")).isZero();
+    assertThat(ledger.getLong("eligible")).as(ledger.encode()).isEqualTo(total);
+    assertThat(ledger.getLong("delivered")).as(ledger.encode()).isEqualTo(total);
+    assertThat(shadowGot.get()).as("every mirror copy reached the shadow").isEqualTo(total);
+
+    List<Path> files;
+    try (var list = Files.list(captures)) {
+      files = list.filter(f -> f.toString().endsWith(".jsonl.gz")).toList();
+    }
+    long records = 0;
+    for (Path f : files) { // an incomplete gzip stream would end in an EOFException here
+      try (var in = new BufferedReader(new InputStreamReader(new GZIPInputStream(Files.newInputStream(f)),
+          StandardCharsets.UTF_8))) {
+        records += in.lines().filter(l -> !l.isBlank()).count() - 1; // the first line describes the file
+      }
+    }
+    assertThat(records).as("every exchange in a complete capture file").isEqualTo(total);
+    try (var list = Files.list(dir)) {
+      assertThat(list.map(p -> p.getFileName().toString())).as("nothing dead-lettered, nothing left behind")
+          .containsExactlyInAnyOrder("tandem.yaml", "captures", "out.txt");
+    }
+  }
+
+  /** One client: a request after another, until the balancer has taken the instance out of service. */
+  private static void loop(HttpClientAgent client, int port, int clientNo, AtomicBoolean outOfService,
+                           Map<String, AtomicInteger> outcomes, AtomicInteger answered, AtomicInteger running,
+                           Promise<Void> done) {
+    if (outOfService.get()) {
+      if (running.decrementAndGet() == 0) {
+        done.complete();
+      }
+      return;
+    }
+    boolean write = answered.get() % 5 == clientNo % 5;
+    RequestOptions o = new RequestOptions().setPort(port).setHost("127.0.0.1").setIdleTimeout(15_000)
+        .setMethod(write ? HttpMethod.POST : HttpMethod.GET).setURI(write ? "/orders" : "/orders/" + clientNo)
+        .putHeader("X-User-Id", "u" + clientNo);
+    Future<String> sent = client.request(o)
+        .compose(req -> write ? req.send("{\"sku\":\"A\",\"n\":" + ORDERS.incrementAndGet() + "}") : req.send())
+        .compose(resp -> resp.body().map(b -> String.valueOf(resp.statusCode())));
+    sent.onComplete(ar -> {
+      String outcome = ar.succeeded() ? ar.result() : "error: " + ar.cause();
+      outcomes.computeIfAbsent(outcome, k -> new AtomicInteger()).incrementAndGet();
+      answered.incrementAndGet();
+      loop(client, port, clientNo, outOfService, outcomes, answered, running, done);
+    });
+  }
+}
