@@ -13,7 +13,7 @@ import java.util.concurrent.Callable;
         "Shadow, canary and compare: a proxy for moving traffic from a legacy service to its replacement.",
         ""},
     subcommands = {ProxyCommand.class, DemoCommand.class, ReplayCommand.class, VerifyDbCommand.class,
-        DlqCommand.class, AdminCommand.class, DiffsCommand.class, CommandLine.HelpCommand.class},
+        DlqCommand.class, AdminCommand.class, DiffsCommand.class, ImportCommand.class, CommandLine.HelpCommand.class},
     footer = {"", "Start with './tandem demo'. Docs: README.md"})
 public final class TandemCommand implements Callable<Integer> {
 
