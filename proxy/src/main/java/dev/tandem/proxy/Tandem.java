@@ -241,14 +241,13 @@ public final class Tandem {
         .compose(v -> {
           listening = false;
           long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
-          // Stops accepting; each connection is closed once its requests are answered, or at the deadline.
+          // Stops accepting; each connection is closed once its requests are answered, or at the deadline: the
+          // connections still open just before it are the ones cut.
+          long sample = vertx.setTimer(Math.max(1, left - 5), id -> cut[0] = edge.openConnections());
           return Future.join(dataPlane.stream().map(p -> p.server().shutdown(left, TimeUnit.MILLISECONDS))
-              .toList()).<Void>mapEmpty().otherwiseEmpty();
+              .toList()).<Void>mapEmpty().otherwiseEmpty().andThen(ar -> vertx.cancelTimer(sample));
         })
-        .compose(v -> {
-          cut[0] = edge.openConnections();
-          return settled(deadline);
-        })
+        .compose(v -> settled(deadline))
         .compose(v -> {
           long copies = mirroring.ledgers().values().stream().mapToLong(MirrorLedger::inFlight).sum();
           int compares = comparisons == null ? 0 : comparisons.pending();

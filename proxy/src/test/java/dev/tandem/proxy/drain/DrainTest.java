@@ -167,6 +167,27 @@ class DrainTest {
     }
   }
 
+  @Test
+  @DisplayName("a request the backend never answers is cut at server.shutdown.timeout, and the drain says so")
+  void deadlineCuts() {
+    AtomicBoolean reached = new AtomicBoolean();
+    int stuck = h.backend(req -> reached.set(true)).actualPort(); // never answers
+    dev.tandem.proxy.Tandem t = h.tandem("""
+        server: { host: 127.0.0.1, port: 0, instances: 1, shutdown: { timeout: 300ms } }
+        admin: { host: 127.0.0.1, port: 0, token: %s }
+        backends: { legacy: "http://127.0.0.1:%d" }
+        routes: [ { name: r, primary: legacy } ]
+        """.formatted(TandemHarness.TOKEN, stuck));
+    Future<Integer> pending = h.onContext(() -> h.client().request(new RequestOptions().setPort(t.port())
+        .setHost("127.0.0.1").setURI("/slow")).compose(r -> r.send()).map(r -> r.statusCode()));
+    eventually("the request reached the backend", reached::get);
+    dev.tandem.proxy.Tandem.Drained d = TandemHarness.await(t.drain());
+    assertThat(d.clean()).isFalse();
+    assertThat(d.connectionsCut()).isEqualTo(1);
+    assertThat(d.millis()).isGreaterThanOrEqualTo(300);
+    eventually("the client saw its connection closed", () -> pending.failed());
+  }
+
   /** One client: a request after another, until the balancer has taken the instance out of service. */
   private static void loop(HttpClientAgent client, int port, int clientNo, AtomicBoolean outOfService,
                            Map<String, AtomicInteger> outcomes, AtomicInteger answered, AtomicInteger running,
