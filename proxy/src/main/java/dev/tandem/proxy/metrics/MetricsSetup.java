@@ -17,8 +17,19 @@ public final class MetricsSetup {
   private MetricsSetup() {
   }
 
+  /**
+   * A registry with the JVM's own figures bound: heap and non-heap by pool, threads, classes, CPU and uptime (what
+   * a flat-memory run and a dashboard read). GC pauses are not bound: JvmGcMetrics keeps a listener per registry
+   * until closed, and a process may make several registries (the demo's fleet, tests).
+   */
   public static PrometheusMeterRegistry newRegistry() {
-    return new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(registry);
+    new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(registry);
+    new io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics().bindTo(registry);
+    new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(registry);
+    new io.micrometer.core.instrument.binder.system.UptimeMetrics().bindTo(registry);
+    return registry;
   }
 
   public static Vertx vertx(PrometheusMeterRegistry registry, VertxOptions options) {
