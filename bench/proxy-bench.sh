@@ -7,6 +7,7 @@
 #   JAVA_OPTS="-XX:+UseParallelGC" TARGETS="nginx tandem" bench/proxy-bench.sh
 #   JFR=1 bench/proxy-bench.sh                 # also record a JFR profile of Tandem over the measured runs
 #   PERF=1 bench/proxy-bench.sh                # then syscalls per request and perf profiles of each proxy
+#   TARGETS="nginx haproxy caddy tandem" bench/proxy-bench.sh   # peers only (the default adds direct)
 #   TANDEM_NATIVE=1 bench/proxy-bench.sh       # experiment: Tandem on Netty's native epoll transport
 #   BASE_JAR=/tmp/old/tandem.jar TARGETS="tandem tandem-base" bench/proxy-bench.sh
 #                                              # a second Tandem (another build) as target tandem-base, paired with
@@ -24,6 +25,8 @@ JAR=${TANDEM_JAR:-$ROOT/proxy/target/tandem.jar}
 JAVA=${JAVA:-java}
 JAVA_OPTS=${JAVA_OPTS:-}                 # extra JVM flags for Tandem (added after the pinning flags)
 NGINX=${NGINX:-/usr/sbin/nginx}
+HAPROXY=${HAPROXY:-/usr/sbin/haproxy}
+CADDY=${CADDY:-/usr/bin/caddy}
 WRK=${WRK:-wrk}
 REPS=${REPS:-5}                          # repetitions; each one runs every target × method once
 DURATION=${DURATION:-10}                 # seconds per measured wrk run
@@ -31,7 +34,7 @@ WARMUP=${WARMUP:-15}                     # seconds of wrk against Tandem per met
 CONNS=${CONNS:-64}
 THREADS=${THREADS:-2}
 BODY_BYTES=${BODY_BYTES:-1024}           # POST body size
-TARGETS=${TARGETS:-"direct nginx tandem"}
+TARGETS=${TARGETS:-"direct nginx haproxy caddy tandem"}
 METHODS=${METHODS:-"GET POST"}
 PROXY_CPU=${PROXY_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
@@ -50,6 +53,8 @@ TANDEM_PORT=18080
 ADMIN_PORT=18081
 BASE_PORT=18082
 BASE_ADMIN_PORT=18083
+HAPROXY_PORT=18091
+CADDY_PORT=18092
 
 RESULTS=${RESULTS:-$HERE/results/$(date +%Y%m%d-%H%M%S)${TAG:+-$TAG}}
 mkdir -p "$RESULTS/raw"
@@ -109,6 +114,57 @@ nginx_backend_conf "$TMP/backend" "$BACKEND_PORT" > "$TMP/backend/nginx.conf"
 EOF
 } > "$TMP/nginx/nginx.conf"
 
+# ------------------------------------------------------------------------------- HAProxy and Caddy, plain proxies
+# What a team would put there instead, configured as an operator would for this job: one thread on the proxy core,
+# keep-alive to the backend (HAProxy: http-reuse always; Caddy keeps idle connections by default), and the same
+# X-Forwarded-* headers that Tandem and NGINX add (both add X-Forwarded-For and -Proto by themselves). Caddy 2.6
+# (Debian) saves its configuration under XDG_CONFIG_HOME, pointed into $TMP.
+wants() { grep -qw "$1" <<<"$TARGETS"; }
+if wants haproxy; then
+  cat > "$TMP/haproxy.cfg" <<EOF
+global
+  nbthread 1
+  maxconn 4096
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 300s
+  timeout server 300s
+  timeout http-keep-alive 300s
+  option http-keep-alive
+  option forwardfor
+  http-reuse always
+frontend bench
+  bind 127.0.0.1:$HAPROXY_PORT
+  http-request set-header X-Forwarded-Proto http
+  http-request set-header X-Forwarded-Host %[req.hdr(host)]
+  default_backend legacy
+backend legacy
+  server legacy 127.0.0.1:$BACKEND_PORT maxconn 256
+EOF
+fi
+if wants caddy; then
+  cat > "$TMP/Caddyfile" <<EOF
+{
+  admin off
+  auto_https off
+  log {
+    output discard
+  }
+}
+http://127.0.0.1:$CADDY_PORT {
+  reverse_proxy 127.0.0.1:$BACKEND_PORT {
+    header_up X-Forwarded-Host {host}
+    transport http {
+      keepalive 300s
+      keepalive_idle_conns 256
+      keepalive_idle_conns_per_host 256
+    }
+  }
+}
+EOF
+fi
+
 # ------------------------------------------------------------------------------------------------------ Tandem
 cat > "$TMP/tandem.yaml" <<EOF
 server: { host: 127.0.0.1, port: $TANDEM_PORT, instances: 1 }
@@ -129,6 +185,17 @@ BACKEND_PID=$!; PIDS+=("$BACKEND_PID")
 taskset -c "$PROXY_CPU" "$NGINX" -p "$TMP/nginx" -e "$TMP/nginx/error.log" -c "$TMP/nginx/nginx.conf" \
   >"$RESULTS/proxy-nginx.log" 2>&1 &
 NGINX_PID=$!; PIDS+=("$NGINX_PID")
+HAPROXY_PID=; CADDY_PID=
+if wants haproxy; then
+  taskset -c "$PROXY_CPU" "$HAPROXY" -db -f "$TMP/haproxy.cfg" >"$RESULTS/proxy-haproxy.log" 2>&1 &
+  HAPROXY_PID=$!; PIDS+=("$HAPROXY_PID")
+fi
+if wants caddy; then
+  # GOMAXPROCS=1: one OS thread running Go code, as NGINX has one worker; its state stays in $TMP.
+  XDG_CONFIG_HOME="$TMP/caddy" XDG_DATA_HOME="$TMP/caddy" GOMAXPROCS=1 taskset -c "$PROXY_CPU" \
+    "$CADDY" run --config "$TMP/Caddyfile" --adapter caddyfile >"$RESULTS/proxy-caddy.log" 2>&1 &
+  CADDY_PID=$!; PIDS+=("$CADDY_PID")
+fi
 if [ -n "$TANDEM_NATIVE" ]; then
   M2=${M2_REPO:-$HOME/.m2/repository}/io/netty
   EPOLL_CP=$M2/netty-transport-classes-epoll/$NETTY_VERSION/netty-transport-classes-epoll-$NETTY_VERSION.jar
@@ -156,6 +223,8 @@ fi
 
 wait_http "http://127.0.0.1:$BACKEND_PORT/" "$BACKEND_PID"
 wait_http "http://127.0.0.1:$NGINX_PORT/" "$NGINX_PID"
+[ -z "$HAPROXY_PID" ] || wait_http "http://127.0.0.1:$HAPROXY_PORT/" "$HAPROXY_PID"
+[ -z "$CADDY_PID" ] || wait_http "http://127.0.0.1:$CADDY_PORT/" "$CADDY_PID"
 wait_http "http://127.0.0.1:$TANDEM_PORT/" "$TANDEM_PID"
 [ -z "$BASE_PID" ] || wait_http "http://127.0.0.1:$BASE_PORT/" "$BASE_PID"
 log "backend nginx pid $BACKEND_PID, proxy nginx pid $NGINX_PID, tandem pid $TANDEM_PID"
@@ -164,6 +233,8 @@ url_of() {
   case $1 in
     direct) echo "http://127.0.0.1:$BACKEND_PORT/" ;;
     nginx) echo "http://127.0.0.1:$NGINX_PORT/" ;;
+    haproxy) [ -n "$HAPROXY_PID" ] || die "target haproxy is not running"; echo "http://127.0.0.1:$HAPROXY_PORT/" ;;
+    caddy) [ -n "$CADDY_PID" ] || die "target caddy is not running"; echo "http://127.0.0.1:$CADDY_PORT/" ;;
     tandem) echo "http://127.0.0.1:$TANDEM_PORT/" ;;
     tandem-base) [ -n "$BASE_PID" ] || die "target tandem-base needs BASE_JAR"; echo "http://127.0.0.1:$BASE_PORT/" ;;
     *) die "unknown target $1" ;;
@@ -172,6 +243,7 @@ url_of() {
 pid_of() {
   case $1 in
     direct) echo "$BACKEND_PID" ;; nginx) echo "$NGINX_PID" ;; tandem) echo "$TANDEM_PID" ;;
+    haproxy) echo "$HAPROXY_PID" ;; caddy) echo "$CADDY_PID" ;;
     tandem-base) echo "$BASE_PID" ;;
   esac
 }
@@ -200,7 +272,10 @@ printf 'rep\tmethod\ttarget\trps\tp50_us\tp99_us\tmax_us\terrors\tproxy_cpu_pct\
 ours_ticks() {
   local base=0
   [ -z "$BASE_PID" ] || base=$(cpu_ticks "$BASE_PID")
-  echo $(($(cpu_ticks "$BACKEND_PID") + $(cpu_ticks "$NGINX_PID") + $(cpu_ticks "$TANDEM_PID") + base))
+  local peers=0
+  [ -z "$HAPROXY_PID" ] || peers=$((peers + $(cpu_ticks "$HAPROXY_PID")))
+  [ -z "$CADDY_PID" ] || peers=$((peers + $(cpu_ticks "$CADDY_PID")))
+  echo $(($(cpu_ticks "$BACKEND_PID") + $(cpu_ticks "$NGINX_PID") + $(cpu_ticks "$TANDEM_PID") + base + peers))
 }
 
 # One measured wrk run. Besides wrk's figures it records the CPU the target used (its core's utilisation and CPU
