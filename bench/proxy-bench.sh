@@ -8,6 +8,8 @@
 #   JFR=1 bench/proxy-bench.sh                 # also record a JFR profile of Tandem over the measured runs
 #   PERF=1 bench/proxy-bench.sh                # then syscalls per request and perf profiles of each proxy
 #   TARGETS="nginx haproxy caddy tandem" bench/proxy-bench.sh   # peers only (the default adds direct)
+#   TARGETS="nginx tandem netty-floor" bench/proxy-bench.sh   # experiment: a bare Netty proxy on the same JVM,
+#                                              # the floor of a Netty-level data plane (experiments/NettyFloorProxy.java)
 #   TANDEM_NATIVE=1 bench/proxy-bench.sh       # experiment: Tandem on Netty's native epoll transport
 #   BASE_JAR=/tmp/old/tandem.jar TARGETS="tandem tandem-base" bench/proxy-bench.sh
 #                                              # a second Tandem (another build) as target tandem-base, paired with
@@ -55,6 +57,7 @@ BASE_PORT=18082
 BASE_ADMIN_PORT=18083
 HAPROXY_PORT=18091
 CADDY_PORT=18092
+FLOOR_PORT=18093
 
 RESULTS=${RESULTS:-$HERE/results/$(date +%Y%m%d-%H%M%S)${TAG:+-$TAG}}
 mkdir -p "$RESULTS/raw"
@@ -185,7 +188,13 @@ BACKEND_PID=$!; PIDS+=("$BACKEND_PID")
 taskset -c "$PROXY_CPU" "$NGINX" -p "$TMP/nginx" -e "$TMP/nginx/error.log" -c "$TMP/nginx/nginx.conf" \
   >"$RESULTS/proxy-nginx.log" 2>&1 &
 NGINX_PID=$!; PIDS+=("$NGINX_PID")
-HAPROXY_PID=; CADDY_PID=
+HAPROXY_PID=; CADDY_PID=; FLOOR_PID=
+if wants netty-floor; then
+  # shellcheck disable=SC2086
+  taskset -c "$PROXY_CPU" "$JAVA" -XX:ActiveProcessorCount=1 $JAVA_OPTS -cp "$TMP/tandem.jar" \
+    "$HERE/experiments/NettyFloorProxy.java" "$FLOOR_PORT" "$BACKEND_PORT" >"$RESULTS/netty-floor.log" 2>&1 &
+  FLOOR_PID=$!; PIDS+=("$FLOOR_PID")
+fi
 if wants haproxy; then
   taskset -c "$PROXY_CPU" "$HAPROXY" -db -f "$TMP/haproxy.cfg" >"$RESULTS/proxy-haproxy.log" 2>&1 &
   HAPROXY_PID=$!; PIDS+=("$HAPROXY_PID")
@@ -225,6 +234,7 @@ wait_http "http://127.0.0.1:$BACKEND_PORT/" "$BACKEND_PID"
 wait_http "http://127.0.0.1:$NGINX_PORT/" "$NGINX_PID"
 [ -z "$HAPROXY_PID" ] || wait_http "http://127.0.0.1:$HAPROXY_PORT/" "$HAPROXY_PID"
 [ -z "$CADDY_PID" ] || wait_http "http://127.0.0.1:$CADDY_PORT/" "$CADDY_PID"
+[ -z "$FLOOR_PID" ] || wait_http "http://127.0.0.1:$FLOOR_PORT/" "$FLOOR_PID"
 wait_http "http://127.0.0.1:$TANDEM_PORT/" "$TANDEM_PID"
 [ -z "$BASE_PID" ] || wait_http "http://127.0.0.1:$BASE_PORT/" "$BASE_PID"
 log "backend nginx pid $BACKEND_PID, proxy nginx pid $NGINX_PID, tandem pid $TANDEM_PID"
@@ -235,6 +245,7 @@ url_of() {
     nginx) echo "http://127.0.0.1:$NGINX_PORT/" ;;
     haproxy) [ -n "$HAPROXY_PID" ] || die "target haproxy is not running"; echo "http://127.0.0.1:$HAPROXY_PORT/" ;;
     caddy) [ -n "$CADDY_PID" ] || die "target caddy is not running"; echo "http://127.0.0.1:$CADDY_PORT/" ;;
+    netty-floor) echo "http://127.0.0.1:$FLOOR_PORT/" ;;
     tandem) echo "http://127.0.0.1:$TANDEM_PORT/" ;;
     tandem-base) [ -n "$BASE_PID" ] || die "target tandem-base needs BASE_JAR"; echo "http://127.0.0.1:$BASE_PORT/" ;;
     *) die "unknown target $1" ;;
@@ -243,7 +254,7 @@ url_of() {
 pid_of() {
   case $1 in
     direct) echo "$BACKEND_PID" ;; nginx) echo "$NGINX_PID" ;; tandem) echo "$TANDEM_PID" ;;
-    haproxy) echo "$HAPROXY_PID" ;; caddy) echo "$CADDY_PID" ;;
+    haproxy) echo "$HAPROXY_PID" ;; caddy) echo "$CADDY_PID" ;; netty-floor) echo "$FLOOR_PID" ;;
     tandem-base) echo "$BASE_PID" ;;
   esac
 }
@@ -275,6 +286,7 @@ ours_ticks() {
   local peers=0
   [ -z "$HAPROXY_PID" ] || peers=$((peers + $(cpu_ticks "$HAPROXY_PID")))
   [ -z "$CADDY_PID" ] || peers=$((peers + $(cpu_ticks "$CADDY_PID")))
+  [ -z "$FLOOR_PID" ] || peers=$((peers + $(cpu_ticks "$FLOOR_PID")))
   echo $(($(cpu_ticks "$BACKEND_PID") + $(cpu_ticks "$NGINX_PID") + $(cpu_ticks "$TANDEM_PID") + base + peers))
 }
 
@@ -316,7 +328,7 @@ measure() { # rep target method
 log "settling every target (3 s each) and warming Tandem up (${WARMUP} s per method)"
 for method in $METHODS; do
   for target in $TARGETS; do
-    case $target in tandem*) secs=$WARMUP ;; *) secs=3 ;; esac
+    case $target in tandem* | netty-floor) secs=$WARMUP ;; *) secs=3 ;; esac
     run_wrk "$target" "$method" "$secs" "$RESULTS/raw/warmup-$method-$target.txt"
   done
 done

@@ -24,7 +24,7 @@ has() { grep -qx "$1" <<<"$targets"; }
 echo "Medians over $reps repetitions (latency in ms; CPU = the proxy process on its core, for direct the backend)"
 printf '%-6s %-11s %10s %8s %8s %8s %10s %7s\n' method target "req/s" p50 p99 "CPU %" "CPU us/req" errors
 for m in $methods; do
-  for t in direct nginx haproxy caddy tandem tandem-base; do
+  for t in direct nginx haproxy caddy netty-floor tandem tandem-base; do
     has "$t" || continue
     printf '%-6s %-11s %10.0f %8.2f %8.2f %8.0f %10.1f %7d\n' "$m" "$t" \
       "$(col "$m" "$t" rps | median)" \
@@ -51,12 +51,12 @@ for m in $methods; do
   has nginx && has direct && nd=$(paired "$m" nginx direct rps ratio | spread 1)
   printf '%-6s %-26s %-26s %-26s %-22s %s\n' "$m" "$tn" "$td" "$nd" "$dp" "$verdict"
 done
-if has tandem && { has haproxy || has caddy; }; then
+if has tandem && { has haproxy || has caddy || has netty-floor; }; then
   echo
   echo "Tandem against each peer, paired, median over repetitions [min..max]"
   printf '%-6s %-8s %-26s %-26s %-26s\n' method peer "tandem/peer req/s" "tandem-peer p99 (ms)" "CPU us/req tandem/peer"
   for m in $methods; do
-    for peer in nginx haproxy caddy; do
+    for peer in nginx haproxy caddy netty-floor; do
       has "$peer" || continue
       printf '%-6s %-8s %-26s %-26s %-26s\n' "$m" "$peer" "$(paired "$m" tandem "$peer" rps ratio | spread 1)" \
         "$(paired "$m" tandem "$peer" p99_us diff | spread 0.001)" \
