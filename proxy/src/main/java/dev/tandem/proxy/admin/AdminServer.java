@@ -17,7 +17,8 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 
 /**
- * The admin listener: health probes and metrics without a token, the {@code /admin/*} API behind {@link BearerAuth}.
+ * The admin listener: health probes, metrics and the dashboard's static files without a token, the {@code /admin/*}
+ * API behind {@link BearerAuth}.
  */
 public final class AdminServer {
 
@@ -51,6 +52,7 @@ public final class AdminServer {
       }
     }));
     router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
+    new DashboardRoutes().mount(router);
     router.route("/admin/*").handler(new BearerAuth(config.tokens()));
     new RouteControlApi(control, routes).mount(router);
     new DeadLetterApi(mirroring).mount(router);

@@ -82,6 +82,7 @@ final class DemoCommand implements Callable<Integer> {
         legacy2.port());
     out.printf("  proxy                       http://127.0.0.1:%d   route 'orders' -> legacy%n", tandem.port());
     out.printf("  admin                       http://127.0.0.1:%d   token: %s%n", tandem.adminPort(), DEMO_TOKEN);
+    out.printf("  dashboard  http://127.0.0.1:%d/ui/   (token: %s)%n", tandem.adminPort(), DEMO_TOKEN);
     out.flush();
 
     DemoTraffic first = new DemoTraffic(vertx, tandem.port(), 42);

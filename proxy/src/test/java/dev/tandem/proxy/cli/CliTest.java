@@ -201,6 +201,8 @@ class CliTest {
         "Captured the burst (30 exchanges", ".jsonl.gz; replaying it straight to the candidate",
         "30 requests in", "Replay verdict: FAIL (exit code 1): difference rate",
         "Replayed the same file again: the candidate created 0 new orders", "./tandem replay /");
+    assertThat(printed).as("the dashboard's address near the start")
+        .containsPattern("\n  dashboard  http://127\\.0\\.0\\.1:\\d+/ui/   \\(token: demo-admin-token\\)\n");
     if (dev.tandem.testkit.TestServices.listening(5432)) {
       assertThat(printed).as("the services' rows verified").contains("Database verification (tandem verify-db",
           "tandem_demo_legacy", "value_mismatch reference=", "tax: '", "note: column gift_note has no counterpart",

@@ -1,0 +1,146 @@
+package dev.tandem.proxy.ui;
+
+import dev.tandem.proxy.Tandem;
+import dev.tandem.proxy.TandemHarness;
+import dev.tandem.testkit.TestServices;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static dev.tandem.proxy.TandemHarness.eventually;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The dashboard at /ui/ in a real Chromium, driven by Playwright (src/test/ui/dashboard.spec.mjs) against a real
+ * Tandem whose candidate renames a field, with traffic flowing while the page is open.
+ */
+class DashboardTest {
+
+  /** Where playwright-core is installed and the screenshots go: build output, never the source tree. */
+  private static final Path WORK = Path.of("target", "ui-test").toAbsolutePath();
+  private static final Path SOURCE = Path.of("src", "test", "ui").toAbsolutePath();
+
+  private final TandemHarness h = new TandemHarness();
+  private final AtomicInteger sent = new AtomicInteger();
+
+  @AfterEach
+  void close() {
+    h.close();
+  }
+
+  private Tandem tandem() {
+    // The candidate renames customer to customerName, and fails every seventh order: the charts get a 5xx rate.
+    int legacy = h.backend(req -> req.response().putHeader("Content-Type", "application/json")
+        .end("{\"id\":" + id(req.path()) + ",\"customer\":\"ann\",\"status\":\"NEW\"}")).actualPort();
+    int candidate = h.backend(req -> {
+      int id = id(req.path());
+      req.response().putHeader("Content-Type", "application/json").setStatusCode(id % 7 == 0 ? 503 : 200)
+          .end("{\"id\":" + id + ",\"customerName\":\"ann\",\"status\":\"NEW\"}");
+    }).actualPort();
+    return h.tandem("""
+        server: { host: 127.0.0.1, port: 0, instances: 1 }
+        admin: { host: 127.0.0.1, port: 0, token: %s }
+        backends: { legacy: "http://127.0.0.1:%d", candidate: "http://127.0.0.1:%d" }
+        routes:
+          - name: orders
+            match: { pathPrefix: /orders }
+            primary: legacy
+            canary: { backend: candidate, weight: 0 }
+            mirror: { backend: candidate, percent: 100, compare: true }
+        """.formatted(TandemHarness.TOKEN, legacy, candidate));
+  }
+
+  private static int id(String path) {
+    String last = path.substring(path.lastIndexOf('/') + 1);
+    return last.chars().allMatch(Character::isDigit) && !last.isEmpty() ? Integer.parseInt(last) : 0;
+  }
+
+  @Test
+  @DisplayName("the dashboard signs in with the token only, changes a weight and rolls back through the API, shows a "
+      + "difference side by side and draws the traffic charts")
+  void dashboard() throws Exception {
+    String node = TestServices.binary("node", "apt-get install nodejs; .ci/run installs it");
+    String chromium = TestServices.binary("chromium", "apt-get install chromium; .ci/run installs it");
+    Tandem t = tandem();
+    HttpClientAgent data = h.vertx.createHttpClient();
+    for (int i = 1; i <= 20; i++) {
+      get(data, t, "/orders/" + i);
+    }
+    eventually("20 comparisons", () -> h.registry.scrape().contains(
+        "tandem_comparisons_total{result=\"differ\",route=\"orders\"} 20.0"));
+    // Traffic keeps flowing while the page is open, for the charts to show rates; no assertion waits on it.
+    long timer = h.vertx.setPeriodic(40, id -> h.onContext(() -> {
+      RequestOptions o = new RequestOptions().setHost("127.0.0.1").setPort(t.port())
+          .setURI("/orders/" + (sent.incrementAndGet() % 50));
+      return data.request(o).compose(r -> r.send()).compose(r -> r.body()).onSuccess(b -> { });
+    }));
+
+    installPlaywright();
+    Files.copy(SOURCE.resolve("dashboard.spec.mjs"), WORK.resolve("dashboard.spec.mjs"),
+        StandardCopyOption.REPLACE_EXISTING);
+    Path log = WORK.resolve("dashboard.log");
+    ProcessBuilder pb = new ProcessBuilder(node, "dashboard.spec.mjs").directory(WORK.toFile())
+        .redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().putAll(Map.of("TANDEM_UI_URL", "http://127.0.0.1:" + t.adminPort() + "/ui/",
+        "TANDEM_UI_TOKEN", TandemHarness.TOKEN, "TANDEM_UI_CHROMIUM", chromium, "TANDEM_UI_OUT", WORK.toString()));
+    Process p = pb.start();
+    boolean finished = p.waitFor(3, TimeUnit.MINUTES);
+    h.vertx.cancelTimer(timer);
+    if (!finished) {
+      p.destroyForcibly();
+    }
+    String output = Files.readString(log, StandardCharsets.UTF_8);
+    assertThat(finished).as("dashboard.spec.mjs finished within 3 minutes:\n" + output).isTrue();
+    assertThat(p.exitValue()).as("dashboard.spec.mjs (screenshots in " + WORK + "):\n" + output).isZero();
+
+    // What the page did went through the admin API: the last weight it set, the mirror percent, the rollback.
+    JsonObject route = h.admin(t, HttpMethod.GET, "/admin/routes", null).json().getJsonArray("routes")
+        .getJsonObject(0);
+    assertThat(route.getJsonObject("canary").getDouble("weight")).isEqualTo(12.5);
+    assertThat(route.getJsonObject("mirror").getDouble("percent")).isEqualTo(50.0);
+    String audit = h.admin(t, HttpMethod.GET, "/admin/audit", null).json().encode();
+    assertThat(audit).contains("\"action\":\"rollback\"", "rolled back from the dashboard test",
+        "\"caller\":\"admin\"");
+    assertThat(Files.size(WORK.resolve("dashboard.png"))).isPositive();
+  }
+
+  /** npm ci of src/test/ui's locked packages into target/ui-test, again only when the lock changed. */
+  private static void installPlaywright() throws Exception {
+    Files.createDirectories(WORK);
+    boolean lockChanged = !Files.exists(WORK.resolve("package-lock.json"))
+        || Files.mismatch(SOURCE.resolve("package-lock.json"), WORK.resolve("package-lock.json")) != -1;
+    for (String f : List.of("package.json", "package-lock.json")) {
+      Files.copy(SOURCE.resolve(f), WORK.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+    }
+    if (lockChanged || !Files.exists(WORK.resolve("node_modules/playwright-core/package.json"))) {
+      String npm = TestServices.binary("npm", "apt-get install npm; .ci/run installs it");
+      Path log = WORK.resolve("npm-ci.log");
+      ProcessBuilder pb = new ProcessBuilder(npm, "ci", "--no-audit", "--no-fund", "--loglevel=error")
+          .directory(WORK.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+      // Chromium is Debian's (/usr/bin/chromium): Playwright must not fetch browsers of its own.
+      pb.environment().put("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
+      Process p = pb.start();
+      assertThat(p.waitFor(5, TimeUnit.MINUTES)).as("npm ci in " + WORK + " within 5 minutes").isTrue();
+      assertThat(p.exitValue()).as("npm ci in " + WORK + ":\n" + Files.readString(log)).isZero();
+    }
+  }
+
+  private String get(HttpClientAgent data, Tandem t, String uri) {
+    RequestOptions o = new RequestOptions().setHost("127.0.0.1").setPort(t.port()).setURI(uri);
+    return TandemHarness.await(h.onContext(() -> data.request(o).compose(r -> r.send()).compose(r -> r.body())))
+        .toString();
+  }
+}

@@ -1,0 +1,176 @@
+// Drives the dashboard in Debian's Chromium; run by DashboardTest from target/ui-test, where playwright-core is
+// installed. Env: TANDEM_UI_URL (…/ui/), TANDEM_UI_TOKEN, TANDEM_UI_CHROMIUM, TANDEM_UI_OUT (screenshots).
+// Exits 0 when every step held, 1 with the step that failed and a screenshot of the page at that moment.
+import { chromium } from 'playwright-core';
+import path from 'node:path';
+
+const url = process.env.TANDEM_UI_URL;
+const token = process.env.TANDEM_UI_TOKEN;
+const out = process.env.TANDEM_UI_OUT ?? '.';
+const WAIT = { timeout: 15000 };
+
+let step = 'launching Chromium';
+const browser = await chromium.launch({
+  executablePath: process.env.TANDEM_UI_CHROMIUM ?? '/usr/bin/chromium',
+  // launch() gives every run a fresh temporary profile (user-data-dir) of its own and removes it on close.
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+const problems = [];
+page.on('pageerror', e => problems.push(`page error: ${e.message}`));
+// Refusals (401 for the wrong token, 400 for the bad weight, 404 without verify:) are answers the page shows;
+// what must not happen is a script error or one of the page's own files missing.
+page.on('console', m => {
+  if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(`console: ${m.text()}`);
+});
+page.on('response', r => {
+  if (new URL(r.url()).pathname.startsWith('/ui/') && r.status() >= 400) problems.push(`${r.status()} for ${r.url()}`);
+});
+
+async function confirm(reason) {
+  const dialog = page.locator('dialog#confirm');
+  await dialog.waitFor({ state: 'visible', ...WAIT });
+  await dialog.locator('#confirm-reason').fill(reason);
+  await dialog.locator('#confirm-ok').click();
+  await dialog.waitFor({ state: 'hidden', ...WAIT });
+}
+
+async function notice(text) {
+  await page.locator('#notice', { hasText: text }).waitFor(WAIT);
+}
+
+async function weightShown(text) {
+  await page.locator('.route[data-route="orders"] td[data-field="weight"]', { hasText: text }).waitFor(WAIT);
+}
+
+try {
+  step = 'the login form, and nothing else, without a token';
+  await page.goto(url);
+  await page.locator('#login-form').waitFor(WAIT);
+  if (await page.locator('#app').isVisible()) throw new Error('the app is visible before signing in');
+
+  step = 'a wrong token refused';
+  await page.fill('#token', 'not-the-token');
+  await page.click('#login-form button');
+  await page.locator('#login-error', { hasText: 'wrong token' }).waitFor(WAIT);
+
+  step = 'signed in with the token: the route orders shown';
+  await page.fill('#token', token);
+  await page.click('#login-form button');
+  await page.locator('.route[data-route="orders"]').waitFor(WAIT);
+  await page.locator('#login').waitFor({ state: 'hidden', ...WAIT });
+  if ((await page.evaluate(() => sessionStorage.getItem('tandem.adminToken'))) !== token) {
+    throw new Error('the token is not in sessionStorage');
+  }
+
+  step = 'the canary weight set to 25 through the form';
+  const card = page.locator('.route[data-route="orders"]');
+  await card.locator('form[data-action="weight"] input').fill('25');
+  await card.locator('form[data-action="weight"] button').click();
+  await confirm('first quarter from the dashboard test');
+  await notice('canary weight set');
+  await weightShown('25%');
+
+  step = 'a weight of 140 refused, with the API\'s reason shown';
+  await card.locator('form[data-action="weight"] input').fill('140');
+  await card.locator('form[data-action="weight"] button').click();
+  await confirm('too much');
+  await notice('weight must be between 0 and 100, got 140');
+  await weightShown('25%');
+
+  step = 'rolled back';
+  await card.locator('button[data-action="rollback"]').click();
+  await confirm('rolled back from the dashboard test');
+  await notice('rolled back');
+  await weightShown('0%');
+  await page.locator('table', { hasText: 'rolled back from the dashboard test' }).waitFor(WAIT);
+
+  step = 'a rollout started, paused and aborted, its state shown';
+  const rollout = card.locator('form[data-action="rollout"]');
+  await rollout.locator('input[name="steps"]').fill('5,10');
+  await rollout.locator('input[name="interval"]').fill('1m');
+  await rollout.locator('button[type="submit"]').click();
+  await confirm('rollout from the dashboard test');
+  await notice('rollout started');
+  await card.locator('h3', { hasText: 'running' }).waitFor(WAIT);
+  await weightShown('5%');
+  await rollout.locator('button[data-action="rollout-pause"]').click();
+  await confirm('hold on');
+  await card.locator('h3', { hasText: 'paused' }).waitFor(WAIT);
+  await rollout.locator('button[data-action="rollout-abort"]').click();
+  await confirm('enough');
+  await notice('rollout aborted');
+  await weightShown('0%');
+  await rollout.locator('button[data-action="rollout-resume"]').click();
+  await confirm('nothing to resume');
+  await page.locator('#notice.bad', { hasText: 'Refused: 409' }).waitFor(WAIT);
+
+  step = 'weight 12.5 and mirror 50 set, for the Java test to find through the API';
+  await card.locator('form[data-action="weight"] input').fill('12.5');
+  await card.locator('form[data-action="weight"] button').click();
+  await confirm('an eighth');
+  await weightShown('12.5%');
+  await card.locator('form[data-action="mirror"] input').fill('50');
+  await card.locator('form[data-action="mirror"] button').click();
+  await confirm('half the copies');
+  await page.locator('.route[data-route="orders"] td[data-field="mirror"]', { hasText: '50%' }).waitFor(WAIT);
+  await page.screenshot({ path: path.join(out, 'routes.png'), fullPage: true });
+
+  step = 'the traffic charts drawn (uPlot canvases of non-zero size, with points)';
+  await page.click('a[data-tab="traffic"]');
+  await page.waitForFunction(() => {
+    const canvases = [...document.querySelectorAll('#tab-traffic .uplot canvas')];
+    return canvases.length >= 4 && canvases.every(c => c.width > 0 && c.height > 0)
+      && Number(/^(\d+) points/.exec(document.getElementById('traffic-status').textContent)?.[1] ?? 0) >= 3;
+  }, null, { timeout: 30000 });
+  await page.locator('#tab-traffic .u-legend', { hasText: 'orders / candidate' }).first().waitFor(WAIT);
+  await page.screenshot({ path: path.join(out, 'traffic.png'), fullPage: true });
+
+  step = 'the mirror ledger balanced';
+  await page.click('a[data-tab="mirror"]');
+  await page.locator('#tab-mirror .badge', { hasText: /balanced/ }).first().waitFor(WAIT);
+
+  step = 'differences: the endpoint with the renamed field as real';
+  await page.click('a[data-tab="diffs"]');
+  const endpoint = page.locator('#tab-diffs tr[data-endpoint="GET /orders/{id}"]');
+  await endpoint.waitFor(WAIT);
+  await endpoint.locator('button.real[data-field="/customer"]').click();
+
+  step = 'a sample: both sides side by side with the differing path highlighted, a curl per side';
+  await page.locator('#tab-diffs tr[data-sample]').first().click();
+  const primary = page.locator('#tab-diffs .side[data-role="primary"]');
+  const candidate = page.locator('#tab-diffs .side[data-role="candidate"]');
+  await primary.waitFor(WAIT);
+  await candidate.waitFor(WAIT);
+  await primary.locator('.hl[data-path="/customer"]').waitFor(WAIT);
+  await candidate.locator('.hl[data-path="/customerName"]').waitFor(WAIT);
+  await primary.locator('.curl code', { hasText: 'curl -sS -X GET' }).waitFor(WAIT);
+  await candidate.locator('.curl code', { hasText: 'curl -sS -X GET' }).waitFor(WAIT);
+  const a = await primary.boundingBox();
+  const b = await candidate.boundingBox();
+  if (!(a && b && Math.abs(a.y - b.y) < 5 && b.x > a.x + a.width - 1)) {
+    throw new Error(`the sides are not side by side: ${JSON.stringify({ a, b })}`);
+  }
+  await page.locator('#tab-diffs .sides').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(out, 'dashboard.png'), fullPage: true });
+
+  step = 'cut-over without a verify: section';
+  await page.click('a[data-tab="cutover"]');
+  await page.locator('#tab-cutover', { hasText: 'No verify: section' }).waitFor(WAIT);
+
+  step = 'no errors in the page';
+  if (problems.length) throw new Error(problems.join('\n'));
+
+  console.log('dashboard: every step held');
+  await browser.close();
+} catch (e) {
+  const shot = path.join(out, 'failure.png');
+  await page.screenshot({ path: shot, fullPage: true }).catch(() => {});
+  await page.screenshot({ path: path.join(out, 'dashboard.png'), fullPage: true }).catch(() => {});
+  console.error(`dashboard: FAILED at "${step}": ${e.message.split('\n')[0]}`);
+  if (problems.length) console.error(problems.join('\n'));
+  console.error(`screenshot: ${shot}`);
+  await browser.close();
+  process.exit(1);
+}
