@@ -76,6 +76,11 @@ public final class PathPattern {
     return (p.equals("*") || p.equals(path.get(si))) && matches(pi + 1, path, si + 1);
   }
 
+  /** The pattern's segments, {@code *} and {@code **} included, for {@link PathRules}; not to be changed. */
+  String[] segments() {
+    return segments;
+  }
+
   @Override
   public String toString() {
     return text;

@@ -150,6 +150,10 @@ public final class ResponseDiff {
     String type = primary.header("Content-Type");
     String t = type == null ? "" : type.toLowerCase(Locale.ROOT);
     boolean json = t.contains("json") || (t.isEmpty() && looksLikeJson(p));
+    if (Arrays.equals(p, c)) {
+      identical(p, json && !truncated, rules, out);
+      return;
+    }
     if (json && !truncated) {
       JsonNode pj = parse(p);
       JsonNode cj = parse(c);
@@ -169,6 +173,26 @@ public final class ResponseDiff {
     } else if (!Arrays.equals(p, c)) {
       out.add(new Difference("body", "body", Difference.Kind.BINARY, p.length + " bytes, sha256 " + sha256(p),
           c.length + " bytes, sha256 " + sha256(c)));
+    }
+  }
+
+  /**
+   * Byte-identical bodies, common in real traffic: no difference as text or bytes, and none as JSON either unless a
+   * rule can find one in a body compared with itself (a regex matcher, or an array matched on a key that two
+   * elements share). Then the body is parsed once and walked against itself; otherwise it is not parsed at all.
+   */
+  private static void identical(byte[] body, boolean json, Rules rules, List<Difference> out) {
+    if (!json) {
+      return;
+    }
+    boolean selfDiffers = !rules.arrayKeys().isEmpty()
+        || rules.matchers().values().stream().anyMatch(m -> m.regex() != null);
+    if (!selfDiffers && looksLikeJson(body)) {
+      return; // an object or an array: parsed, it would equal itself at every node
+    }
+    JsonNode tree = parse(body);
+    if (tree != null) {
+      out.addAll(JsonDiff.diff(tree, tree, rules));
     }
   }
 
