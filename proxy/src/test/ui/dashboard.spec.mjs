@@ -106,6 +106,25 @@ try {
   await confirm('nothing to resume');
   await page.locator('#notice.bad', { hasText: 'Refused: 409' }).waitFor(WAIT);
 
+  step = 'a rollout whose steps are on a timeline, each gate check with its figures';
+  await rollout.locator('input[name="steps"]').fill('5,10,15');
+  await rollout.locator('input[name="interval"]').fill('1s');
+  await rollout.locator('button[type="submit"]').click();
+  await confirm('a quick one, to see its checks');
+  await notice('rollout started');
+  const timeline = card.locator('[data-test="rollout-timeline"]');
+  await timeline.locator('li.step', { hasText: 'step 3: 15%' }).waitFor(WAIT);
+  const firstCheck = timeline.locator('li.step', { hasText: 'step 1: 5%' }).locator('ul.checks > li').first();
+  await firstCheck.waitFor(WAIT);
+  const checkText = await firstCheck.textContent();
+  if (!/canary \d+ req, .* 5xx, p99 .* ms; primary \d+ req/.test(checkText) || !/(minRequests|errorRate|p99Ratio|diffRate)[^:]*: /.test(checkText)) {
+    throw new Error(`a gate check without its figures: ${checkText}`);
+  }
+  await rollout.locator('button[data-action="rollout-abort"]').click();
+  await confirm('seen its checks');
+  // It may have completed meanwhile (three 1 s steps): then the abort is refused, and either way it is over.
+  await page.locator('#notice', { hasText: /rollout aborted|Refused: 409/ }).waitFor(WAIT);
+
   step = 'weight 12.5 and mirror 50 set, for the Java test to find through the API';
   await card.locator('form[data-action="weight"] input').fill('12.5');
   await card.locator('form[data-action="weight"] button').click();
@@ -158,6 +177,16 @@ try {
   step = 'cut-over without a verify: section';
   await page.click('a[data-tab="cutover"]');
   await page.locator('#tab-cutover', { hasText: 'No verify: section' }).waitFor(WAIT);
+
+  step = 'a replay report from admin.replayReports, listed with its verdict and opened whole';
+  const reportRow = page.locator('#tab-cutover tr[data-report="release-2.json"]');
+  await reportRow.waitFor(WAIT);
+  if (!/FAIL/.test(await reportRow.textContent())) throw new Error('the report\'s verdict is not shown');
+  await reportRow.click();
+  const opened = page.locator('#tab-cutover [data-open-report="release-2.json"]');
+  await opened.locator('td', { hasText: 'GET /orders/{id}' }).waitFor(WAIT);
+  await opened.locator('td', { hasText: '/customer' }).first().waitFor(WAIT);
+  await page.screenshot({ path: path.join(out, 'cutover.png'), fullPage: true });
 
   step = 'no errors in the page';
   if (problems.length) throw new Error(problems.join('\n'));

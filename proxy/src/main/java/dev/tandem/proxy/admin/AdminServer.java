@@ -59,6 +59,7 @@ public final class AdminServer {
     new DiffsApi(mirroring).mount(router);
     new CaptureApi(capturing, control).mount(router);
     new VerifyApi(verification).mount(router);
+    new ReplayReportsApi(vertx, config.replayReports()).mount(router);
     router.errorHandler(404, ctx -> json(ctx, 404, new JsonObject().put("error", "not_found")
         .put("message", "no endpoint " + ctx.request().method() + " " + ctx.request().path())));
     router.errorHandler(405, ctx -> json(ctx, 405, new JsonObject().put("error", "method_not_allowed")

@@ -339,8 +339,13 @@ public final class ConfigLoader {
       }
     }
     ListenerTls tls = EdgeReader.listener(n.child("tls"));
+    String reports = n.string("replayReports", null);
+    if (reports != null && reports.isBlank()) {
+      n.error("replayReports", "must name a directory (where tandem replay --report DIR/NAME.json writes)");
+      reports = null;
+    }
     n.rejectUnknownKeys();
-    return new AdminConfig(host, port, tokens, tls);
+    return new AdminConfig(host, port, tokens, tls, reports);
   }
 
   private Map<String, BackendConfig> readBackends(Node root) {

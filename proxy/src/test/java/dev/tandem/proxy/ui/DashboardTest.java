@@ -34,6 +34,9 @@ class DashboardTest {
   private static final Path SOURCE = Path.of("src", "test", "ui").toAbsolutePath();
 
   private final TandemHarness h = new TandemHarness();
+
+  @org.junit.jupiter.api.io.TempDir
+  Path dir;
   private final AtomicInteger sent = new AtomicInteger();
 
   @AfterEach
@@ -41,7 +44,26 @@ class DashboardTest {
     h.close();
   }
 
-  private Tandem tandem() {
+  /** A replay of ten orders to the candidate, compared with legacy, its report written as tandem replay writes it. */
+  private static void replayReport(Path reports, int legacy, int candidate) throws Exception {
+    StringBuilder gor = new StringBuilder();
+    String sep = "\n\uD83D\uDC35\uD83D\uDE48\uD83D\uDE49\n";
+    for (int i = 1; i <= 10; i++) {
+      gor.append("1 r").append(i).append(' ').append(1_000_000_000L + i).append(" 0\nGET /orders/").append(i)
+          .append(" HTTP/1.1\r\nHost: shop\r\n\r\n").append(sep);
+    }
+    Path file = Files.writeString(Files.createDirectories(reports).resolveSibling("orders.gor"), gor);
+    int code = dev.tandem.proxy.cli.TandemCommand.commandLine()
+        .setOut(new java.io.PrintWriter(java.io.Writer.nullWriter()))
+        .setErr(new java.io.PrintWriter(java.io.Writer.nullWriter()))
+        .execute("replay", file.toString(), "--target", "http://127.0.0.1:" + candidate, "--compare-with",
+            "http://127.0.0.1:" + legacy, "--report", reports.resolve("release-2.json").toString(),
+            "--progress", "never");
+    assertThat(code).as("tandem replay's exit code: FAIL").isEqualTo(1);
+    assertThat(reports.resolve("release-2.json")).exists();
+  }
+
+  private Tandem tandem() throws Exception {
     // The candidate renames customer to customerName, and fails every seventh order: the charts get a 5xx rate.
     int legacy = h.backend(req -> req.response().putHeader("Content-Type", "application/json")
         .end("{\"id\":" + id(req.path()) + ",\"customer\":\"ann\",\"status\":\"NEW\"}")).actualPort();
@@ -50,9 +72,11 @@ class DashboardTest {
       req.response().putHeader("Content-Type", "application/json").setStatusCode(id % 7 == 0 ? 503 : 200)
           .end("{\"id\":" + id + ",\"customerName\":\"ann\",\"status\":\"NEW\"}");
     }).actualPort();
+    Path reports = dir.resolve("replay-reports");
+    replayReport(reports, legacy, candidate);
     return h.tandem("""
         server: { host: 127.0.0.1, port: 0, instances: 1 }
-        admin: { host: 127.0.0.1, port: 0, token: %s }
+        admin: { host: 127.0.0.1, port: 0, token: %s, replayReports: "%s" }
         backends: { legacy: "http://127.0.0.1:%d", candidate: "http://127.0.0.1:%d" }
         routes:
           - name: orders
@@ -60,7 +84,7 @@ class DashboardTest {
             primary: legacy
             canary: { backend: candidate, weight: 0 }
             mirror: { backend: candidate, percent: 100, compare: true }
-        """.formatted(TandemHarness.TOKEN, legacy, candidate));
+        """.formatted(TandemHarness.TOKEN, reports, legacy, candidate));
   }
 
   private static int id(String path) {

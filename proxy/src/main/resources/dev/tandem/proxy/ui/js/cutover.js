@@ -15,15 +15,19 @@ function verdictBadge(v) {
   return badge(v ?? '–', v === 'READY_FOR_CUTOVER' ? 'ok' : v === 'ROLLBACK_RECOMMENDED' ? 'bad' : 'warn');
 }
 
+let openReport = null; // the name of the replay report shown whole, if any
+
 export async function refresh() {
-  const r = await api('/admin/verify');
+  const [r, reports] = await Promise.all([api('/admin/verify'), api('/admin/replay/reports')]);
+  const replays = await replaySection(reports);
   if (r.status === 404) {
     fill(root, h('h1', {}, 'Cut-over'), h('div', { class: 'card' }, h('p', {}, 'No verify: section in the '
-      + 'configuration, so no database verification runs here.'), h('p', { class: 'muted' }, r.json?.message ?? '')));
+      + 'configuration, so no database verification runs here.'), h('p', { class: 'muted' }, r.json?.message ?? '')),
+    replays);
     return;
   }
   if (!r.ok) {
-    fill(root, h('h1', {}, 'Cut-over'), h('p', { class: 'error' }, `verify: ${refusal(r)}`));
+    fill(root, h('h1', {}, 'Cut-over'), h('p', { class: 'error' }, `verify: ${refusal(r)}`), replays);
     return;
   }
   const v = r.json;
@@ -43,7 +47,55 @@ export async function refresh() {
     latest?.evidence?.locks ? locks(latest.evidence.locks) : null,
     h('h2', {}, 'Recent verdicts'),
     h('div', { class: 'card' }, table(['time', 'verdict'], (v.history?.recent ?? []).map(x => [time(x.time),
-      verdictBadge(x.verdict)]), 'none kept')));
+      verdictBadge(x.verdict)]), 'none kept')),
+    replays);
+}
+
+function replayBadge(v) {
+  return badge(v ?? 'unreadable', v === 'PASS' ? 'ok' : v === 'FAIL' ? 'bad' : 'warn');
+}
+
+/** The reports tandem replay --report wrote into admin.replayReports, newest first; one opened whole. */
+async function replaySection(r) {
+  const head = h('h2', {}, 'Replay reports');
+  if (r.status === 404) {
+    return h('div', {}, head, h('div', { class: 'card' }, h('p', { class: 'muted' }, r.json?.message ?? 'none')));
+  }
+  if (!r.ok) return h('div', {}, head, h('p', { class: 'error' }, `replay reports: ${refusal(r)}`));
+  const rows = r.json.reports.map(x => {
+    const t = x.totals ?? {};
+    const row = h('tr', { class: 'clickable', dataset: { report: x.name }, onclick: () => { openReport = x.name;
+      refresh(); } },
+    h('td', { class: 'mono' }, x.name), h('td', {}, time(x.modified)), h('td', {}, replayBadge(x.verdict)),
+    h('td', { class: 'num' }, num(t.sent, 0)), h('td', { class: 'num' }, pct(t.diffRate)),
+    h('td', { class: 'num' }, pct(t.errorRate)), h('td', {}, x.error ?? (x.reasons ?? []).join('; ')));
+    return row;
+  });
+  const list = h('table', {}, h('thead', {}, h('tr', {}, ['report', 'written', 'verdict', 'sent', 'differing',
+    'errors', 'why'].map(c => h('th', {}, c)))), h('tbody', {}, rows.length ? rows
+    : h('tr', {}, h('td', { colspan: 7, class: 'muted' }, 'no report yet'))));
+  let whole = null;
+  if (openReport) {
+    const one = await api(`/admin/replay/reports/${encodeURIComponent(openReport)}`);
+    whole = one.ok ? report(one.json) : h('p', { class: 'error' }, `${openReport}: ${refusal(one)}`);
+  }
+  return h('div', {}, head, h('div', { class: 'card' }, h('p', { class: 'muted' }, `in ${r.json.dir}`,
+    r.json.total > r.json.reports.length ? ` (newest ${r.json.reports.length} of ${r.json.total})` : ''), list),
+  whole);
+}
+
+function report(x) {
+  const t = x.totals ?? {};
+  return h('div', { class: 'card', dataset: { openReport: x.name } },
+    h('h3', {}, x.name, ' ', replayBadge(x.verdict)),
+    h('ul', {}, (x.reasons ?? []).map(y => h('li', {}, y))),
+    h('p', {}, `${num(t.sent, 0)} sent in ${num(t.seconds)} s, ${num(t.compared, 0)} compared, `
+      + `${num(t.differing, 0)} differing (${pct(t.diffRate)}), ${num(t.noise, 0)} only in noise, `
+      + `${num(t.errors, 0)} errors (${pct(t.errorRate)})`),
+    table(['endpoint', 'compared', 'differing', 'rate', 'top fields'], (x.endpoints ?? []).map(e => [
+      h('td', { class: 'mono' }, e.endpoint), num(e.compared, 0), num(e.differing, 0), pct(e.diffRate),
+      (e.fields ?? []).slice(0, 5).map(f => `${f.field} (${f.kind}, ${pct(f.rate)})`).join(', ')]),
+    'no endpoint compared'));
 }
 
 function tables(latest) {

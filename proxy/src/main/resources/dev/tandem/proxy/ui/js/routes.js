@@ -139,7 +139,32 @@ function rollout(ro) {
       table(['side', 'requests', 'errors', '5xx rate', 'p99'], ['canary', 'primary']
         .filter(s => check[s]).map(s => [s, td(num(check[s].requests, 0)), td(num(check[s].errors, 0)),
           td(pct(check[s].errorRatePercent)), td(`${num(check[s].p99Millis)} ms`)]))) : null,
-    ro.history?.length ? h('p', { class: 'muted' }, `${ro.history.length} checks in the history`) : null);
+    timeline(ro));
+}
+
+/** The plan's steps in order, each with the gate checks made at it (the rollout's history, oldest first). */
+function timeline(ro) {
+  const steps = ro.plan?.steps ?? [];
+  const checks = ro.history ?? [];
+  const ended = ro.status !== 'running' && ro.status !== 'paused';
+  return h('ol', { class: 'timeline', 'data-test': 'rollout-timeline' }, steps.map((weight, i) => {
+    const n = i + 1;
+    const state = n < ro.step || (ro.status === 'completed' && n <= ro.step) ? 'done'
+      : n === ro.step ? (ended ? ro.status : ro.status === 'paused' ? 'paused' : 'current') : 'pending';
+    const here = checks.filter(c => c.step === n);
+    return h('li', { class: `step ${state}` },
+      h('strong', {}, `step ${n}: ${pct(weight)}`), ' ', badge(state.replace('_', ' '),
+        state === 'done' || state === 'completed' ? 'ok' : state === 'rolled_back' || state === 'aborted' ? 'bad'
+          : state === 'pending' ? '' : 'warn'),
+      here.length ? h('ul', { class: 'checks' }, here.map(c => h('li', {},
+        time(c.time), ' ', badge(c.verdict, c.verdict === 'pass' ? 'ok' : c.verdict === 'fail' ? 'bad' : 'warn'),
+        ' canary ', num(c.canary?.requests, 0), ' req, ', pct(c.canary?.errorRatePercent), ' 5xx, p99 ',
+        num(c.canary?.p99Millis), ' ms; primary ', num(c.primary?.requests, 0), ' req, ',
+        pct(c.primary?.errorRatePercent), ' 5xx, p99 ', num(c.primary?.p99Millis), ' ms',
+        h('ul', { class: 'gates' }, (c.gates ?? []).map(g => h('li', {}, badge(g.result,
+          g.result === 'pass' ? 'ok' : g.result === 'fail' ? 'bad' : 'warn'), ' ', g.gate, ': ', g.detail))))))
+        : h('span', { class: 'muted' }, state === 'pending' ? ' not reached' : ' no check yet'));
+  }));
 }
 
 function td(text) {
