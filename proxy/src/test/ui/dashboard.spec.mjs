@@ -174,9 +174,15 @@ try {
   await page.locator('#tab-diffs .sides').scrollIntoViewIfNeeded();
   await page.screenshot({ path: path.join(out, 'dashboard.png'), fullPage: true });
 
-  step = 'cut-over without a verify: section';
+  step = 'cut-over: Verify now, then the verdict with its per-table evidence';
   await page.click('a[data-tab="cutover"]');
-  await page.locator('#tab-cutover', { hasText: 'No verify: section' }).waitFor(WAIT);
+  await page.locator('#tab-cutover button', { hasText: 'Verify now' }).click();
+  await confirm('before the release meeting');
+  const orders = page.locator('#tab-cutover [data-table="orders"]');
+  await orders.waitFor(WAIT);
+  await page.locator('#tab-cutover h2', { hasText: 'ROLLBACK_RECOMMENDED' }).first().waitFor(WAIT);
+  await orders.locator('td', { hasText: '50 / 49' }).waitFor(WAIT);
+  await orders.locator('td', { hasText: 'missing_in_shadow' }).first().waitFor(WAIT);
 
   step = 'a replay report from admin.replayReports, listed with its verdict and opened whole';
   const reportRow = page.locator('#tab-cutover tr[data-report="release-2.json"]');

@@ -34,14 +34,29 @@ class DashboardTest {
   private static final Path SOURCE = Path.of("src", "test", "ui").toAbsolutePath();
 
   private final TandemHarness h = new TandemHarness();
+  private final dev.tandem.testkit.OwnDatabases databases = new dev.tandem.testkit.OwnDatabases();
 
   @org.junit.jupiter.api.io.TempDir
   Path dir;
   private final AtomicInteger sent = new AtomicInteger();
 
   @AfterEach
-  void close() {
+  void close() throws Exception {
     h.close();
+    databases.close();
+  }
+
+  /** The two sides' databases, the shadow one row behind: the verdict has a finding to show. */
+  private String[] databases() throws Exception {
+    String legacy = databases.create("ui_legacy");
+    String shadow = databases.create("ui_shadow");
+    for (String url : new String[] {legacy, shadow}) {
+      var p = io.vertx.pgclient.PgBuilder.pool().connectingTo(url).using(h.vertx).build();
+      p.query("CREATE TABLE orders (id int PRIMARY KEY, total numeric); INSERT INTO orders SELECT i, i FROM"
+          + " generate_series(1, " + (url.equals(legacy) ? 50 : 49) + ") i").execute().await(30, TimeUnit.SECONDS);
+      p.close();
+    }
+    return new String[] {legacy, shadow};
   }
 
   /** A replay of ten orders to the candidate, compared with legacy, its report written as tandem replay writes it. */
@@ -74,6 +89,7 @@ class DashboardTest {
     }).actualPort();
     Path reports = dir.resolve("replay-reports");
     replayReport(reports, legacy, candidate);
+    String[] dbs = databases();
     return h.tandem("""
         server: { host: 127.0.0.1, port: 0, instances: 1 }
         admin: { host: 127.0.0.1, port: 0, token: %s, replayReports: "%s" }
@@ -84,7 +100,12 @@ class DashboardTest {
             primary: legacy
             canary: { backend: candidate, weight: 0 }
             mirror: { backend: candidate, percent: 100, compare: true }
-        """.formatted(TandemHarness.TOKEN, reports, legacy, candidate));
+        verify:
+          primary: %s
+          shadow: %s
+          history: "%s"
+          tables: [ { name: orders, key: [id] } ]
+        """.formatted(TandemHarness.TOKEN, reports, legacy, candidate, dbs[0], dbs[1], dir.resolve("verify.jsonl")));
   }
 
   private static int id(String path) {
