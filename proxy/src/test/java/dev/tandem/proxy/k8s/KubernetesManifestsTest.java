@@ -207,6 +207,10 @@ class KubernetesManifestsTest {
     assertThat(shutdown.delay()).as("readiness 503 a while before the listener stops").isPositive();
     assertThat(p.pod.at("/spec/terminationGracePeriodSeconds").asInt()).as("outlasts server.shutdown.timeout")
         .isGreaterThanOrEqualTo((int) shutdown.timeout().toSeconds() + AFTER_DRAIN_SECONDS);
+    // The legacy container outlives Tandem's drain (both get SIGTERM at once), and stops within the grace period.
+    int legacySleep = container(p.pod, "legacy").at("/lifecycle/preStop/sleep/seconds").asInt();
+    assertThat(legacySleep).as("legacy's preStop sleep").isGreaterThan((int) shutdown.timeout().toSeconds())
+        .isLessThan(p.pod.at("/spec/terminationGracePeriodSeconds").asInt());
     assertHardened(p.pod, p.tandem);
     for (String c : List.of("tandem", "legacy")) {
       JsonNode resources = container(p.pod, c).path("resources");
