@@ -150,6 +150,14 @@ try {
   await page.click('a[data-tab="mirror"]');
   await page.locator('#tab-mirror .badge', { hasText: /balanced/ }).first().waitFor(WAIT);
 
+  step = 'a dead letter replayed from the page, delivered this time';
+  const letter = page.locator('#tab-mirror tr', { hasText: 'POST /orders/7/notes' });
+  await letter.locator('td', { hasText: 'shadow answered 503' }).waitFor(WAIT);
+  await letter.locator('button', { hasText: 'Replay' }).click();
+  await confirm('the candidate takes notes now');
+  await notice('Replayed: 1 delivered, 0 duplicate, 0 failed');
+  await page.locator('#tab-mirror td', { hasText: 'no dead letters' }).waitFor(WAIT);
+
   step = 'differences: the endpoint with the renamed field as real';
   await page.click('a[data-tab="diffs"]');
   const endpoint = page.locator('#tab-diffs tr[data-endpoint="GET /orders/{id}"]');

@@ -82,7 +82,14 @@ class DashboardTest {
     // The candidate renames customer to customerName, and fails every seventh order: the charts get a 5xx rate.
     int legacy = h.backend(req -> req.response().putHeader("Content-Type", "application/json")
         .end("{\"id\":" + id(req.path()) + ",\"customer\":\"ann\",\"status\":\"NEW\"}")).actualPort();
+    java.util.Set<String> refusedOnce = java.util.concurrent.ConcurrentHashMap.newKeySet();
     int candidate = h.backend(req -> {
+      if (req.method() == HttpMethod.POST) {
+        // A write the candidate refuses the first time (dead-lettered), and takes when it is replayed.
+        boolean first = refusedOnce.add(req.path());
+        req.body().onSuccess(b -> req.response().setStatusCode(first ? 503 : 201).end());
+        return;
+      }
       int id = id(req.path());
       req.response().putHeader("Content-Type", "application/json").setStatusCode(id % 7 == 0 ? 503 : 200)
           .end("{\"id\":" + id + ",\"customerName\":\"ann\",\"status\":\"NEW\"}");
@@ -100,12 +107,14 @@ class DashboardTest {
             primary: legacy
             canary: { backend: candidate, weight: 0 }
             mirror: { backend: candidate, percent: 100, compare: true }
+        deadLetters: { store: file, file: "%s" }
         verify:
           primary: %s
           shadow: %s
           history: "%s"
           tables: [ { name: orders, key: [id] } ]
-        """.formatted(TandemHarness.TOKEN, reports, legacy, candidate, dbs[0], dbs[1], dir.resolve("verify.jsonl")));
+        """.formatted(TandemHarness.TOKEN, reports, legacy, candidate, dir.resolve("dead-letters.jsonl"), dbs[0], dbs[1],
+        dir.resolve("verify.jsonl")));
   }
 
   private static int id(String path) {
@@ -126,6 +135,12 @@ class DashboardTest {
     }
     eventually("20 comparisons", () -> h.registry.scrape().contains(
         "tandem_comparisons_total{result=\"differ\",route=\"orders\"} 20.0"));
+    RequestOptions write = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(t.port())
+        .setURI("/orders/7/notes").putHeader("Content-Type", "application/json");
+    TandemHarness.await(h.onContext(() -> data.request(write).compose(r -> r.send("{\"note\":\"gift\"}"))
+        .compose(r -> r.body())));
+    eventually("the refused write dead-lettered", () -> h.registry.scrape().contains(
+        "tandem_mirror_total{outcome=\"dead_lettered\",route=\"orders\"} 1.0"));
     // Traffic keeps flowing while the page is open, for the charts to show rates; no assertion waits on it.
     long timer = h.vertx.setPeriodic(40, id -> h.onContext(() -> {
       RequestOptions o = new RequestOptions().setHost("127.0.0.1").setPort(t.port())
