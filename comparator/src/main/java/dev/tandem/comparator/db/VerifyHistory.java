@@ -74,9 +74,10 @@ public final class VerifyHistory {
           if (all.size() > 2 * MAX_RUNS) {
             StringBuilder b = new StringBuilder();
             all.subList(all.size() - MAX_RUNS, all.size()).forEach(v -> b.append(v.encode()).append('\n'));
-            channel.truncate(0);
+            // Written over the start, then cut to its length: a crash midway leaves the old runs, never none.
             channel.position(0);
             write(channel, b.toString());
+            channel.truncate(channel.position());
             channel.force(true);
           }
         }
@@ -94,7 +95,11 @@ public final class VerifyHistory {
 
   private static String read(FileChannel channel) throws IOException {
     ByteBuffer all = ByteBuffer.allocate((int) Math.min(Integer.MAX_VALUE - 8, channel.size()));
-    channel.read(all, 0);
+    // One read may return less than asked: read on to the end, or a trim would rewrite a part of the history.
+    int n;
+    do {
+      n = channel.read(all, all.position());
+    } while (n > 0 && all.hasRemaining());
     return new String(all.array(), 0, all.position(), StandardCharsets.UTF_8);
   }
 

@@ -25,6 +25,20 @@ class VerifyHistoryTest {
   }
 
   @Test
+  @DisplayName("past twice MAX_RUNS the file is rewritten in place with the newest MAX_RUNS, newest last")
+  void trimmed(@TempDir Path dir) throws Exception {
+    VerifyHistory history = new VerifyHistory(vertx, dir.resolve("h.jsonl"));
+    for (int i = 0; i <= 2 * VerifyHistory.MAX_RUNS; i++) {
+      history.add(new JsonObject().put("verdict", "MONITORING_REQUIRED").put("run", i)).await(10, TimeUnit.SECONDS);
+    }
+    List<JsonObject> kept = history.recent(10 * VerifyHistory.MAX_RUNS).await(10, TimeUnit.SECONDS);
+    assertThat(kept).hasSize(VerifyHistory.MAX_RUNS);
+    assertThat(kept.get(0).getInteger("run")).isEqualTo(2 * VerifyHistory.MAX_RUNS);
+    assertThat(kept.get(kept.size() - 1).getInteger("run")).isEqualTo(VerifyHistory.MAX_RUNS + 1);
+    assertThat(java.nio.file.Files.readAllLines(dir.resolve("h.jsonl"))).hasSize(VerifyHistory.MAX_RUNS);
+  }
+
+  @Test
   @DisplayName("reads and writes of one history from many threads of one process, through two instances, all"
       + " succeed (a JVM holds a file lock for all its threads)")
   void concurrentInOneProcess(@TempDir Path dir) throws Exception {

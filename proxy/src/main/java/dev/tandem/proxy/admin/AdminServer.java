@@ -95,6 +95,18 @@ public final class AdminServer {
     }
   }
 
+  /** A JSON answer already encoded (on a worker, for a large one), sent from the connection's own context. */
+  static void raw(RoutingContext ctx, int status, io.vertx.core.buffer.Buffer body) {
+    Context owner = ctx.get(CONTEXT);
+    Runnable send = () -> ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json")
+        .end(body);
+    if (owner != null && Vertx.currentContext() != owner) {
+      owner.runOnContext(v -> send.run());
+    } else {
+      send.run();
+    }
+  }
+
   private static void write(RoutingContext ctx, int status, JsonObject body) {
     ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json")
         .end(body.encodePrettily() + "\n");

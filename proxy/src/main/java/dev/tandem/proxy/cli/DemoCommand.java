@@ -148,7 +148,8 @@ final class DemoCommand implements Callable<Integer> {
     Tandem.Drained drained = Blocking.await(tandem.drain());
     out.printf("Drained in %d ms (readiness 503, listener closed, mirror copies and comparisons finished, capture"
         + " file completed): %s.%n", drained.millis(), drained.clean() ? "nothing in flight was lost"
-        : drained.mirrorCopiesCut() + " mirror copies and " + drained.comparisonsCut() + " comparisons cut");
+        : drained.mirrorCopiesCut() + " mirror copies and " + drained.comparisonsCut() + " comparisons cut"
+        + (drained.problems().isEmpty() ? "" : "; " + String.join("; ", drained.problems())));
     Blocking.await(dbs.close());
     Blocking.await(vertx.close());
     out.println("Demo stopped.");

@@ -79,12 +79,19 @@ final class DemoFleet {
       sharedWeight();
       rollout();
     } finally {
-      for (Member m : members) {
-        if (!m.dead) {
-          Blocking.await(m.tandem.close().eventually(() -> m.runtime.vertx().close()));
+      try {
+        for (Member m : members) {
+          if (!m.dead) {
+            try {
+              Blocking.await(m.tandem.close().eventually(() -> m.runtime.vertx().close()));
+            } catch (Exception e) {
+              out.printf("  (%s did not close cleanly: %s)%n", m.name, Console.describe(e));
+            }
+          }
         }
+      } finally {
+        forget();
       }
-      forget();
     }
     out.flush();
   }
@@ -158,7 +165,9 @@ final class DemoFleet {
         out.printf("  ... %s, the driver, is killed at step 2%n", first.name);
         out.flush();
       }
-      if (state.getString("status") != null && !"running".equals(state.getString("status"))) {
+      String status = state.getString("status");
+      // "none" until the start reaches this instance through Redis: keep going until it does.
+      if (status != null && !status.equals("running") && !status.equals("none")) {
         break;
       }
       for (Member m : members) {

@@ -56,6 +56,11 @@ final class Draining {
 
   private void run(String why) {
     if (!started.compareAndSet(false, true)) {
+      if (why.startsWith("SIG")) {
+        // A second signal while draining: the operator wants out now (what is in flight is cut).
+        System.err.println("tandem: " + why + " again: stopping now, without waiting for the drain");
+        Runtime.getRuntime().halt(Console.EXIT_FAILED);
+      }
       return;
     }
     out.printf("tandem: %s: draining (readiness 503; listener stops in %s; deadline %s)%n", why,
@@ -67,7 +72,8 @@ final class Draining {
       Tandem.Drained d = tandem.drain().toCompletionStage().toCompletableFuture().get(bound, TimeUnit.MILLISECONDS);
       out.printf("tandem: drained in %d ms%s%n", d.millis(), d.clean() ? ": nothing in flight was lost"
           : ": at the deadline " + d.connectionsCut() + " connections, " + d.mirrorCopiesCut() + " mirror copies and "
-          + d.comparisonsCut() + " comparisons were cut" + (d.ledgersBalanced() ? "" : "; a mirror ledger does not balance"));
+          + d.comparisonsCut() + " comparisons were cut" + (d.ledgersBalanced() ? "" : "; a mirror ledger does not balance")
+          + (d.problems().isEmpty() ? "" : "; " + String.join("; ", d.problems())));
       d.ledgers().forEach((route, l) -> out.printf("tandem: mirror ledger of %s: %s%n", route, l.encode()));
       if (!d.clean()) {
         exitCode = Console.EXIT_FAILED;

@@ -45,6 +45,7 @@ public final class Comparisons {
   private final CompareConfig config;
   private final WorkerExecutor workers;
   private final AtomicInteger waiting = new AtomicInteger();
+  private final AtomicInteger secondaries = new AtomicInteger();
   /** Bytes of bodies held by exchanges waiting for a worker; past {@link #MAX_QUEUED_BYTES} they are shed. */
   private final java.util.concurrent.atomic.AtomicLong queuedBytes = new java.util.concurrent.atomic.AtomicLong();
   static final long MAX_QUEUED_BYTES = 64L * 1024 * 1024;
@@ -197,9 +198,20 @@ public final class Comparisons {
     return w == null ? new long[2] : new long[] {w[0].sumThenReset(), w[1].sumThenReset()};
   }
 
-  /** Exchanges whose database effects are being read or whose comparison waits or runs: what a drain waits for. */
+  /**
+   * What a drain waits for: exchanges whose database effects are being read, whose comparison waits or runs, and
+   * copies in flight to a secondary (the noise reference, outside the mirror ledger).
+   */
   public int pending() {
-    return probing.get() + (int) waiting.get();
+    return probing.get() + waiting.get() + secondaries.get();
+  }
+
+  public void secondaryStarted() {
+    secondaries.incrementAndGet();
+  }
+
+  public void secondaryEnded() {
+    secondaries.decrementAndGet();
   }
 
   public JsonObject summary() {

@@ -79,7 +79,7 @@ final class ForwardingHandler implements Handler<HttpServerRequest> {
   public void handle(HttpServerRequest request) {
     long start = System.nanoTime();
     if (edge.draining()) {
-      request.response().headers().set("Connection", "close");
+      closeAfter(request);
     }
     String uri = originForm(request.uri());
     Route route = routes.match(request.method().name(), request.headers().get("Host"), pathOf(uri));
@@ -121,6 +121,25 @@ final class ForwardingHandler implements Handler<HttpServerRequest> {
       new Exchange(request, backend, recorder, uri, start, copy, capture, decorate, forwarded, limit)
           .start(length >= 0 || chunked, chunked);
     }
+  }
+
+  /**
+   * While draining, the answer says {@code Connection: close} and the connection is closed once it is sent
+   * (RFC 9112 §9.6), whatever path answers it: the header is set as the head goes out, after an error answer has
+   * cleared the headers; an upgrade (101) is left alone, its tunnel ends with the drain's deadline.
+   */
+  private static void closeAfter(HttpServerRequest request) {
+    HttpServerResponse response = request.response();
+    response.headersEndHandler(v -> {
+      if (response.getStatusCode() != 101) {
+        response.headers().set("Connection", "close");
+      }
+    });
+    response.endHandler(v -> {
+      if (response.getStatusCode() != 101) {
+        request.connection().close();
+      }
+    });
   }
 
   /** Adds the sticky cookie and the backend header, when there are any, to the client's answer. */

@@ -190,8 +190,9 @@ public final class RouteMirror {
       }
       if (secondary.admitInFlight()) {
         // The request as the primary got it: a rewrite for the candidate's API version does not apply here.
+        comparisons.secondaryStarted();
         secondary.send(new MirrorRequest(route, copy.method(), copy.originalUri(), headers, copy.body(), null,
-            copy.comparison().secondaryWatch()));
+            copy.comparison().secondaryWatch())).onComplete(ar -> comparisons.secondaryEnded());
       } else {
         copy.comparison().secondary(null);
       }

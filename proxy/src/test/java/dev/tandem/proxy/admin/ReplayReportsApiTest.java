@@ -43,6 +43,13 @@ class ReplayReportsApiTest {
     Files.writeString(dir.resolve("broken.json"), "{\"verdict\":");
     Files.setLastModifiedTime(dir.resolve("broken.json"), FileTime.from(Instant.now().minusSeconds(300)));
     Files.writeString(dir.resolve("notes.txt"), "not listed");
+    // A field of the wrong type is that file's problem, not the listing's; a link out of the directory is refused.
+    Files.writeString(dir.resolve("odd.json"), "{\"verdict\":\"PASS\",\"totals\":{},\"reasons\":\"one\"}");
+    Files.setLastModifiedTime(dir.resolve("odd.json"), FileTime.from(Instant.now().minusSeconds(400)));
+    Path outside = Files.writeString(dir.resolveSibling(dir.getFileName() + "-secret.json"),
+        "{\"verdict\":\"PASS\",\"totals\":{\"secret\":1}}");
+    Files.createSymbolicLink(dir.resolve("link.json"), outside);
+    Files.setLastModifiedTime(outside, FileTime.from(Instant.now().minusSeconds(500)));
     int backend = h.backend(req -> req.response().end("ok")).actualPort();
     Tandem t = h.tandem("""
         server: { host: 127.0.0.1, port: 0, instances: 1 }
@@ -55,11 +62,13 @@ class ReplayReportsApiTest {
     assertThat(list.status()).isEqualTo(200);
     JsonArray reports = list.json().getJsonArray("reports");
     assertThat(reports.stream().map(o -> ((JsonObject) o).getString("name")))
-        .containsExactly("new.json", "broken.json", "old.json");
+        .containsExactly("new.json", "broken.json", "odd.json", "old.json");
     assertThat(reports.getJsonObject(0).getString("verdict")).isEqualTo("FAIL");
     assertThat(reports.getJsonObject(0).getJsonObject("totals").getInteger("sent")).isEqualTo(8);
     assertThat(reports.getJsonObject(1).getString("error")).startsWith("not JSON");
-    assertThat(list.json().getInteger("total")).isEqualTo(3);
+    assertThat(reports.getJsonObject(2).getString("error")).isNotBlank();
+    assertThat(list.json().getInteger("total")).isEqualTo(4);
+    assertThat(h.admin(t, HttpMethod.GET, "/admin/replay/reports/link.json", null).status()).isEqualTo(422);
 
     TandemHarness.Admin one = h.admin(t, HttpMethod.GET, "/admin/replay/reports/old.json", null);
     assertThat(one.status()).isEqualTo(200);

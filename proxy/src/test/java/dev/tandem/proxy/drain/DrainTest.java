@@ -44,6 +44,8 @@ class DrainTest {
   private static final AtomicInteger ORDERS = new AtomicInteger();
 
   private final TandemHarness h = new TandemHarness();
+  private final java.util.concurrent.atomic.AtomicLong signalledAt = new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicInteger answeredAfterListenerStopped = new AtomicInteger();
   private Process process;
 
   @AfterEach
@@ -60,14 +62,15 @@ class DrainTest {
   void sigtermUnderLoad(@TempDir Path dir) throws Exception {
     AtomicInteger primaryGot = new AtomicInteger();
     AtomicInteger shadowGot = new AtomicInteger();
-    // Answers take a while on both sides, so that requests and mirror copies are in flight at the signal.
+    // Answers take longer than the drain's delay (500 ms) on both sides, so that requests and mirror copies are
+    // still in flight when the listener stops.
     int primary = h.backend(req -> req.body().onSuccess(b -> {
       primaryGot.incrementAndGet();
-      h.vertx.setTimer(30, id -> req.response().putHeader("Content-Type", "application/json").end("{\"ok\":true}"));
+      h.vertx.setTimer(700, id -> req.response().putHeader("Content-Type", "application/json").end("{\"ok\":true}"));
     })).actualPort();
     int shadow = h.backend(req -> req.body().onSuccess(b -> {
       shadowGot.incrementAndGet();
-      h.vertx.setTimer(400, id -> req.response().putHeader("Content-Type", "application/json").end("{\"ok\":true}"));
+      h.vertx.setTimer(900, id -> req.response().putHeader("Content-Type", "application/json").end("{\"ok\":true}"));
     })).actualPort();
     Path captures = dir.resolve("captures");
     Path config = Files.writeString(dir.resolve("tandem.yaml"), """
@@ -124,8 +127,10 @@ class DrainTest {
         loop(client, port, clientNo, outOfService, outcomes, answered, running, loadDone);
       }
     });
-    eventually("some load through the proxy", () -> answered.get() >= 200);
+    eventually("some load through the proxy", () -> answered.get() >= 40);
     int beforeSignal = answered.get();
+    long signalled = System.nanoTime();
+    signalledAt.set(signalled);
     process.destroy(); // SIGTERM
     TandemHarness.await(loadDone.future());
     h.vertx.cancelTimer(poller);
@@ -137,6 +142,8 @@ class DrainTest {
         .containsOnlyKeys("200");
     int total = outcomes.get("200").get();
     assertThat(total).isGreaterThan(beforeSignal);
+    assertThat(answeredAfterListenerStopped.get()).as("answers given after the listener stopped (500 ms after the"
+        + " signal): the drain waited for them").isPositive();
     assertThat(readinessSeen).as("readiness said why").isNotEmpty().allMatch(s -> s.contains("draining"));
     assertThat(primaryGot.get()).isEqualTo(total);
     assertThat(output).contains("SIGTERM: draining", "nothing in flight was lost");
@@ -168,6 +175,30 @@ class DrainTest {
   }
 
   @Test
+  @DisplayName("while draining every answer, a 200 or Tandem's own 404, says Connection: close and its connection"
+      + " is closed; readiness says draining")
+  void connectionCloseWhileDraining() throws Exception {
+    int backend = h.backend(req -> req.response().end("ok")).actualPort();
+    dev.tandem.proxy.Tandem t = h.tandem("""
+        server: { host: 127.0.0.1, port: 0, instances: 1, shutdown: { delay: 3s, timeout: 5s } }
+        admin: { host: 127.0.0.1, port: 0, token: %s }
+        backends: { legacy: "http://127.0.0.1:%d" }
+        routes: [ { name: r, match: { pathPrefix: /orders }, primary: legacy } ]
+        """.formatted(TandemHarness.TOKEN, backend));
+    Future<dev.tandem.proxy.Tandem.Drained> drained = t.drain();
+    for (String path : List.of("/orders/1", "/nowhere")) {
+      try (var raw = new dev.tandem.proxy.RawHttp(t.port())) {
+        raw.sendRaw("GET " + path + " HTTP/1.1\r\nHost: shop\r\n\r\n");
+        String answer = raw.readToEnd(); // ends: the connection was closed after the answer
+        assertThat(answer).as(path).containsIgnoringCase("connection: close")
+            .startsWith(path.equals("/nowhere") ? "HTTP/1.1 404" : "HTTP/1.1 200");
+      }
+    }
+    assertThat(h.admin(t, HttpMethod.GET, "/health/ready", null).status()).isEqualTo(503);
+    assertThat(TandemHarness.await(drained).clean()).isTrue();
+  }
+
+  @Test
   @DisplayName("a request the backend never answers is cut at server.shutdown.timeout, and the drain says so")
   void deadlineCuts() {
     AtomicBoolean reached = new AtomicBoolean();
@@ -189,7 +220,7 @@ class DrainTest {
   }
 
   /** One client: a request after another, until the balancer has taken the instance out of service. */
-  private static void loop(HttpClientAgent client, int port, int clientNo, AtomicBoolean outOfService,
+  private void loop(HttpClientAgent client, int port, int clientNo, AtomicBoolean outOfService,
                            Map<String, AtomicInteger> outcomes, AtomicInteger answered, AtomicInteger running,
                            Promise<Void> done) {
     if (outOfService.get()) {
@@ -206,6 +237,10 @@ class DrainTest {
         .compose(req -> write ? req.send("{\"sku\":\"A\",\"n\":" + ORDERS.incrementAndGet() + "}") : req.send())
         .compose(resp -> resp.body().map(b -> String.valueOf(resp.statusCode())));
     sent.onComplete(ar -> {
+      long signalled = signalledAt.get();
+      if (signalled != 0 && System.nanoTime() - signalled > TimeUnit.MILLISECONDS.toNanos(600)) {
+        answeredAfterListenerStopped.incrementAndGet();
+      }
       String outcome = ar.succeeded() ? ar.result() : "error: " + ar.cause();
       outcomes.computeIfAbsent(outcome, k -> new AtomicInteger()).incrementAndGet();
       answered.incrementAndGet();
