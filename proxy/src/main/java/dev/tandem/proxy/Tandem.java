@@ -207,7 +207,7 @@ public final class Tandem {
   }
 
   /** What a drain did: how long it took, and what was left when its deadline came (all zero: nothing was lost). */
-  public record Drained(long millis, int connectionsCut, long mirrorCopiesCut, int comparisonsCut,
+  public record Drained(long millis, int connectionsCut, int tunnelsClosed, long mirrorCopiesCut, int comparisonsCut,
                         java.util.Map<String, io.vertx.core.json.JsonObject> ledgers, List<String> problems) {
 
     public boolean ledgersBalanced() {
@@ -239,10 +239,14 @@ public final class Tandem {
       vertx.setTimer(Math.max(1, shutdown.delay().toMillis()), id -> delayed.complete());
     }
     java.util.concurrent.atomic.AtomicInteger cut = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger tunnels = new java.util.concurrent.atomic.AtomicInteger();
     List<String> problems = new java.util.concurrent.CopyOnWriteArrayList<>();
     return delayed.future()
         .compose(v -> {
           listening = false;
+          // A tunnel (WebSocket) has no answer to wait for: it is closed now, so that the listener's shutdown
+          // does not hold it until the deadline; the client reconnects elsewhere, as after any proxy restart.
+          tunnels.set(edge.closeTunnels());
           long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
           // Stops accepting; each connection is closed once its requests are answered, or at the deadline: the
           // connections still open just before it are the ones cut.
@@ -265,8 +269,8 @@ public final class Tandem {
             // The capture file, the comparator's or the dead letters' writes may not be complete: say so.
             problems.add("closing failed: " + failure.getMessage());
             return Future.succeededFuture();
-          }).map(x -> new Drained(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin), cut.get(), copies,
-              compares, ledgers, List.copyOf(problems)));
+          }).map(x -> new Drained(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin), cut.get(),
+              tunnels.get(), copies, compares, ledgers, List.copyOf(problems)));
         });
   }
 

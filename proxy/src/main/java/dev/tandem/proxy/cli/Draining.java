@@ -70,7 +70,8 @@ final class Draining {
       // The drain keeps its own deadline; this bound only guards against a close that never completes.
       long bound = shutdown.timeout().toMillis() + 5_000;
       Tandem.Drained d = tandem.drain().toCompletionStage().toCompletableFuture().get(bound, TimeUnit.MILLISECONDS);
-      out.printf("tandem: drained in %d ms%s%n", d.millis(), d.clean() ? ": nothing in flight was lost"
+      out.printf("tandem: drained in %d ms%s%s%n", d.millis(), d.tunnelsClosed() == 0 ? ""
+          : " (" + d.tunnelsClosed() + " WebSocket tunnels closed)", d.clean() ? ": nothing in flight was lost"
           : ": at the deadline " + d.connectionsCut() + " connections, " + d.mirrorCopiesCut() + " mirror copies and "
           + d.comparisonsCut() + " comparisons were cut" + (d.ledgersBalanced() ? "" : "; a mirror ledger does not balance")
           + (d.problems().isEmpty() ? "" : "; " + String.join("; ", d.problems())));

@@ -34,6 +34,8 @@ public final class Edge {
   private final HttpServerOptions decoderOptions;
   private final AtomicInteger open = new AtomicInteger();
   private volatile boolean draining;
+  // Open upgrade tunnels (WebSocket): bounded by server.maxConnections, each removed when it closes.
+  private final java.util.Set<io.vertx.core.net.NetSocket> tunnels = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final Map<EdgeRule, Counter> rejected = new EnumMap<>(EdgeRule.class);
 
   public Edge(EdgeLimits limits, MeterRegistry registry) {
@@ -48,6 +50,9 @@ public final class Edge {
     Gauge.builder("tandem.connections", open, AtomicInteger::get)
         .description("Open client connections to the data plane")
         .register(registry);
+    Gauge.builder("tandem.tunnels", tunnels, java.util.Set::size)
+        .description("Open upgrade tunnels (WebSocket) through the data plane")
+        .register(registry);
   }
 
   EdgeLimits limits() {
@@ -61,6 +66,25 @@ public final class Edge {
 
   public boolean draining() {
     return draining;
+  }
+
+  /** A client connection upgraded to a tunnel: the drain closes it, since it has no answer to wait for. */
+  public void tunnelOpened(io.vertx.core.net.NetSocket client) {
+    tunnels.add(client);
+    client.closeHandler(v -> tunnels.remove(client));
+    if (draining) {
+      client.close();
+    }
+  }
+
+  /** Closes every open tunnel (both its sockets end, the other pipe sees it); how many there were. */
+  public int closeTunnels() {
+    int n = 0;
+    for (io.vertx.core.net.NetSocket t : tunnels) {
+      t.close();
+      n++;
+    }
+    return n;
   }
 
   /** Sets the decoder's limits on a listener's options; HTTP/2 stays off until it has edge rules of its own. */

@@ -112,7 +112,7 @@ final class ForwardingHandler implements Handler<HttpServerRequest> {
       decorate = decorator(choice, plan.canary.config().backendHeader(), backend.name());
     }
     if (UpgradeTunnel.isWebSocketUpgrade(request)) {
-      new UpgradeTunnel(request, backend, recorder, uri, start, forwarded).start();
+      new UpgradeTunnel(request, backend, recorder, uri, start, forwarded, edge).start();
     } else {
       PendingCapture capture = capturing == null ? null : capturing.begin(route.name(), request, uri);
       MirrorCopy copy = plan.mirror == null ? null : plan.mirror.begin(request, uri, pathOf(uri), backend.name(),

@@ -19,9 +19,11 @@ final class UpgradeTunnel {
   private final String uri;
   private final long startNanos;
   private final ForwardedHeaders forwarded;
+  private final dev.tandem.proxy.edge.Edge edge;
 
   UpgradeTunnel(HttpServerRequest request, Backend backend, Recorder metrics, String uri, long startNanos,
-                ForwardedHeaders forwarded) {
+                ForwardedHeaders forwarded, dev.tandem.proxy.edge.Edge edge) {
+    this.edge = edge;
     this.forwarded = forwarded;
     this.request = request;
     this.backend = backend;
@@ -85,6 +87,7 @@ final class UpgradeTunnel {
         return;
       }
       NetSocket clientSocket = ar.result();
+      edge.tunnelOpened(clientSocket);
       clientSocket.pipeTo(backendSocket);
       backendSocket.pipeTo(clientSocket);
     });

@@ -199,6 +199,35 @@ class DrainTest {
   }
 
   @Test
+  @DisplayName("an open WebSocket is closed when the listener stops, counted apart, and does not hold the drain")
+  void webSocketClosed() throws Exception {
+    io.vertx.core.http.HttpServer backend = TandemHarness.await(h.vertx.createHttpServer()
+        .webSocketHandler(ws -> ws.handler(buf -> ws.writeTextMessage("echo: " + buf)))
+        .listen(0, "127.0.0.1"));
+    dev.tandem.proxy.Tandem t = h.tandem("""
+        server: { host: 127.0.0.1, port: 0, instances: 1, shutdown: { timeout: 10s } }
+        admin: { host: 127.0.0.1, port: 0, token: %s }
+        backends: { legacy: "http://127.0.0.1:%d" }
+        routes: [ { name: r, primary: legacy } ]
+        """.formatted(TandemHarness.TOKEN, backend.actualPort()));
+    io.vertx.core.http.WebSocketClient client = h.vertx.createWebSocketClient();
+    Promise<String> reply = Promise.promise();
+    Promise<Void> closed = Promise.promise();
+    h.call(() -> client.connect(t.port(), "127.0.0.1", "/chat").onSuccess(ws -> {
+      ws.textMessageHandler(reply::tryComplete);
+      ws.closeHandler(v -> closed.tryComplete());
+      ws.writeTextMessage("hello");
+    }));
+    assertThat(TandemHarness.await(reply.future())).isEqualTo("echo: hello");
+    dev.tandem.proxy.Tandem.Drained d = TandemHarness.await(t.drain());
+    assertThat(d.tunnelsClosed()).isEqualTo(1);
+    assertThat(d.clean()).as(d.toString()).isTrue();
+    assertThat(d.millis()).as("not held to the 10 s deadline").isLessThan(5_000);
+    TandemHarness.await(closed.future());
+    client.close();
+  }
+
+  @Test
   @DisplayName("a request the backend never answers is cut at server.shutdown.timeout, and the drain says so")
   void deadlineCuts() {
     AtomicBoolean reached = new AtomicBoolean();
