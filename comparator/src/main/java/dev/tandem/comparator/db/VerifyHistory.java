@@ -41,7 +41,23 @@ public final class VerifyHistory {
   public VerifyHistory(Vertx vertx, Path file) {
     this.vertx = vertx;
     this.file = file;
-    this.monitor = MONITORS.computeIfAbsent(file.toAbsolutePath().normalize(), p -> new Object());
+    this.monitor = MONITORS.computeIfAbsent(real(file), p -> new Object());
+  }
+
+  /** The file as the file system knows it, links resolved, so that two names for one file share a monitor. */
+  private static Path real(Path file) {
+    Path absolute = file.toAbsolutePath().normalize();
+    try {
+      Path parent = absolute.getParent();
+      return parent == null ? absolute : parent.toRealPath().resolve(absolute.getFileName()).toRealPath();
+    } catch (java.io.IOException e) {
+      try { // not there yet: its directory, resolved, and its name
+        Path parent = absolute.getParent();
+        return parent == null ? absolute : parent.toRealPath().resolve(absolute.getFileName());
+      } catch (java.io.IOException noDirectory) {
+        return absolute;
+      }
+    }
   }
 
   public Path file() {
