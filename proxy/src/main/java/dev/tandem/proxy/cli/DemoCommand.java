@@ -119,6 +119,10 @@ final class DemoCommand implements Callable<Integer> {
         tandem.adminPort());
     out.printf("  curl -s -H 'X-Canary: always' http://127.0.0.1:%d/orders/7   # opt in to the candidate%n",
         tandem.port());
+    out.printf("  ./tandem import ingress-nginx conf/import/ingress-nginx-canary.yaml   # your NGINX ingress canary,"
+        + " as a Tandem configuration%n");
+    out.printf("  Ctrl-C here   # drains the demo as SIGTERM drains tandem proxy: readiness 503, in-flight answered"
+        + " (README \"Stopping\")%n");
     out.printf("  ./tandem admin set-weight --url http://127.0.0.1:%d --token %s orders 10 --reason 'try it'%n",
         tandem.adminPort(), DEMO_TOKEN);
     out.printf("  curl -s -H 'Authorization: Bearer %s' http://127.0.0.1:%d/admin/audit%n", DEMO_TOKEN,

@@ -197,7 +197,7 @@ class CliTest {
         "step 1: 10% of users on the candidate", "step 3: 50% of users on the candidate",
         "the candidate starts failing", "rollout rolled back: step 3 at 50%: errorRate failed",
         "canary weight now 0%", "rollout_start", "rollout_rollback  50% -> 0%", "Demo stopped.",
-        "): nothing in flight was lost.",
+        "): nothing in flight was lost.", "./tandem import ingress-nginx conf/import/ingress-nginx-canary.yaml",
         "Captured the burst (30 exchanges", ".jsonl.gz; replaying it straight to the candidate",
         "30 requests in", "Replay verdict: FAIL (exit code 1): difference rate",
         "Replayed the same file again: the candidate created 0 new orders", "./tandem replay /");
