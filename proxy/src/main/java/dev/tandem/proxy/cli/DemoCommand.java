@@ -141,7 +141,16 @@ final class DemoCommand implements Callable<Integer> {
     out.flush();
 
     CountDownLatch stop = new CountDownLatch(1);
-    Thread hook = new Thread(stop::countDown, "tandem-demo-stop");
+    CountDownLatch stopped = new CountDownLatch(1);
+    // On Ctrl-C the JVM ends once its hooks are done: this one waits for the drain below, a bounded while.
+    Thread hook = new Thread(() -> {
+      stop.countDown();
+      try {
+        stopped.await(15, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "tandem-demo-stop");
     Runtime.getRuntime().addShutdownHook(hook);
     if (duration == null) {
       stop.await();
@@ -158,6 +167,7 @@ final class DemoCommand implements Callable<Integer> {
     Blocking.await(vertx.close());
     out.println("Demo stopped.");
     out.flush();
+    stopped.countDown();
     return Console.EXIT_OK;
   }
 
