@@ -1,9 +1,5 @@
 package dev.tandem.proxy;
 
-import dev.tandem.proxy.mirror.MirrorLedger;
-
-import java.util.concurrent.TimeUnit;
-
 import dev.tandem.proxy.admin.AdminServer;
 import dev.tandem.proxy.canary.RouteControl;
 import dev.tandem.proxy.compare.Comparisons;

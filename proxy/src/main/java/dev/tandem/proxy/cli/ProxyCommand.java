@@ -13,8 +13,6 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /** {@code tandem proxy --config FILE}: runs the proxy until the process is stopped. */
 @Command(name = "proxy", mixinStandardHelpOptions = true,

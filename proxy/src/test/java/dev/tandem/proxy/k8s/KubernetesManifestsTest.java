@@ -25,7 +25,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -472,18 +471,8 @@ class KubernetesManifestsTest {
     if (validatorInstalled) {
       return;
     }
-    Path source = K8S.resolve("test");
-    Files.createDirectories(VALIDATOR);
-    boolean lockChanged = !Files.exists(VALIDATOR.resolve("package-lock.json"))
-        || Files.mismatch(source.resolve("package-lock.json"), VALIDATOR.resolve("package-lock.json")) != -1;
-    for (String f : List.of("package.json", "package-lock.json", "validate.mjs")) {
-      Files.copy(source.resolve(f), VALIDATOR.resolve(f), StandardCopyOption.REPLACE_EXISTING);
-    }
-    if (lockChanged || !Files.exists(VALIDATOR.resolve("node_modules/.package-lock.json"))) {
-      String npm = TestServices.binary("npm", "apt-get install npm; .ci/run installs it");
-      Result r = run(List.of(npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"), null, VALIDATOR);
-      assertThat(r.code).as("npm ci in " + VALIDATOR + ": " + r.err).isZero();
-    }
+    dev.tandem.proxy.NpmPackages.install(K8S.resolve("test"), VALIDATOR,
+        List.of("package.json", "package-lock.json", "validate.mjs"));
     validatorInstalled = true;
   }
 

@@ -14,7 +14,6 @@ import org.junit.jupiter.api.Test;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -148,9 +147,9 @@ class DashboardTest {
       return data.request(o).compose(r -> r.send()).compose(r -> r.body()).onSuccess(b -> { });
     }));
 
-    installPlaywright();
-    Files.copy(SOURCE.resolve("dashboard.spec.mjs"), WORK.resolve("dashboard.spec.mjs"),
-        StandardCopyOption.REPLACE_EXISTING);
+    // The script runs beside its node_modules, where Node finds playwright-core.
+    dev.tandem.proxy.NpmPackages.install(SOURCE, WORK, List.of("package.json", "package-lock.json",
+        "dashboard.spec.mjs"));
     Path log = WORK.resolve("dashboard.log");
     ProcessBuilder pb = new ProcessBuilder(node, "dashboard.spec.mjs").directory(WORK.toFile())
         .redirectErrorStream(true).redirectOutput(log.toFile());
@@ -175,27 +174,6 @@ class DashboardTest {
     assertThat(audit).contains("\"action\":\"rollback\"", "rolled back from the dashboard test",
         "\"caller\":\"admin\"");
     assertThat(Files.size(WORK.resolve("dashboard.png"))).isPositive();
-  }
-
-  /** npm ci of src/test/ui's locked packages into target/ui-test, again only when the lock changed. */
-  private static void installPlaywright() throws Exception {
-    Files.createDirectories(WORK);
-    boolean lockChanged = !Files.exists(WORK.resolve("package-lock.json"))
-        || Files.mismatch(SOURCE.resolve("package-lock.json"), WORK.resolve("package-lock.json")) != -1;
-    for (String f : List.of("package.json", "package-lock.json")) {
-      Files.copy(SOURCE.resolve(f), WORK.resolve(f), StandardCopyOption.REPLACE_EXISTING);
-    }
-    if (lockChanged || !Files.exists(WORK.resolve("node_modules/playwright-core/package.json"))) {
-      String npm = TestServices.binary("npm", "apt-get install npm; .ci/run installs it");
-      Path log = WORK.resolve("npm-ci.log");
-      ProcessBuilder pb = new ProcessBuilder(npm, "ci", "--no-audit", "--no-fund", "--loglevel=error")
-          .directory(WORK.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
-      // Chromium is Debian's (/usr/bin/chromium): Playwright must not fetch browsers of its own.
-      pb.environment().put("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
-      Process p = pb.start();
-      assertThat(p.waitFor(5, TimeUnit.MINUTES)).as("npm ci in " + WORK + " within 5 minutes").isTrue();
-      assertThat(p.exitValue()).as("npm ci in " + WORK + ":\n" + Files.readString(log)).isZero();
-    }
   }
 
   private String get(HttpClientAgent data, Tandem t, String uri) {
