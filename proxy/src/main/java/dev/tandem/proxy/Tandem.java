@@ -227,7 +227,7 @@ public final class Tandem {
     var shutdown = config.server().shutdown();
     long deadline = begin + shutdown.timeout().toNanos();
     draining = true;
-    edge.drain();
+    edge.drain(deadline);
     Promise<Void> delayed = Promise.promise();
     if (shutdown.delay().isZero()) {
       delayed.complete();

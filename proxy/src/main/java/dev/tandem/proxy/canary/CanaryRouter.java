@@ -50,7 +50,22 @@ public final class CanaryRouter {
   }
 
   public Choice choose(HttpServerRequest request) {
-    String header = request.getHeader(config.header());
+    return choose(request::getHeader, name -> {
+      Cookie c = request.getCookie(name);
+      return c == null ? null : c.getValue();
+    });
+  }
+
+  /**
+   * The choice for a request seen through its headers and cookies (the data plane's Netty path has no Vert.x
+   * request).
+   *
+   * @param headers a header's first value by name, null when absent
+   * @param cookies a cookie's value by name, null when absent
+   */
+  public Choice choose(java.util.function.Function<String, String> headers,
+                       java.util.function.Function<String, String> cookies) {
+    String header = headers.apply(config.header());
     if (header != null) {
       Boolean opt = optIn(header.trim());
       if (opt == null && config.headerValue() != null && header.equals(config.headerValue())) {
@@ -64,33 +79,34 @@ public final class CanaryRouter {
       }
     }
     for (Map.Entry<String, Pattern> m : config.matchHeaders().entrySet()) {
-      String v = request.getHeader(m.getKey());
+      String v = headers.apply(m.getKey());
       if (v != null && m.getValue().matcher(v).find()) {
         return new Choice(true, Reason.MATCH, null);
       }
     }
-    Cookie cookie = request.getCookie(config.cookie());
+    String cookie = cookies.apply(config.cookie());
     if (cookie != null) {
-      Boolean opt = optIn(cookie.getValue().trim());
+      Boolean opt = optIn(cookie.trim());
       if (opt != null) {
         return new Choice(opt, Reason.COOKIE, null);
       }
     }
-    return byWeight(request);
+    return byWeight(headers, cookies);
   }
 
-  private Choice byWeight(HttpServerRequest request) {
+  private Choice byWeight(java.util.function.Function<String, String> headers,
+                          java.util.function.Function<String, String> cookies) {
     double weight = state.canaryWeight();
     if (weight <= 0 || weight >= 100) {
       // Everyone on one side: no point to compute, and no cookie to set (it would keep shared caches from caching).
       return new Choice(weight >= 100, Reason.WEIGHT, null);
     }
-    String key = config.sticky().header() == null ? null : request.getHeader(config.sticky().header());
+    String key = config.sticky().header() == null ? null : headers.apply(config.sticky().header());
     Cookie newCookie = null;
     if (key == null || key.isEmpty()) {
-      Cookie sticky = request.getCookie(config.sticky().cookie());
-      if (sticky != null && !sticky.getValue().isEmpty()) {
-        key = sticky.getValue();
+      String sticky = cookies.apply(config.sticky().cookie());
+      if (sticky != null && !sticky.isEmpty()) {
+        key = sticky;
       } else {
         key = newStickyId();
         newCookie = Cookie.cookie(config.sticky().cookie(), key).setPath("/").setMaxAge(maxAgeSeconds)

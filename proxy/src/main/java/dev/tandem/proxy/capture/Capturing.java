@@ -71,7 +71,7 @@ public final class Capturing {
 
   /** Starts capturing one exchange; null when it is not captured (off, another route, not sampled). */
   public PendingCapture begin(String route, HttpServerRequest request, String uri) {
-    if (!enabled || (!config.routes().isEmpty() && !config.routes().contains(route))) {
+    if (!covers(route)) {
       return null;
     }
     double p = percent;
@@ -81,6 +81,11 @@ public final class Capturing {
     }
     return new PendingCapture(this, instance + "-" + sequence.incrementAndGet(), route, request.method().name(), uri,
         httpVersion(request), KeptBody.headers(request.headers()), config.maxBodyBytes());
+  }
+
+  /** Whether requests on {@code route} are captured now (or sampled for it). */
+  public boolean covers(String route) {
+    return enabled && (config.routes().isEmpty() || config.routes().contains(route));
   }
 
   private static String httpVersion(HttpServerRequest request) {

@@ -308,8 +308,11 @@ public final class ConfigLoader {
           + Durations.format(delay));
     }
     s.rejectUnknownKeys();
+    String dataPlane = n.oneOf("dataPlane", ServerConfig.DATA_PLANE_NETTY,
+        List.of(ServerConfig.DATA_PLANE_NETTY, ServerConfig.DATA_PLANE_VERTX));
     n.rejectUnknownKeys();
-    return new ServerConfig(host, port, instances, idle, limits, tls, new ServerConfig.Shutdown(delay, timeout));
+    return new ServerConfig(host, port, instances, idle, limits, tls, new ServerConfig.Shutdown(delay, timeout),
+        dataPlane);
   }
 
   private AdminConfig readAdmin(Node n) {

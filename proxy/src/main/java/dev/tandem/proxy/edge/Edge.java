@@ -34,6 +34,7 @@ public final class Edge {
   private final HttpServerOptions decoderOptions;
   private final AtomicInteger open = new AtomicInteger();
   private volatile boolean draining;
+  private volatile long drainDeadline;
   // Open upgrade tunnels (WebSocket): bounded by server.maxConnections, each removed when it closes.
   private final java.util.Set<io.vertx.core.net.NetSocket> tunnels = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final Map<EdgeRule, Counter> rejected = new EnumMap<>(EdgeRule.class);
@@ -59,9 +60,19 @@ public final class Edge {
     return limits;
   }
 
-  /** From now on every answer says {@code Connection: close}: clients reconnect, and find another instance. */
-  public void drain() {
+  /**
+   * From now on every answer says {@code Connection: close}: clients reconnect, and find another instance.
+   *
+   * @param deadlineNanos {@link System#nanoTime()} by which what is in flight is answered or cut
+   */
+  public void drain(long deadlineNanos) {
+    drainDeadline = deadlineNanos;
     draining = true;
+  }
+
+  /** When a drain cuts what is still in flight ({@link System#nanoTime()}); meaningful while draining. */
+  public long drainDeadline() {
+    return drainDeadline;
   }
 
   public boolean draining() {
@@ -141,13 +152,13 @@ public final class Edge {
    * progress then records that instead of a client abort); {@code otherwise} when it was not refused.
    */
   public static int status(HttpConnection connection, int otherwise) {
-    if (connection instanceof ConnectionBase base) {
-      EdgeRule rule = base.channel().attr(REJECTED).get();
-      if (rule != null) {
-        return rule.status();
-      }
-    }
-    return otherwise;
+    return connection instanceof ConnectionBase base ? status(base.channel(), otherwise) : otherwise;
+  }
+
+  /** {@link #status(HttpConnection, int)} for a client connection's channel. */
+  public static int status(Channel channel, int otherwise) {
+    EdgeRule rule = channel.attr(REJECTED).get();
+    return rule == null ? otherwise : rule.status();
   }
 
   /** Counts a refusal of {@code rule} that the route does (a body over its {@code maxBodyBytes}). */

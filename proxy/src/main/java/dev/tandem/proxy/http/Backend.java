@@ -66,6 +66,26 @@ final class Backend {
     return ownAuthority;
   }
 
+  BackendConfig config() {
+    return config;
+  }
+
+  /** The path the backend is sent for the client's {@code uri}. */
+  String pathFor(String uri) {
+    return config.basePath().isEmpty() ? uri : config.basePath() + uri;
+  }
+
+  /** The Host header the backend should see when the client sent {@code clientHost} (null: none). */
+  String hostHeaderFor(String clientHost) {
+    if (fixedAuthority != null) {
+      return config.hostHeader();
+    }
+    if (clientHost != null && config.hostHeader().equals(BackendConfig.HOST_PRESERVE)) {
+      return clientHost;
+    }
+    return config.authority();
+  }
+
   void close() {
     client.close();
   }

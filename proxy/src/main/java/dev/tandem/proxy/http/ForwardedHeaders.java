@@ -29,28 +29,41 @@ final class ForwardedHeaders {
     this.forwardClientCert = forwardClientCert;
   }
 
+  /** The client's peer certificates, as its TLS session has them. */
+  @FunctionalInterface
+  interface PeerCertificates {
+    List<Certificate> get() throws SSLPeerUnverifiedException;
+  }
+
   void append(HttpServerRequest request, MultiMap out) {
     SocketAddress remote = request.remoteAddress();
-    String client = remote == null ? "unknown" : remote.hostAddress();
+    append(out, remote == null ? "unknown" : remote.hostAddress(), request.isSSL(), request.headers().get("Host"),
+        () -> request.connection().peerCertificates());
+  }
+
+  /**
+   * @param client the client's address
+   * @param host   the Host the client sent; null when none
+   */
+  void append(MultiMap out, String client, boolean ssl, String host, PeerCertificates certificates) {
     appendTo(out, "X-Forwarded-For", client);
-    appendTo(out, "X-Forwarded-Proto", request.isSSL() ? "https" : "http");
-    String host = request.headers().get("Host");
+    appendTo(out, "X-Forwarded-Proto", ssl ? "https" : "http");
     if (host != null) {
       appendTo(out, "X-Forwarded-Host", host);
     }
     // Whoever sent one, the backend hears who the client is from Tandem only (Envoy's SANITIZE).
     out.remove(CLIENT_CERT);
     if (forwardClientCert) {
-      String cert = clientCert(request);
+      String cert = clientCert(certificates);
       if (cert != null) {
         out.set(CLIENT_CERT, cert);
       }
     }
   }
 
-  private static String clientCert(HttpServerRequest request) {
+  private static String clientCert(PeerCertificates certificates) {
     try {
-      List<Certificate> chain = request.connection().peerCertificates();
+      List<Certificate> chain = certificates.get();
       if (chain == null || chain.isEmpty() || !(chain.get(0) instanceof X509Certificate cert)) {
         return null;
       }

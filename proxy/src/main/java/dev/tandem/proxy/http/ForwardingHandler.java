@@ -29,7 +29,7 @@ import java.util.Map;
 final class ForwardingHandler implements Handler<HttpServerRequest> {
 
   /** Everything one route needs per request, looked up once per event loop. */
-  private record Plan(Backend primary, Recorder primaryRecorder, CanaryRouter canary, Backend canaryBackend,
+  record Plan(Backend primary, Recorder primaryRecorder, CanaryRouter canary, Backend canaryBackend,
                       Recorder canaryRecorder, RouteMirror mirror, Recorder refusedRecorder, long maxBodyBytes) {
   }
 
@@ -73,6 +73,24 @@ final class ForwardingHandler implements Handler<HttpServerRequest> {
           mirrors.get(r), metrics.series(r.name(), ProxyMetrics.NO_BACKEND), r.config().maxBodyBytes()));
     }
     this.unmatched = metrics.series(ProxyMetrics.UNMATCHED, ProxyMetrics.NO_BACKEND);
+  }
+
+  ForwardedHeaders forwarded() {
+    return forwarded;
+  }
+
+  /** The route matching a request, or null. */
+  Route match(String method, String host, String path) {
+    return routes.match(method, host, path);
+  }
+
+  Plan plan(Route route) {
+    return plans.get(route);
+  }
+
+  /** Whether requests on {@code route} are captured now (the Netty path leaves them to this handler). */
+  boolean capturing(Route route) {
+    return capturing != null && capturing.covers(route.name());
   }
 
   @Override
@@ -143,7 +161,7 @@ final class ForwardingHandler implements Handler<HttpServerRequest> {
   }
 
   /** Adds the sticky cookie and the backend header, when there are any, to the client's answer. */
-  private static Handler<HttpServerResponse> decorator(CanaryRouter.Choice choice, String backendHeader,
+  static Handler<HttpServerResponse> decorator(CanaryRouter.Choice choice, String backendHeader,
                                                        String backend) {
     Cookie cookie = choice.setCookie();
     if (cookie == null && backendHeader == null) {

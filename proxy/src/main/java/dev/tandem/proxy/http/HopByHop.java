@@ -30,6 +30,37 @@ public final class HopByHop {
     });
   }
 
+  /**
+   * Removes the hop-by-hop headers from {@code headers} in place: the Netty path edits the one header list it has
+   * rather than copying it.
+   */
+  public static void strip(io.netty.handler.codec.http.HttpHeaders headers) {
+    String connection = headers.get("connection");
+    java.util.List<String> connections = connection == null ? java.util.List.of() : headers.getAll("connection");
+    java.util.List<String> remove = null;
+    for (java.util.Map.Entry<String, String> e : headers) {
+      String name = e.getKey();
+      if (isHopByHop(name) || (connection != null && namedIn(connections, name))) {
+        if (remove == null) {
+          remove = new java.util.ArrayList<>(4);
+        }
+        remove.add(name);
+      }
+    }
+    if (remove != null) {
+      remove.forEach(headers::remove);
+    }
+  }
+
+  private static boolean namedIn(java.util.List<String> connections, String name) {
+    for (String c : connections) {
+      if (containsToken(c, name)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private static boolean isHopByHop(String name) {
     for (String h : ALWAYS) {
       if (h.equalsIgnoreCase(name)) {

@@ -87,12 +87,21 @@ public final class ProxyVerticle extends VerticleBase {
         mirrors.put(r, m);
       }
     }
+    ForwardingHandler forwarding = new ForwardingHandler(routes, backends, metrics, mirrors, canaryStats, capturing,
+        edge, config.server().tls());
+    FastPath fast = config.server().dataPlane().equals(dev.tandem.proxy.config.ServerConfig.DATA_PLANE_NETTY)
+        ? new FastPath(forwarding, edge) : null;
     server = vertx.createHttpServer(options)
-        .connectionHandler(edge::connected)
+        .connectionHandler(connection -> {
+          edge.connected(connection);
+          if (fast != null && connection instanceof io.vertx.core.http.impl.Http1xServerConnection http1
+              && http1.channel().isActive()) {
+            fast.install(http1.channel().pipeline());
+          }
+        })
         .invalidRequestHandler(edge::answer)
         .exceptionHandler(ignored -> { }) // a client's broken connection is its own; its exchange sees it closed
-        .requestHandler(new ForwardingHandler(routes, backends, metrics, mirrors, canaryStats, capturing, edge,
-            config.server().tls()));
+        .requestHandler(forwarding);
     return server.listen();
   }
 

@@ -1,0 +1,249 @@
+package dev.tandem.proxy.http;
+
+import dev.tandem.proxy.RawHttp;
+import dev.tandem.proxy.Tandem;
+import dev.tandem.proxy.TandemHarness;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.RequestOptions;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.zip.CRC32;
+
+import static dev.tandem.proxy.TandemHarness.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The Netty path ({@link FastLane}): what it must do that the Vert.x path did, and the hand-over between them on
+ * one connection. The behaviours both paths share are pinned by {@code DataPlaneTest} and the rest of the suite,
+ * which run on the Netty path wherever it takes the request.
+ */
+class FastPathTest {
+
+  private static final int CHUNK = 64 * 1024;
+
+  private final TandemHarness h = new TandemHarness();
+
+  @AfterEach
+  void close() {
+    h.close();
+  }
+
+  @Test
+  @DisplayName("a 64 MB answer streams to a client through the Netty path, byte for byte")
+  void largeAnswer() {
+    long size = 64L * 1024 * 1024;
+    CRC32 sent = new CRC32();
+    HttpServer backend = h.backend(req -> {
+      req.response().putHeader("Content-Length", Long.toString(size));
+      pump(req.response(), size, sent);
+    });
+    Tandem t = h.proxyTo(backend.actualPort(), "");
+    CRC32 got = new CRC32();
+    long[] n = {0};
+    h.call(() -> h.client().request(new RequestOptions().setHost("127.0.0.1").setPort(t.port()).setURI("/big"))
+        .compose(req -> req.send())
+        .compose(resp -> {
+          Promise<Void> done = Promise.promise();
+          resp.handler(b -> {
+            n[0] += b.length();
+            got.update(b.getBytes());
+          });
+          resp.endHandler(v -> done.complete());
+          resp.exceptionHandler(done::tryFail);
+          return done.future();
+        }));
+    assertThat(n[0]).isEqualTo(size);
+    assertThat(got.getValue()).isEqualTo(sent.getValue());
+  }
+
+  @Test
+  @DisplayName("pipelined requests are answered in order, each by its own backend request")
+  void pipelined() throws Exception {
+    HttpServer backend = h.backend(req -> {
+      // The first answer is the slowest: order must come from Tandem, not from the backend's timing.
+      long delay = req.path().equals("/1") ? 100 : 1;
+      h.vertx.setTimer(delay, id -> req.response().end("answer " + req.path()));
+    });
+    Tandem t = h.proxyTo(backend.actualPort(), "");
+    try (RawHttp raw = new RawHttp(t.port())) {
+      raw.send("GET /1 HTTP/1.1\nHost: x\n\nGET /2 HTTP/1.1\nHost: x\n\nGET /3 HTTP/1.1\nHost: x\n\n");
+      for (int i = 1; i <= 3; i++) {
+        RawHttp.Response r = raw.readResponse();
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("answer /" + i);
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("a request the Netty path does not take hands the connection to Vert.x, in order")
+  void handOver() throws Exception {
+    HttpServer backend = h.backend(req -> req.body().onSuccess(b -> req.response().end(req.path() + ":" + b)));
+    Tandem t = h.proxyTo(backend.actualPort(), "");
+    try (RawHttp raw = new RawHttp(t.port())) {
+      // GET (Netty path), then a chunked POST (Vert.x's path), then a GET: one connection, answers in order.
+      raw.send("GET /a HTTP/1.1\nHost: x\n\n"
+          + "POST /b HTTP/1.1\nHost: x\nTransfer-Encoding: chunked\n\n3\nxyz\n0\n\n"
+          + "GET /c HTTP/1.1\nHost: x\n\n");
+      assertThat(raw.readResponse().body()).isEqualTo("/a:");
+      assertThat(raw.readResponse().body()).isEqualTo("/b:xyz");
+      assertThat(raw.readResponse().body()).isEqualTo("/c:");
+    }
+  }
+
+  @Test
+  @DisplayName("client connections reuse the pooled backend connections of their event loop")
+  void reuse() throws Exception {
+    Set<HttpConnection> connections = ConcurrentHashMap.newKeySet();
+    HttpServer backend = h.backend(req -> {
+      connections.add(req.connection());
+      req.response().end("ok");
+    });
+    Tandem t = h.proxyTo(backend.actualPort(), "");
+    for (int c = 0; c < 5; c++) {
+      try (RawHttp raw = new RawHttp(t.port())) {
+        for (int i = 0; i < 4; i++) {
+          raw.send("GET /" + i + " HTTP/1.1\nHost: x\n\n");
+          assertThat(raw.readResponse().status()).isEqualTo(200);
+        }
+      }
+    }
+    assertThat(connections).hasSize(1);
+  }
+
+  @Test
+  @DisplayName("a kept-alive backend connection found closed is retried once on a new one, for idempotent methods")
+  void staleConnection() throws Exception {
+    // A backend that answers the first request on each connection, keeps it alive, and closes it on the next
+    // request without a word: the race a pool loses when the backend's keep-alive timeout ends as it sends.
+    java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
+    io.vertx.core.net.NetServer backend = await(h.vertx.createNetServer().connectHandler(socket -> {
+      connections.incrementAndGet();
+      int[] requests = {0};
+      StringBuilder seen = new StringBuilder();
+      socket.handler(b -> {
+        seen.append(b.toString(java.nio.charset.StandardCharsets.ISO_8859_1));
+        while (seen.indexOf("\r\n\r\n") >= 0) {
+          seen.delete(0, seen.indexOf("\r\n\r\n") + 4);
+          if (requests[0]++ == 0) {
+            socket.write("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst");
+          } else {
+            socket.close();
+          }
+        }
+      });
+    }).listen(0, "127.0.0.1"));
+    Tandem t = h.proxyTo(backend.actualPort(), "");
+    try (RawHttp raw = new RawHttp(t.port())) {
+      for (int i = 0; i < 3; i++) {
+        raw.send("GET /" + i + " HTTP/1.1\nHost: x\n\n");
+        RawHttp.Response r = raw.readResponse();
+        assertThat(r.status()).as("GET " + i).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("first");
+      }
+      assertThat(connections.get()).isEqualTo(3);
+      // A POST is not sent twice: it may have been acted on.
+      raw.send("POST /once HTTP/1.1\nHost: x\nContent-Length: 0\n\n");
+      assertThat(raw.readResponse().status()).isEqualTo(502);
+    }
+  }
+
+  @Test
+  @DisplayName("a drain waits for the Netty path's exchange in flight; its answer says Connection: close")
+  void drainWaits() throws Exception {
+    CopyOnWriteArrayList<HttpServerResponse> waiting = new CopyOnWriteArrayList<>();
+    HttpServer backend = h.backend(req -> waiting.add(req.response()));
+    Tandem t = h.tandem("""
+        server: { host: 127.0.0.1, port: 0, instances: 1, shutdown: { timeout: 10s } }
+        admin: { host: 127.0.0.1, port: 0, token: %s }
+        backends: { legacy: "http://127.0.0.1:%d" }
+        routes: [ { name: r, primary: legacy } ]
+        """.formatted(TandemHarness.TOKEN, backend.actualPort()));
+    try (RawHttp raw = new RawHttp(t.port())) {
+      raw.send("GET /slow HTTP/1.1\nHost: x\n\n");
+      TandemHarness.eventually("the backend has the request", () -> !waiting.isEmpty());
+      Future<Tandem.Drained> drained = t.drain();
+      h.vertx.setTimer(200, id -> waiting.get(0).end("late but whole"));
+      RawHttp.Response r = raw.readResponse();
+      assertThat(r.status()).isEqualTo(200);
+      assertThat(r.body()).isEqualTo("late but whole");
+      assertThat(r.header("Connection")).isEqualToIgnoringCase("close");
+      assertThat(raw.closedByPeer()).isTrue();
+      Tandem.Drained d = await(drained);
+      assertThat(d.connectionsCut()).isZero();
+      assertThat(d.clean()).as(d.toString()).isTrue();
+    }
+  }
+
+  @Test
+  @DisplayName("a drain cuts the Netty path's exchange at its deadline, and says so")
+  void drainCuts() throws Exception {
+    java.util.concurrent.atomic.AtomicBoolean reached = new java.util.concurrent.atomic.AtomicBoolean();
+    HttpServer backend = h.backend(req -> reached.set(true)); // never answers
+    Tandem t = h.tandem("""
+        server: { host: 127.0.0.1, port: 0, instances: 1, shutdown: { timeout: 300ms } }
+        admin: { host: 127.0.0.1, port: 0, token: %s }
+        backends: { legacy: "http://127.0.0.1:%d" }
+        routes: [ { name: r, primary: legacy } ]
+        """.formatted(TandemHarness.TOKEN, backend.actualPort()));
+    try (RawHttp raw = new RawHttp(t.port())) {
+      raw.send("GET /stuck HTTP/1.1\nHost: x\n\n");
+      TandemHarness.eventually("the request is in flight", reached::get);
+      Tandem.Drained d = await(t.drain());
+      assertThat(d.connectionsCut()).isEqualTo(1);
+      assertThat(raw.closedByPeer()).isTrue();
+    }
+  }
+
+  @Test
+  @DisplayName("server.dataPlane: vertx keeps every request on Vert.x's path")
+  void vertxOnly() throws Exception {
+    HttpServer backend = h.backend(req -> req.response().end("ok"));
+    Tandem t = h.tandem("""
+        server: { host: 127.0.0.1, port: 0, instances: 1, dataPlane: vertx }
+        admin: { host: 127.0.0.1, port: 0 }
+        backends: { legacy: "http://127.0.0.1:%d" }
+        routes: [ { name: r, primary: legacy } ]
+        """.formatted(backend.actualPort()));
+    try (RawHttp raw = new RawHttp(t.port())) {
+      raw.send("GET / HTTP/1.1\nHost: x\n\n");
+      assertThat(raw.readResponse().body()).isEqualTo("ok");
+    }
+  }
+
+  /** Writes {@code total} bytes with back-pressure, then ends the stream. */
+  private static Future<Void> pump(HttpServerResponse out, long total, CRC32 crc) {
+    Promise<Void> done = Promise.promise();
+    byte[] chunk = new byte[CHUNK];
+    for (int i = 0; i < chunk.length; i++) {
+      chunk[i] = (byte) (i * 31 + 7);
+    }
+    long[] remaining = {total};
+    Runnable[] step = new Runnable[1];
+    step[0] = () -> {
+      while (remaining[0] > 0 && !out.writeQueueFull()) {
+        int n = (int) Math.min(CHUNK, remaining[0]);
+        crc.update(chunk, 0, n);
+        out.write(Buffer.buffer(java.util.Arrays.copyOf(chunk, n)));
+        remaining[0] -= n;
+      }
+      if (remaining[0] == 0) {
+        out.end().onComplete(done);
+      } else {
+        out.drainHandler(v -> step[0].run());
+      }
+    };
+    step[0].run();
+    return done.future();
+  }
+}
