@@ -104,8 +104,13 @@ public final class Comparisons {
 
   /** Starts the comparison of one mirrored request; the caller hands it both answers. */
   public PendingComparison begin(String route, String candidate, HttpServerRequest request, String uri) {
-    return new PendingComparison(this, route, candidate, request.method().name(), uri,
-        KeptBody.headers(request.headers()));
+    return begin(route, candidate, request.method().name(), request.headers(), uri);
+  }
+
+  /** A comparison of a request seen as its method and its headers as the client sent them (copied here). */
+  public PendingComparison begin(String route, String candidate, String method, io.vertx.core.MultiMap headers,
+                                 String uri) {
+    return new PendingComparison(this, route, candidate, method, uri, KeptBody.headers(headers));
   }
 
   long maxBodyBytes() {

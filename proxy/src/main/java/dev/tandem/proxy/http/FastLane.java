@@ -1,7 +1,11 @@
 package dev.tandem.proxy.http;
 
 import dev.tandem.proxy.canary.CanaryRouter;
+import dev.tandem.comparator.Side;
+import dev.tandem.proxy.compare.KeptBody;
+import dev.tandem.proxy.compare.PendingComparison;
 import dev.tandem.proxy.edge.Edge;
+import dev.tandem.proxy.mirror.MirrorCopy;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -242,6 +246,10 @@ final class FastLane extends ChannelDuplexHandler {
     private int status;
     private long lastRead;
     private ScheduledFuture<?> timer;
+    private MirrorCopy copy;
+    private PendingComparison comparison;
+    private KeptBody kept;
+    private List<java.util.Map.Entry<String, String>> answerHeaders;
 
     Exchange(HttpRequest request, String uri, FastPath.Target target) {
       this.request = request;
@@ -258,10 +266,19 @@ final class FastLane extends ChannelDuplexHandler {
 
     void start() {
       HttpHeaders headers = request.headers();
+      io.vertx.core.MultiMap view = headers instanceof io.vertx.core.MultiMap m ? m : new HeadersAdaptor(headers);
+      if (target.mirror() != null) {
+        // Before the headers are edited for the primary: the copy takes them as the client sent them.
+        path.onContext(() -> {
+          copy = target.mirror().begin(request.method().name(), view, clientAddress(), uri,
+              ForwardingHandler.pathOf(uri), target.backend().name(), null);
+          comparison = copy == null ? null : copy.comparison();
+        });
+      }
       String clientHost = headers.get(HttpHeaderNames.HOST);
       HopByHop.strip(headers);
       headers.remove(HttpHeaderNames.HOST);
-      path.forwarded().append(headers instanceof io.vertx.core.MultiMap m ? m : new HeadersAdaptor(headers), clientAddress(), isSsl(), clientHost,
+      path.forwarded().append(view, clientAddress(), isSsl(), clientHost,
           this::peerCertificates);
       headers.set(HttpHeaderNames.HOST, target.backend().hostHeaderFor(clientHost));
       request.setUri(target.backend().pathFor(uri));
@@ -282,6 +299,15 @@ final class FastLane extends ChannelDuplexHandler {
       boolean last = content instanceof LastHttpContent;
       if (last) {
         requestDone = true;
+      }
+      if (copy != null && !gone) {
+        ByteBuf bytes = content.content();
+        if (bytes.isReadable()) {
+          copy.requestChunk(io.vertx.core.buffer.Buffer.buffer(io.netty.buffer.ByteBufUtil.getBytes(bytes)));
+        }
+        if (last) {
+          path.onContext(copy::requestEnded);
+        }
       }
       if (responseDone || gone || (backend == null && !connecting)) {
         content.release(); // answered already (or failed): the rest of the body is read and dropped
@@ -383,6 +409,13 @@ final class FastLane extends ChannelDuplexHandler {
       }
       status = code;
       HttpHeaders headers = response.headers();
+      if (copy != null) {
+        path.onContext(() -> copy.primaryAnswered(code));
+      }
+      if (comparison != null) {
+        answerHeaders = KeptBody.headers(new HeadersAdaptor(headers)); // as the backend sent them
+        kept = new KeptBody(comparison.maxBodyBytes());
+      }
       backendKeepAlive = HttpUtil.isKeepAlive(response);
       boolean lengthKnown = headers.contains(HttpHeaderNames.CONTENT_LENGTH);
       HopByHop.strip(headers);
@@ -421,6 +454,9 @@ final class FastLane extends ChannelDuplexHandler {
         content.release();
         return;
       }
+      if (kept != null && content.content().isReadable()) {
+        kept.add(io.vertx.core.buffer.Buffer.buffer(io.netty.buffer.ByteBufUtil.getBytes(content.content())));
+      }
       if (!last) {
         ctx.write(content);
         if (!ctx.channel().isWritable()) {
@@ -434,6 +470,11 @@ final class FastLane extends ChannelDuplexHandler {
       cancelTimer();
       ChannelFuture written = ctx.writeAndFlush(content);
       finish(status);
+      if (comparison != null) {
+        Side side = new Side(target.backend().name(), status, answerHeaders, kept.bytes(), kept.truncated(), null,
+            System.nanoTime() - start);
+        path.onContext(() -> comparison.primary(side));
+      }
       releaseBackend();
       maybeDone(written);
     }
@@ -503,6 +544,19 @@ final class FastLane extends ChannelDuplexHandler {
       }
       int code = ProxyErrors.statusFor(failure);
       finish(code);
+      if (copy != null) {
+        boolean partial = headWritten;
+        Side side = new Side(target.backend().name(), code, List.of(), new byte[0], false,
+            ProxyErrors.describe(failure), System.nanoTime() - start);
+        path.onContext(() -> {
+          copy.primaryAnswered(code);
+          if (comparison != null && partial) {
+            comparison.abandon(); // the client had part of an answer: nothing whole to compare
+          } else if (comparison != null) {
+            comparison.primary(side);
+          }
+        });
+      }
       responseDone = true;
       if (headWritten) {
         // Part of an answer is out: the client can only learn of the failure from a closed connection.
@@ -587,6 +641,15 @@ final class FastLane extends ChannelDuplexHandler {
 
     /** The client went away first: the backend's work for it is stopped. */
     void clientClosed() {
+      if (copy != null) {
+        boolean answered = responseDone;
+        path.onContext(() -> {
+          copy.clientAborted(); // nothing once the copy was sent
+          if (comparison != null && !answered) {
+            comparison.abandon();
+          }
+        });
+      }
       gone = true;
       cancelTimer();
       finish(Edge.status(ctx.channel(), 499));

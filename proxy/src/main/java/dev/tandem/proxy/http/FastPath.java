@@ -3,6 +3,7 @@ package dev.tandem.proxy.http;
 import dev.tandem.proxy.canary.CanaryRouter;
 import dev.tandem.proxy.edge.Edge;
 import dev.tandem.proxy.metrics.Recorder;
+import dev.tandem.proxy.mirror.RouteMirror;
 import dev.tandem.proxy.route.Route;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
@@ -27,16 +28,27 @@ final class FastPath {
 
   /** What the Netty path forwards one request to, decided from its head alone. */
   record Target(Route route, Backend backend, Recorder recorder, FastPool pool, CanaryRouter.Choice choice,
-                String backendHeader) {
+                String backendHeader, RouteMirror mirror) {
   }
 
   private final ForwardingHandler forwarding;
   private final Edge edge;
   private final Map<Backend, FastPool> pools = new IdentityHashMap<>();
+  private final io.vertx.core.internal.ContextInternal context;
+  private final io.micrometer.core.instrument.Counter served;
 
-  FastPath(ForwardingHandler forwarding, Edge edge) {
+  /** @param context the verticle's: the mirror and the comparator, Vert.x code, run on it */
+  FastPath(ForwardingHandler forwarding, Edge edge, io.vertx.core.Context context,
+           io.micrometer.core.instrument.Counter served) {
+    this.served = served;
     this.forwarding = forwarding;
     this.edge = edge;
+    this.context = (io.vertx.core.internal.ContextInternal) context;
+  }
+
+  /** Runs Vert.x code (the mirror's, the comparator's) from a Netty handler, as the verticle's context. */
+  void onContext(Runnable task) {
+    context.dispatch(task);
   }
 
   Edge edge() {
@@ -56,7 +68,7 @@ final class FastPath {
 
   /**
    * Where the Netty path sends {@code request}; null when Vert.x's path must take it: no route (its 404), a route
-   * that mirrors, captures or probes effects, a body over the route's limit or chunked, {@code Expect}, an
+   * that captures or probes effects, a body over the route's limit or chunked, {@code Expect}, an
    * upgrade, {@code CONNECT}, a TLS backend, or a client connection on another event loop than this path's pools.
    */
   Target target(HttpRequest request, String uri, Channel client) {
@@ -73,7 +85,7 @@ final class FastPath {
       return null;
     }
     ForwardingHandler.Plan plan = forwarding.plan(route);
-    if (plan.mirror() != null || Exchange.contentLength(headers.get(HttpHeaderNames.CONTENT_LENGTH))
+    if (Exchange.contentLength(headers.get(HttpHeaderNames.CONTENT_LENGTH))
         > plan.maxBodyBytes()) {
       return null;
     }
@@ -96,7 +108,8 @@ final class FastPath {
     if (pool.loop() != client.eventLoop()) {
       return null;
     }
-    return new Target(route, backend, recorder, pool, choice, backendHeader);
+    served.increment();
+    return new Target(route, backend, recorder, pool, choice, backendHeader, plan.mirror());
   }
 
   /** The value of the request's cookie {@code name}, or null. */

@@ -39,6 +39,7 @@ final class ForwardingHandler implements Handler<HttpServerRequest> {
   private final ProxyMetrics.Series unmatched;
   private final Edge edge;
   private final ForwardedHeaders forwarded;
+  private final io.micrometer.core.instrument.Counter served;
 
   /**
    * @param canaryStats per route with a canary: the primary's and the canary's interval stats, for rollout gates
@@ -47,7 +48,9 @@ final class ForwardingHandler implements Handler<HttpServerRequest> {
    */
   ForwardingHandler(RouteTable routes, Map<String, Backend> backends, ProxyMetrics metrics,
                     Map<Route, RouteMirror> mirrors, Map<Route, SideStats[]> canaryStats,
-                    dev.tandem.proxy.capture.Capturing capturing, Edge edge, ListenerTls tls) {
+                    dev.tandem.proxy.capture.Capturing capturing, Edge edge, ListenerTls tls,
+                    io.micrometer.core.instrument.Counter served) {
+    this.served = served;
     this.routes = routes;
     this.capturing = capturing;
     this.edge = edge;
@@ -96,6 +99,7 @@ final class ForwardingHandler implements Handler<HttpServerRequest> {
   @Override
   public void handle(HttpServerRequest request) {
     long start = System.nanoTime();
+    served.increment();
     if (edge.draining()) {
       closeAfter(request);
     }

@@ -88,9 +88,9 @@ public final class ProxyVerticle extends VerticleBase {
       }
     }
     ForwardingHandler forwarding = new ForwardingHandler(routes, backends, metrics, mirrors, canaryStats, capturing,
-        edge, config.server().tls());
+        edge, config.server().tls(), pathCounter("vertx"));
     FastPath fast = config.server().dataPlane().equals(dev.tandem.proxy.config.ServerConfig.DATA_PLANE_NETTY)
-        ? new FastPath(forwarding, edge) : null;
+        ? new FastPath(forwarding, edge, context, pathCounter("netty")) : null;
     server = vertx.createHttpServer(options)
         .connectionHandler(connection -> {
           edge.connected(connection);
@@ -103,6 +103,16 @@ public final class ProxyVerticle extends VerticleBase {
         .exceptionHandler(ignored -> { }) // a client's broken connection is its own; its exchange sees it closed
         .requestHandler(forwarding);
     return server.listen();
+  }
+
+  /** {@code tandem_dataplane_requests_total{path}}: which path served the requests (one series per path). */
+  private io.micrometer.core.instrument.Counter pathCounter(String path) {
+    return io.micrometer.core.instrument.Counter.builder("tandem.dataplane.requests")
+        .description("Requests by the data-plane path that forwarded them: netty (plain forwarding on Netty's"
+            + " objects) or vertx (everything else: capture, effects, chunked uploads, Expect, upgrades, TLS"
+            + " backends, refusals)")
+        .tag("path", path)
+        .register(metrics.registry());
   }
 
   /** This instance's server; the TLS context of servers sharing a port is one. */

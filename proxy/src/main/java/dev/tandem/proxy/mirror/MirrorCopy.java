@@ -82,6 +82,16 @@ public final class MirrorCopy {
     return new dev.tandem.proxy.http.TappedStream(source, this::append, this::bodyEnded);
   }
 
+  /** A piece of the request body as the primary reads it (the Netty path's tee; the copy keeps its own bytes). */
+  public void requestChunk(Buffer chunk) {
+    append(chunk);
+  }
+
+  /** The request body has ended (the Netty path's tee). */
+  public void requestEnded() {
+    bodyEnded();
+  }
+
   /** The request had no body: the copy is complete at once. */
   public void noBody() {
     bodyComplete = true;

@@ -57,8 +57,18 @@ public final class RouteMirror {
    * @param capture  told of the first shadow's answer, when the request is captured; may be null
    */
   public MirrorCopy begin(HttpServerRequest request, String uri, String path, String servedBy, ShadowWatch capture) {
-    String method = request.method().name();
-    String requestId = request.headers().get("X-Request-Id");
+    SocketAddress remote = request.remoteAddress();
+    return begin(request.method().name(), request.headers(), remote == null ? null : remote.hostAddress(), uri, path,
+        servedBy, capture);
+  }
+
+  /**
+   * {@link #begin(HttpServerRequest, String, String, String, ShadowWatch)} for a request seen as its method, its
+   * headers as the client sent them (copied here, before the primary's are edited) and the client's address.
+   */
+  public MirrorCopy begin(String method, MultiMap headers, String remoteAddress, String uri, String path,
+                          String servedBy, ShadowWatch capture) {
+    String requestId = headers.get("X-Request-Id");
     List<ShadowSender> taking = new ArrayList<>(shadows.size());
     boolean filtered = isFiltered(method, path);
     // A random id only when sampling needs one: at 0% or 100% the decision does not depend on it.
@@ -88,7 +98,7 @@ public final class RouteMirror {
     boolean afterPrimary = config.send().equals(MirrorConfig.SEND_AFTER_PRIMARY)
         || (config.send().equals(MirrorConfig.SEND_AUTO) && unsafe);
     MirrorCopy copy = new MirrorCopy(this, taking, method, config.rewrite().apply(uri), path,
-        shadowHeaders(request, uri, requestId), unsafe, afterPrimary, config.maxBodyBytes(), Instant.now());
+        shadowHeaders(method, headers, remoteAddress, uri, requestId), unsafe, afterPrimary, config.maxBodyBytes(), Instant.now());
     copy.originalUri(uri);
     boolean first = taking.get(0) == shadows.get(0);
     if (capture != null && first) {
@@ -97,7 +107,7 @@ public final class RouteMirror {
       capture.notSent();
     }
     if (comparisons != null && config.compare() && first) {
-      copy.compareWith(comparisons.begin(route, shadows.get(0).backend(), request, uri));
+      copy.compareWith(comparisons.begin(route, shadows.get(0).backend(), method, headers, uri));
       if (secondary != null && !unsafe) {
         copy.comparison().expectSecondary(); // reads only: a write sent to a second legacy instance would land twice
       }
@@ -134,22 +144,21 @@ public final class RouteMirror {
     return false;
   }
 
-  private MultiMap shadowHeaders(HttpServerRequest request, String uri, String requestId) {
+  private MultiMap shadowHeaders(String method, MultiMap headers, String remote, String uri, String requestId) {
     MultiMap h = MultiMap.caseInsensitiveMultiMap();
-    HopByHop.copy(request.headers(), h, false);
+    HopByHop.copy(headers, h, false);
     for (String name : config.stripHeaders()) {
       h.remove(name);
     }
-    String host = request.headers().get("Host");
-    SocketAddress remote = request.remoteAddress();
+    String host = headers.get("Host");
     h.set("X-Shadow-Request", "true");
     if (host != null) {
       h.set("X-Original-Host", host);
     }
     h.set("X-Original-URI", uri);
-    h.set("X-Original-Method", request.method().name());
+    h.set("X-Original-Method", method);
     if (remote != null) {
-      h.set("X-Original-Remote-Addr", remote.hostAddress());
+      h.set("X-Original-Remote-Addr", remote);
     }
     if (requestId == null) {
       h.set("X-Request-Id", UUID.randomUUID().toString());

@@ -99,6 +99,8 @@ class FastPathTest {
       assertThat(raw.readResponse().body()).isEqualTo("/b:xyz");
       assertThat(raw.readResponse().body()).isEqualTo("/c:");
     }
+    assertThat(h.registry.scrape()).contains("tandem_dataplane_requests_total{path=\"netty\"} 1.0")
+        .contains("tandem_dataplane_requests_total{path=\"vertx\"} 2.0");
   }
 
   @Test
@@ -119,6 +121,41 @@ class FastPathTest {
       }
     }
     assertThat(connections).hasSize(1);
+  }
+
+  @Test
+  @DisplayName("mirroring and comparison ride the Netty path: the shadow gets the body, the answers are compared")
+  void mirrorAndCompare() throws Exception {
+    CopyOnWriteArrayList<String> shadowSaw = new CopyOnWriteArrayList<>();
+    int legacy = h.backend(req -> req.body().onSuccess(b -> req.response()
+        .putHeader("Content-Type", "application/json").end("{\"got\":\"" + b + "\",\"side\":\"legacy\"}")))
+        .actualPort();
+    int candidate = h.backend(req -> req.body().onSuccess(b -> {
+      shadowSaw.add(req.method() + " " + req.uri() + " " + b + " shadow=" + req.getHeader("X-Shadow-Request"));
+      req.response().putHeader("Content-Type", "application/json")
+          .end("{\"got\":\"" + b + "\",\"side\":\"candidate\"}");
+    })).actualPort();
+    Tandem t = h.tandem("""
+        server: { host: 127.0.0.1, port: 0, instances: 1 }
+        admin: { host: 127.0.0.1, port: 0, token: %s }
+        backends: { legacy: "http://127.0.0.1:%d", candidate: "http://127.0.0.1:%d" }
+        routes:
+          - name: orders
+            primary: legacy
+            mirror: { backend: candidate, percent: 100, compare: true }
+        comparator: { store: memory }
+        """.formatted(TandemHarness.TOKEN, legacy, candidate));
+    try (RawHttp raw = new RawHttp(t.port())) {
+      raw.send("PUT /orders/7 HTTP/1.1\nHost: x\nContent-Length: 5\n\nhello");
+      RawHttp.Response r = raw.readResponse();
+      assertThat(r.body()).isEqualTo("{\"got\":\"hello\",\"side\":\"legacy\"}");
+    }
+    TandemHarness.eventually("the shadow's copy", () -> !shadowSaw.isEmpty());
+    assertThat(shadowSaw).containsExactly("PUT /orders/7 hello shadow=true");
+    TandemHarness.eventually("one comparison, a real difference", () -> h.registry.scrape()
+        .contains("tandem_comparisons_total{result=\"differ\",route=\"orders\"} 1.0"));
+    assertThat(h.registry.scrape()).contains("tandem_dataplane_requests_total{path=\"netty\"} 1.0")
+        .contains("tandem_dataplane_requests_total{path=\"vertx\"} 0.0");
   }
 
   @Test
