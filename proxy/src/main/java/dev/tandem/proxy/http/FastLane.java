@@ -66,6 +66,10 @@ final class FastLane extends ChannelDuplexHandler {
   private ChannelPromise deferredClose;
   private ScheduledFuture<?> drainCut;
   private boolean closing;
+  // One timer per connection for the backend's silence, armed lazily and left to lapse, rather than one scheduled
+  // and cancelled per request: on a kept-alive connection most requests find it armed already.
+  private ScheduledFuture<?> silence;
+  private long silenceAt;
 
   FastLane(FastPath path) {
     this.path = path;
@@ -149,6 +153,9 @@ final class FastLane extends ChannelDuplexHandler {
     if (drainCut != null) {
       drainCut.cancel(false);
     }
+    if (silence != null) {
+      silence.cancel(false);
+    }
     ctx.fireChannelInactive();
   }
 
@@ -209,6 +216,24 @@ final class FastLane extends ChannelDuplexHandler {
     updateRead();
   }
 
+  /** Makes sure the silence timer fires within {@code nanos}; when it does, the exchange then current checks. */
+  private void watchSilence(long nanos) {
+    long at = System.nanoTime() + nanos;
+    if (silence != null && silenceAt - at <= 0) {
+      return;
+    }
+    if (silence != null) {
+      silence.cancel(false);
+    }
+    silenceAt = at;
+    silence = ctx.executor().schedule(() -> {
+      silence = null;
+      if (current != null) {
+        current.checkTimeout();
+      }
+    }, nanos, TimeUnit.NANOSECONDS);
+  }
+
   /** Reads while nothing is held and the backend takes what is sent. */
   private void updateRead() {
     if (vertx || closing) {
@@ -245,7 +270,6 @@ final class FastLane extends ChannelDuplexHandler {
     private boolean closeAfter;
     private int status;
     private long lastRead;
-    private ScheduledFuture<?> timer;
     private MirrorCopy copy;
     private PendingComparison comparison;
     private KeptBody kept;
@@ -362,7 +386,7 @@ final class FastLane extends ChannelDuplexHandler {
       }
       channel.flush();
       if (!responseDone) {
-        timer = channel.eventLoop().schedule(this::checkTimeout, timeoutNanos, TimeUnit.NANOSECONDS);
+        watchSilence(timeoutNanos);
       }
       updateRead();
     }
@@ -467,7 +491,6 @@ final class FastLane extends ChannelDuplexHandler {
         return;
       }
       responseDone = true;
-      cancelTimer();
       ChannelFuture written = ctx.writeAndFlush(content);
       finish(status);
       if (comparison != null) {
@@ -503,7 +526,6 @@ final class FastLane extends ChannelDuplexHandler {
       if (responseDone || gone) {
         return;
       }
-      cancelTimer();
       if (reused && !retried && !headWritten && !interim && requestDone && !bodySent && idempotent()) {
         // A kept-alive connection the backend had closed as the request went out (the race every pool has):
         // nothing was answered and there is no body to resend, so the request goes once more, on a new one.
@@ -517,14 +539,14 @@ final class FastLane extends ChannelDuplexHandler {
           : "the backend closed the connection without answering"));
     }
 
+    /** Called by the connection's silence timer: the backend has been silent for {@code timeout}, or not. */
     private void checkTimeout() {
-      timer = null;
-      if (responseDone || gone) {
-        return;
+      if (responseDone || gone || backend == null) {
+        return; // answered, or still connecting (connectTimeout covers that)
       }
       long silent = System.nanoTime() - lastRead;
       if (silent < timeoutNanos) {
-        timer = ctx.executor().schedule(this::checkTimeout, timeoutNanos - silent, TimeUnit.NANOSECONDS);
+        watchSilence(timeoutNanos - silent);
         return;
       }
       fail(new TimeoutException("the backend sent nothing for "
@@ -536,7 +558,6 @@ final class FastLane extends ChannelDuplexHandler {
       if (finished || gone) {
         return;
       }
-      cancelTimer();
       if (backend != null) {
         Channel b = backend;
         backend = null;
@@ -651,7 +672,6 @@ final class FastLane extends ChannelDuplexHandler {
         });
       }
       gone = true;
-      cancelTimer();
       finish(Edge.status(ctx.channel(), 499));
       if (connecting) {
         target.pool().cancel(this);
@@ -668,13 +688,6 @@ final class FastLane extends ChannelDuplexHandler {
         } else {
           target.pool().discard(b);
         }
-      }
-    }
-
-    private void cancelTimer() {
-      if (timer != null) {
-        timer.cancel(false);
-        timer = null;
       }
     }
 

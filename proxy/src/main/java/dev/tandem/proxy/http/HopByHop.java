@@ -35,12 +35,11 @@ public final class HopByHop {
    * rather than copying it.
    */
   public static void strip(io.netty.handler.codec.http.HttpHeaders headers) {
-    String connection = headers.get("connection");
-    java.util.List<String> connections = connection == null ? java.util.List.of() : headers.getAll("connection");
+    java.util.List<String> named = connectionNames(headers);
     java.util.List<String> remove = null;
     for (java.util.Map.Entry<String, String> e : headers) {
       String name = e.getKey();
-      if (isHopByHop(name) || (connection != null && namedIn(connections, name))) {
+      if (isHopByHop(name) || (named != null && containsIgnoreCase(named, name))) {
         if (remove == null) {
           remove = new java.util.ArrayList<>(4);
         }
@@ -52,9 +51,29 @@ public final class HopByHop {
     }
   }
 
-  private static boolean namedIn(java.util.List<String> connections, String name) {
-    for (String c : connections) {
-      if (containsToken(c, name)) {
+  /**
+   * The header names the Connection header(s) list, beyond {@code close} and {@code keep-alive} (the usual ones,
+   * which name no other header); null when there are none, so the common message costs no token scan per header.
+   */
+  private static java.util.List<String> connectionNames(io.netty.handler.codec.http.HttpHeaders headers) {
+    java.util.List<String> names = null;
+    for (String value : headers.getAll("connection")) {
+      for (String token : value.split(",")) {
+        String t = token.trim();
+        if (!t.isEmpty() && !t.equalsIgnoreCase("close") && !t.equalsIgnoreCase("keep-alive")) {
+          if (names == null) {
+            names = new java.util.ArrayList<>(2);
+          }
+          names.add(t);
+        }
+      }
+    }
+    return names;
+  }
+
+  private static boolean containsIgnoreCase(java.util.List<String> names, String name) {
+    for (String n : names) {
+      if (n.equalsIgnoreCase(name)) {
         return true;
       }
     }

@@ -196,6 +196,29 @@ class FastPathTest {
   }
 
   @Test
+  @DisplayName("the backend's timeout holds for each request of a kept-alive connection, not only its first")
+  void timeoutPerRequest() throws Exception {
+    HttpServer backend = h.backend(req -> {
+      if (req.path().equals("/fast")) {
+        req.response().end("quick");
+      } // /slow: never answered
+    });
+    Tandem t = h.proxyTo(backend.actualPort(), "timeout: 300ms");
+    try (RawHttp raw = new RawHttp(t.port())) {
+      for (int i = 0; i < 3; i++) {
+        raw.send("GET /fast HTTP/1.1\nHost: x\n\n");
+        assertThat(raw.readResponse().body()).isEqualTo("quick");
+      }
+      raw.send("GET /slow HTTP/1.1\nHost: x\n\n");
+      RawHttp.Response r = raw.readResponse();
+      assertThat(r.status()).isEqualTo(504);
+      assertThat(r.body()).contains("\"gateway_timeout\"").contains("300ms");
+      raw.send("GET /fast HTTP/1.1\nHost: x\n\n");
+      assertThat(raw.readResponse().body()).as("the connection still serves").isEqualTo("quick");
+    }
+  }
+
+  @Test
   @DisplayName("a drain waits for the Netty path's exchange in flight; its answer says Connection: close")
   void drainWaits() throws Exception {
     CopyOnWriteArrayList<HttpServerResponse> waiting = new CopyOnWriteArrayList<>();
