@@ -69,6 +69,9 @@ final class FastLane extends ChannelDuplexHandler {
   // One timer per connection for the backend's silence, armed lazily and left to lapse, rather than one scheduled
   // and cancelled per request: on a kept-alive connection most requests find it armed already.
   private ScheduledFuture<?> silence;
+  // Inside a read of the client's: what is written to the backend is flushed once, when the read completes, so that
+  // a request's head and body leave in one write.
+  private boolean reading;
   private long silenceAt;
 
   FastLane(FastPath path) {
@@ -82,6 +85,7 @@ final class FastLane extends ChannelDuplexHandler {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    reading = true;
     if (vertx) {
       ctx.fireChannelRead(msg);
     } else if (closing) {
@@ -129,6 +133,7 @@ final class FastLane extends ChannelDuplexHandler {
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
+    reading = false;
     if (current != null) {
       current.flushBackend();
     }
@@ -347,9 +352,9 @@ final class FastLane extends ChannelDuplexHandler {
       } else {
         bodySent |= content.content().isReadable();
         backend.write(content);
-        if (last) {
+        if (last && !reading) {
           backend.flush();
-        } else if (!backend.isWritable()) {
+        } else if (!last && !backend.isWritable()) {
           updateRead(); // paused before the flush, which may make the backend writable again
           backend.flush();
         }
@@ -384,7 +389,9 @@ final class FastLane extends ChannelDuplexHandler {
       } else if (retried && requestDone) {
         channel.write(LastHttpContent.EMPTY_LAST_CONTENT); // the first attempt had the end of the request
       }
-      channel.flush();
+      if (!reading) {
+        channel.flush(); // a connection made, or freed, outside the client's read: nothing else will flush it
+      }
       if (!responseDone) {
         watchSilence(timeoutNanos);
       }
