@@ -109,6 +109,16 @@ wait_http "http://127.0.0.1:$TANDEM_PORT/fast/" "$TANDEM_PID"
 metric() { # regex over the whole sample line -> sum of the matching samples' values (label values have spaces)
   awk -v re="$1" '$0 !~ /^#/ && $0 ~ re { s += $NF } END { printf "%.0f", s }' "$TMP/metrics"
 }
+# The old generation right after a full collection (jcmd GC.run): what the heap really holds, where the floor of
+# the samples also counts garbage promoted since the last full collection (SerialGC may run none in minutes).
+live_heap() {
+  "$JCMD" "$TANDEM_PID" GC.run >/dev/null 2>&1 || { echo 0; return; }
+  curl -fsS --max-time 5 "http://127.0.0.1:$ADMIN_PORT/metrics" > "$TMP/metrics.live" || { echo 0; return; }
+  awk '$0 !~ /^#/ && $0 ~ /^jvm_memory_used_bytes[{]area="heap",id="(Tenured Gen|G1 Old Gen|PS Old Gen)"/ { s += $NF }
+    END { printf "%.0f", s }' "$TMP/metrics.live"
+}
+JCMD=${JCMD:-$(dirname "$(readlink -f "$(command -v "$JAVA")")")/jcmd}
+printf 'shadow\tlive_after_1min\tlive_at_end\n' > "$RESULTS/live.tsv"
 printf 'shadow\tsecond\trss_kb\theap_used\told_used\tmirror_in_flight\tcomparisons_waiting\trequests\n' \
   > "$RESULTS/samples.tsv"
 for shadow in $SHADOWS; do
@@ -118,8 +128,12 @@ for shadow in $SHADOWS; do
     >"$RESULTS/raw/wrk-$shadow.txt" 2>&1 &
   WRK_PID=$!
   start=$(date +%s)
+  early=
   while kill -0 "$WRK_PID" 2>/dev/null; do
     sleep "$SAMPLE"
+    if [ -z "$early" ] && [ $(($(date +%s) - start)) -ge 60 ]; then
+      early=$(live_heap) # after the first minute: the live heap once the JIT and the pools have settled
+    fi
     curl -fsS --max-time 5 "http://127.0.0.1:$ADMIN_PORT/metrics" > "$TMP/metrics" || continue
     printf '%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n' "$shadow" "$(($(date +%s) - start))" \
       "$(awk '/^VmRSS:/ { print $2 }' "/proc/$TANDEM_PID/status")" \
@@ -130,6 +144,7 @@ for shadow in $SHADOWS; do
       "$(metric "^tandem_requests_total[{].*route=\"$shadow\"")" >> "$RESULTS/samples.tsv"
   done
   wait "$WRK_PID" || true
+  printf '%s\t%s\t%s\n' "$shadow" "${early:-0}" "$(live_heap)" >> "$RESULTS/live.tsv"
   curl -fsS -H "Authorization: Bearer $ADMIN_TOKEN" "http://127.0.0.1:$ADMIN_PORT/admin/mirror/stats" \
     > "$RESULTS/mirror-stats-$shadow.json" || true
 done
@@ -147,6 +162,9 @@ awk -F'\t' 'NR > 1 { m = int(($2 - 1) / 60); k = $1 SUBSEP m
       printf "%-6s %14.0f %14.0f %9.1f%% %16.1f %16.1f %9.1f%%\n", s, rss[a] / 1024, rss[b] / 1024,
         (rss[a] > 0 ? 100 * (rss[b] - rss[a]) / rss[a] : 0), old[a] / 1048576, old[b] / 1048576,
         (old[a] > 0 ? 100 * (old[b] - old[a]) / old[a] : 0) } }' "$RESULTS/samples.tsv" | tee "$RESULTS/summary.txt"
+awk -F'\t' 'NR == 1 { printf "%-6s %22s %22s %10s\n", "shadow", "live after 1 min (MB)", "live at end (MB)", "drift"; next }
+  { printf "%-6s %22.1f %22.1f %9.1f%%\n", $1, $2 / 1048576, $3 / 1048576, ($2 > 0 ? 100 * ($3 - $2) / $2 : 0) }' \
+  "$RESULTS/live.tsv" | tee -a "$RESULTS/summary.txt"
 {
   echo "command: JAVA_OPTS='$JAVA_OPTS' DURATION=$DURATION SAMPLE=$SAMPLE RATE=$RATE CONNS=$CONNS SHADOWS='$SHADOWS' bench/memory-bench.sh"
   machine_info "$NGINX" "$WRK" "$JAVA" "$(jar_info "$JAR" "$TMP/tandem.jar")"

@@ -11,6 +11,8 @@
 #   TARGETS="nginx tandem netty-floor" bench/proxy-bench.sh   # experiment: a bare Netty proxy on the same JVM,
 #                                              # the floor of a Netty-level data plane (experiments/NettyFloorProxy.java)
 #   TANDEM_NATIVE=1 bench/proxy-bench.sh       # experiment: Tandem on Netty's native epoll transport
+#   BASE_JAR=proxy/target/tandem.jar BASE_DATA_PLANE=vertx TARGETS="nginx tandem tandem-base" bench/proxy-bench.sh
+#                                              # the same build with every request on the Vert.x path, paired
 #   BASE_JAR=/tmp/old/tandem.jar TARGETS="tandem tandem-base" bench/proxy-bench.sh
 #                                              # a second Tandem (another build) as target tandem-base, paired with
 #                                              # this one: what a change costs (bench/edge-bench.sh does this)
@@ -45,6 +47,7 @@ PERF=${PERF:-}                           # non-empty: after the runs, syscall co
 TANDEM_NATIVE=${TANDEM_NATIVE:-}         # non-empty: experiment, Tandem on Netty's epoll transport (see experiments/)
 NETTY_VERSION=${NETTY_VERSION:-4.2.12.Final}  # of the epoll jars for TANDEM_NATIVE, from ~/.m2 (mvn dependency:get)
 BASE_JAR=${BASE_JAR:-}                   # non-empty: also run this jar, as target tandem-base, on the proxy core
+BASE_DATA_PLANE=${BASE_DATA_PLANE:-}     # netty or vertx: tandem-base's server.dataPlane (BASE_JAR may be the same jar)
 TAG=${TAG:-}                             # appended to the results directory name
 QUIET_WAIT=${QUIET_WAIT:-120}            # max seconds to wait for an idle machine before each run
 FOREIGN_MAX=${FOREIGN_MAX:-10}           # a run during which other processes used more than this % of a core ...
@@ -224,6 +227,9 @@ BASE_PID=
 if [ -n "$BASE_JAR" ]; then
   sed -e "s/port: $TANDEM_PORT/port: $BASE_PORT/" -e "s/port: $ADMIN_PORT/port: $BASE_ADMIN_PORT/" \
     "$TMP/tandem.yaml" > "$TMP/tandem-base.yaml"
+  if [ -n "$BASE_DATA_PLANE" ]; then
+    sed -i "s/instances: 1 }/instances: 1, dataPlane: $BASE_DATA_PLANE }/" "$TMP/tandem-base.yaml"
+  fi
   # shellcheck disable=SC2086
   taskset -c "$PROXY_CPU" "$JAVA" -XX:ActiveProcessorCount=1 $JAVA_OPTS -jar "$TMP/tandem-base.jar" proxy \
     --config "$TMP/tandem-base.yaml" >"$RESULTS/tandem-base.log" 2>&1 &
@@ -412,7 +418,7 @@ fi
 "$HERE/summarize.sh" "$RESULTS/runs.tsv" | tee "$RESULTS/summary.txt"
 {
   echo "command: JAVA_OPTS='$JAVA_OPTS' REPS=$REPS DURATION=$DURATION WARMUP=$WARMUP CONNS=$CONNS THREADS=$THREADS" \
-    "BODY_BYTES=$BODY_BYTES TARGETS='$TARGETS' ${BASE_JAR:+BASE_JAR=$BASE_JAR }bench/proxy-bench.sh"
+    "BODY_BYTES=$BODY_BYTES TARGETS='$TARGETS' ${BASE_JAR:+BASE_JAR=$BASE_JAR }${BASE_DATA_PLANE:+BASE_DATA_PLANE=$BASE_DATA_PLANE }bench/proxy-bench.sh"
   machine_info "$NGINX" "$WRK" "$JAVA" "$JAR_INFO"
 } > "$RESULTS/machine.txt"
 ln -sfn "$RESULTS" "$HERE/results/latest"

@@ -115,8 +115,8 @@ final class DemoCommand implements Callable<Integer> {
         + "[{\"sku\":\"SKU-100\",\"quantity\":1,\"unitPrice\":9.5}]}' http://127.0.0.1:%d/orders%n", tandem.port());
     out.printf("  curl -s -H 'Authorization: Bearer %s' http://127.0.0.1:%d/admin/routes%n", DEMO_TOKEN,
         tandem.adminPort());
-    out.printf("  curl -s http://127.0.0.1:%d/metrics | grep -E 'tandem_(requests_total|canary_weight)'%n",
-        tandem.adminPort());
+    out.printf("  curl -s http://127.0.0.1:%d/metrics | grep -E 'tandem_(requests_total|canary_weight|dataplane)'"
+        + "   # dataplane: which path forwarded each request (netty, or vertx while capturing)%n", tandem.adminPort());
     out.printf("  curl -s -H 'X-Canary: always' http://127.0.0.1:%d/orders/7   # opt in to the candidate%n",
         tandem.port());
     out.printf("  ./tandem import ingress-nginx conf/import/ingress-nginx-canary.yaml   # your NGINX ingress canary,"

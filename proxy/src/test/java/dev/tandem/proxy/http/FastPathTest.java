@@ -1,11 +1,10 @@
 package dev.tandem.proxy.http;
 
+import dev.tandem.proxy.Bodies;
 import dev.tandem.proxy.RawHttp;
 import dev.tandem.proxy.Tandem;
 import dev.tandem.proxy.TandemHarness;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerResponse;
@@ -29,8 +28,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class FastPathTest {
 
-  private static final int CHUNK = 64 * 1024;
-
   private final TandemHarness h = new TandemHarness();
 
   @AfterEach
@@ -45,24 +42,14 @@ class FastPathTest {
     CRC32 sent = new CRC32();
     HttpServer backend = h.backend(req -> {
       req.response().putHeader("Content-Length", Long.toString(size));
-      pump(req.response(), size, sent);
+      Bodies.pump(req.response(), size, sent);
     });
     Tandem t = h.proxyTo(backend.actualPort(), "");
     CRC32 got = new CRC32();
-    long[] n = {0};
-    h.call(() -> h.client().request(new RequestOptions().setHost("127.0.0.1").setPort(t.port()).setURI("/big"))
+    long n = h.call(() -> h.client().request(new RequestOptions().setHost("127.0.0.1").setPort(t.port()).setURI("/big"))
         .compose(req -> req.send())
-        .compose(resp -> {
-          Promise<Void> done = Promise.promise();
-          resp.handler(b -> {
-            n[0] += b.length();
-            got.update(b.getBytes());
-          });
-          resp.endHandler(v -> done.complete());
-          resp.exceptionHandler(done::tryFail);
-          return done.future();
-        }));
-    assertThat(n[0]).isEqualTo(size);
+        .compose(resp -> Bodies.read(resp, got)));
+    assertThat(n).isEqualTo(size);
     assertThat(got.getValue()).isEqualTo(sent.getValue());
   }
 
@@ -223,12 +210,7 @@ class FastPathTest {
   void drainWaits() throws Exception {
     CopyOnWriteArrayList<HttpServerResponse> waiting = new CopyOnWriteArrayList<>();
     HttpServer backend = h.backend(req -> waiting.add(req.response()));
-    Tandem t = h.tandem("""
-        server: { host: 127.0.0.1, port: 0, instances: 1, shutdown: { timeout: 10s } }
-        admin: { host: 127.0.0.1, port: 0, token: %s }
-        backends: { legacy: "http://127.0.0.1:%d" }
-        routes: [ { name: r, primary: legacy } ]
-        """.formatted(TandemHarness.TOKEN, backend.actualPort()));
+    Tandem t = drainable(backend.actualPort(), "10s");
     try (RawHttp raw = new RawHttp(t.port())) {
       raw.send("GET /slow HTTP/1.1\nHost: x\n\n");
       TandemHarness.eventually("the backend has the request", () -> !waiting.isEmpty());
@@ -250,12 +232,7 @@ class FastPathTest {
   void drainCuts() throws Exception {
     java.util.concurrent.atomic.AtomicBoolean reached = new java.util.concurrent.atomic.AtomicBoolean();
     HttpServer backend = h.backend(req -> reached.set(true)); // never answers
-    Tandem t = h.tandem("""
-        server: { host: 127.0.0.1, port: 0, instances: 1, shutdown: { timeout: 300ms } }
-        admin: { host: 127.0.0.1, port: 0, token: %s }
-        backends: { legacy: "http://127.0.0.1:%d" }
-        routes: [ { name: r, primary: legacy } ]
-        """.formatted(TandemHarness.TOKEN, backend.actualPort()));
+    Tandem t = drainable(backend.actualPort(), "300ms");
     try (RawHttp raw = new RawHttp(t.port())) {
       raw.send("GET /stuck HTTP/1.1\nHost: x\n\n");
       TandemHarness.eventually("the request is in flight", reached::get);
@@ -263,6 +240,16 @@ class FastPathTest {
       assertThat(d.connectionsCut()).isEqualTo(1);
       assertThat(raw.closedByPeer()).isTrue();
     }
+  }
+
+  /** A Tandem whose drain has {@code timeout} to answer what is in flight. */
+  private Tandem drainable(int backendPort, String timeout) {
+    return h.tandem("""
+        server: { host: 127.0.0.1, port: 0, instances: 1, shutdown: { timeout: %s } }
+        admin: { host: 127.0.0.1, port: 0, token: %s }
+        backends: { legacy: "http://127.0.0.1:%d" }
+        routes: [ { name: r, primary: legacy } ]
+        """.formatted(timeout, TandemHarness.TOKEN, backendPort));
   }
 
   @Test
@@ -279,31 +266,5 @@ class FastPathTest {
       raw.send("GET / HTTP/1.1\nHost: x\n\n");
       assertThat(raw.readResponse().body()).isEqualTo("ok");
     }
-  }
-
-  /** Writes {@code total} bytes with back-pressure, then ends the stream. */
-  private static Future<Void> pump(HttpServerResponse out, long total, CRC32 crc) {
-    Promise<Void> done = Promise.promise();
-    byte[] chunk = new byte[CHUNK];
-    for (int i = 0; i < chunk.length; i++) {
-      chunk[i] = (byte) (i * 31 + 7);
-    }
-    long[] remaining = {total};
-    Runnable[] step = new Runnable[1];
-    step[0] = () -> {
-      while (remaining[0] > 0 && !out.writeQueueFull()) {
-        int n = (int) Math.min(CHUNK, remaining[0]);
-        crc.update(chunk, 0, n);
-        out.write(Buffer.buffer(java.util.Arrays.copyOf(chunk, n)));
-        remaining[0] -= n;
-      }
-      if (remaining[0] == 0) {
-        out.end().onComplete(done);
-      } else {
-        out.drainHandler(v -> step[0].run());
-      }
-    };
-    step[0].run();
-    return done.future();
   }
 }

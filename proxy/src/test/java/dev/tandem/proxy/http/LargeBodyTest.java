@@ -1,13 +1,11 @@
 package dev.tandem.proxy.http;
 
+import dev.tandem.proxy.Bodies;
 import dev.tandem.proxy.TandemHarness;
-import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.RequestOptions;
-import io.vertx.core.streams.WriteStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -25,7 +23,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.CRC32;
 
-import static dev.tandem.proxy.TandemHarness.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -35,8 +32,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class LargeBodyTest {
 
   private static final long SIZE = 200L * 1024 * 1024;
-  private static final int CHUNK = 64 * 1024;
-  private static final Pattern LISTENING = Pattern.compile("proxy on http://127\\.0\\.0\\.1:(\\d+)");
+    private static final Pattern LISTENING = Pattern.compile("proxy on http://127\\.0\\.0\\.1:(\\d+)");
 
   private final TandemHarness h = new TandemHarness();
   private Process proxy;
@@ -64,7 +60,7 @@ class LargeBodyTest {
         req.endHandler(v -> req.response().end(count[0] + " " + crc.getValue()));
       } else {
         req.response().putHeader("Content-Length", Long.toString(SIZE));
-        pump(req.response(), SIZE, new CRC32());
+        Bodies.pump(req.response(), SIZE, new CRC32());
       }
     });
     Path config = dir.resolve("tandem.yaml");
@@ -79,25 +75,15 @@ class LargeBodyTest {
     assertThat(upload(port, false)).isEqualTo(SIZE + " " + uploadCrc.getValue());
 
     CRC32 expected = new CRC32();
-    byte[] chunk = pattern();
-    for (long n = 0; n < SIZE; n += CHUNK) {
-      expected.update(chunk, 0, (int) Math.min(CHUNK, SIZE - n));
+    byte[] chunk = Bodies.pattern();
+    for (long n = 0; n < SIZE; n += Bodies.CHUNK) {
+      expected.update(chunk, 0, (int) Math.min(Bodies.CHUNK, SIZE - n));
     }
     CRC32 gotCrc = new CRC32();
-    long[] got = {0};
-    h.call(() -> h.client().request(new RequestOptions().setHost("127.0.0.1").setPort(port).setURI("/download"))
+    long got = h.call(() -> h.client().request(new RequestOptions().setHost("127.0.0.1").setPort(port).setURI("/download"))
         .compose(req -> req.send())
-        .compose(resp -> {
-          Promise<Void> done = Promise.promise();
-          resp.handler(b -> {
-            got[0] += b.length();
-            gotCrc.update(b.getBytes());
-          });
-          resp.endHandler(v -> done.complete());
-          resp.exceptionHandler(done::tryFail);
-          return done.future();
-        }));
-    assertThat(got[0]).isEqualTo(SIZE);
+        .compose(resp -> Bodies.read(resp, gotCrc)));
+    assertThat(got).isEqualTo(SIZE);
     assertThat(gotCrc.getValue()).isEqualTo(expected.getValue());
     // A chunked upload: the Vert.x path (the download above and the sized upload went by the Netty path).
     assertThat(upload(port, true)).isEqualTo(SIZE + " " + uploadCrc.getValue());
@@ -118,7 +104,7 @@ class LargeBodyTest {
           } else {
             req.putHeader("Content-Length", Long.toString(SIZE));
           }
-          return pump(req, SIZE, uploadCrc).compose(v -> req.response());
+          return Bodies.pump(req, SIZE, uploadCrc).compose(v -> req.response());
         })
         .compose(resp -> resp.body().map(Buffer::toString)));
   }
@@ -154,36 +140,5 @@ class LargeBodyTest {
       }
     }
     throw new AssertionError("the proxy did not start:\n" + seen);
-  }
-
-  private static byte[] pattern() {
-    byte[] b = new byte[CHUNK];
-    for (int i = 0; i < b.length; i++) {
-      b[i] = (byte) (i * 31 + 7);
-    }
-    return b;
-  }
-
-  /** Writes {@code total} bytes with back-pressure, then ends the stream. */
-  private static Future<Void> pump(WriteStream<Buffer> out, long total, CRC32 crc) {
-    Promise<Void> done = Promise.promise();
-    byte[] chunk = pattern();
-    long[] remaining = {total};
-    Runnable[] step = new Runnable[1];
-    step[0] = () -> {
-      while (remaining[0] > 0 && !out.writeQueueFull()) {
-        int n = (int) Math.min(CHUNK, remaining[0]);
-        crc.update(chunk, 0, n);
-        out.write(Buffer.buffer(n == CHUNK ? chunk.clone() : java.util.Arrays.copyOf(chunk, n)));
-        remaining[0] -= n;
-      }
-      if (remaining[0] == 0) {
-        out.end().onComplete(done);
-      } else {
-        out.drainHandler(v -> step[0].run());
-      }
-    };
-    step[0].run();
-    return done.future();
   }
 }
