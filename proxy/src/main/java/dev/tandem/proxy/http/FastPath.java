@@ -104,7 +104,8 @@ final class FastPath {
     if (backend.config().ssl()) {
       return null;
     }
-    FastPool pool = pools.computeIfAbsent(backend, b -> new FastPool(b, client));
+    FastPool pool = pools.computeIfAbsent(backend, b -> new FastPool(b, client,
+        context.owner().nameResolver().nettyAddressResolverGroup()));
     if (pool.loop() != client.eventLoop()) {
       return null;
     }

@@ -53,13 +53,19 @@ final class FastPool {
   private final long connectTimeoutMillis;
   private int open;
 
-  FastPool(Backend backend, Channel like) {
+  /**
+   * @param like     a client connection: the pool's event loop and channel type are its
+   * @param resolver Vert.x's name resolver (asynchronous DNS), so that connecting by host name never blocks the loop
+   */
+  FastPool(Backend backend, Channel like,
+           io.netty.resolver.AddressResolverGroup<? extends java.net.SocketAddress> resolver) {
     this.backend = backend;
     this.loop = like.eventLoop();
     this.max = backend.config().maxConnections();
     this.connectTimeoutMillis = backend.config().connectTimeout().toMillis();
     this.bootstrap = new Bootstrap()
         .group(loop)
+        .resolver(resolver)
         .channelFactory(new ReflectiveChannelFactory<>(like.getClass()))
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.ALLOCATOR, like.config().getAllocator())

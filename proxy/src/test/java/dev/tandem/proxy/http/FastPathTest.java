@@ -253,6 +253,23 @@ class FastPathTest {
   }
 
   @Test
+  @DisplayName("a backend named by host name is reached through Vert.x's asynchronous resolver, on the Netty path")
+  void hostName() throws Exception {
+    HttpServer backend = h.backend(req -> req.response().end("by name"));
+    Tandem t = h.tandem("""
+        server: { host: 127.0.0.1, port: 0, instances: 1 }
+        admin: { host: 127.0.0.1, port: 0 }
+        backends: { legacy: "http://localhost:%d" }
+        routes: [ { name: r, primary: legacy } ]
+        """.formatted(backend.actualPort()));
+    try (RawHttp raw = new RawHttp(t.port())) {
+      raw.send("GET / HTTP/1.1\nHost: x\n\n");
+      assertThat(raw.readResponse().body()).isEqualTo("by name");
+    }
+    assertThat(h.registry.scrape()).contains("tandem_dataplane_requests_total{path=\"netty\"} 1.0");
+  }
+
+  @Test
   @DisplayName("server.dataPlane: vertx keeps every request on Vert.x's path")
   void vertxOnly() throws Exception {
     HttpServer backend = h.backend(req -> req.response().end("ok"));
