@@ -158,6 +158,10 @@ final class FastLane extends ChannelDuplexHandler {
     if (drainCut != null) {
       drainCut.cancel(false);
     }
+    if (deferredClose != null) {
+      deferredClose.trySuccess(); // the client closed first
+      deferredClose = null;
+    }
     if (silence != null) {
       silence.cancel(false);
     }
@@ -169,8 +173,13 @@ final class FastLane extends ChannelDuplexHandler {
     if (current != null && !closing && path.edge().draining() && ctx.channel().isActive()) {
       // The drain closes connections with nothing in flight as Vert.x sees it; this one has an exchange Vert.x
       // does not know of: it is closed once that is answered, or cut at the drain's deadline.
-      deferredClose = promise;
       current.closeAfter = true;
+      if (deferredClose != null) {
+        ChannelPromise first = deferredClose;
+        first.addListener(f -> promise.trySuccess()); // a second close waits on the first
+        return;
+      }
+      deferredClose = promise;
       long left = Math.max(0, path.edge().drainDeadline() - System.nanoTime());
       drainCut = ctx.executor().schedule(() -> closeNow(), left, TimeUnit.NANOSECONDS);
       return;
@@ -267,6 +276,7 @@ final class FastLane extends ChannelDuplexHandler {
     private boolean responseDone;
     private boolean interim;
     private boolean reused;
+    private boolean backendSpoke;
     private boolean retried;
     private boolean bodySent;
     private boolean backendKeepAlive;
@@ -407,6 +417,7 @@ final class FastLane extends ChannelDuplexHandler {
     @Override
     public void backendRead(Object msg) {
       lastRead = System.nanoTime();
+      backendSpoke = true;
       if (msg instanceof io.netty.handler.codec.http.HttpObject o && !o.decoderResult().isSuccess()) {
         ReferenceCountUtil.release(msg);
         Throwable cause = o.decoderResult().cause();
@@ -430,6 +441,11 @@ final class FastLane extends ChannelDuplexHandler {
           // Relayed, the client would switch protocols on a connection Tandem keeps parsing as HTTP.
           fail(new IllegalStateException("the backend answered 101 to a request that did not ask to switch"
               + " protocols"));
+        } else if (head) {
+          // Netty's client codec pairs the interim answer with the HEAD it was sent for, and would then read the
+          // final answer's Content-Length as a body that never comes: refused rather than misread.
+          fail(new IllegalStateException("the backend sent " + code + " before its answer to HEAD, which this"
+              + " path cannot frame; the answer was not relayed"));
         } else {
           interim = true; // 100 or 103: the final answer follows; the client hears that one
         }
@@ -447,8 +463,10 @@ final class FastLane extends ChannelDuplexHandler {
         answerHeaders = KeptBody.headers(new HeadersAdaptor(headers)); // as the backend sent them
         kept = new KeptBody(comparison.maxBodyBytes());
       }
-      backendKeepAlive = HttpUtil.isKeepAlive(response);
       boolean lengthKnown = headers.contains(HttpHeaderNames.CONTENT_LENGTH);
+      // An answer ended by the backend closing the connection leaves nothing to reuse.
+      backendKeepAlive = HttpUtil.isKeepAlive(response)
+          && (lengthKnown || HttpUtil.isTransferEncodingChunked(response) || head || code == 204 || code == 304);
       HopByHop.strip(headers);
       decorate(headers);
       response.setProtocolVersion(version);
@@ -500,6 +518,7 @@ final class FastLane extends ChannelDuplexHandler {
       responseDone = true;
       ChannelFuture written = ctx.writeAndFlush(content);
       finish(status);
+      updateRead(); // an answer before the whole body: the client is read again, the rest of its body dropped
       if (comparison != null) {
         Side side = new Side(target.backend().name(), status, answerHeaders, kept.bytes(), kept.truncated(), null,
             System.nanoTime() - start);
@@ -533,7 +552,7 @@ final class FastLane extends ChannelDuplexHandler {
       if (responseDone || gone) {
         return;
       }
-      if (reused && !retried && !headWritten && !interim && requestDone && !bodySent && idempotent()) {
+      if (reused && !retried && !backendSpoke && requestDone && !bodySent && idempotent()) {
         // A kept-alive connection the backend had closed as the request went out (the race every pool has):
         // nothing was answered and there is no body to resend, so the request goes once more, on a new one.
         retried = true;
@@ -569,6 +588,11 @@ final class FastLane extends ChannelDuplexHandler {
         Channel b = backend;
         backend = null;
         target.pool().discard(b);
+      }
+      if (pending != null) {
+        pending.forEach(ReferenceCountUtil::release);
+        pending = null;
+        pendingBytes = 0;
       }
       int code = ProxyErrors.statusFor(failure);
       finish(code);

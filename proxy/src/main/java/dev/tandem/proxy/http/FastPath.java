@@ -104,11 +104,11 @@ final class FastPath {
     if (backend.config().ssl()) {
       return null;
     }
-    FastPool pool = pools.computeIfAbsent(backend, b -> new FastPool(b, client,
-        context.owner().nameResolver().nettyAddressResolverGroup()));
-    if (pool.loop() != client.eventLoop()) {
-      return null;
+    if (client.eventLoop() != context.nettyEventLoop()) {
+      return null; // its pools are this verticle's loop's
     }
+    FastPool pool = pools.computeIfAbsent(backend, b -> new FastPool(b, context.nettyEventLoop(), client,
+        context.owner().nameResolver().nettyAddressResolverGroup()));
     served.increment();
     return new Target(route, backend, recorder, pool, choice, backendHeader, plan.mirror());
   }
@@ -123,6 +123,11 @@ final class FastPath {
       }
     }
     return null;
+  }
+
+  /** Closes the pools' idle connections. */
+  void close() {
+    pools.values().forEach(FastPool::close);
   }
 
   /** A backend's pool on this loop; for tests. */

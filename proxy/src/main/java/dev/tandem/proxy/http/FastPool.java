@@ -54,13 +54,14 @@ final class FastPool {
   private int open;
 
   /**
-   * @param like     a client connection: the pool's event loop and channel type are its
+   * @param loop     the verticle's event loop
+   * @param like     a client connection: the pool's channel type is its
    * @param resolver Vert.x's name resolver (asynchronous DNS), so that connecting by host name never blocks the loop
    */
-  FastPool(Backend backend, Channel like,
+  FastPool(Backend backend, EventLoop loop, Channel like,
            io.netty.resolver.AddressResolverGroup<? extends java.net.SocketAddress> resolver) {
     this.backend = backend;
-    this.loop = like.eventLoop();
+    this.loop = loop;
     this.max = backend.config().maxConnections();
     this.connectTimeoutMillis = backend.config().connectTimeout().toMillis();
     this.bootstrap = new Bootstrap()
@@ -137,6 +138,10 @@ final class FastPool {
 
   /** The exchange is done with {@code ch}, which can carry the next request. */
   void release(Channel ch) {
+    if (!ch.isActive()) {
+      attach(ch, null); // closed as its answer ended: its closeFuture has counted it out
+      return;
+    }
     Waiter next = waiters.poll();
     if (next != null) {
       next.timer.cancel(false);
@@ -146,6 +151,14 @@ final class FastPool {
     }
     attach(ch, null);
     idle.addLast(ch);
+  }
+
+  /** Closes the idle connections (the verticle stops); those in use close with their exchange. */
+  void close() {
+    Channel ch;
+    while ((ch = idle.pollLast()) != null) {
+      ch.close();
+    }
   }
 
   /** The exchange cannot leave {@code ch} in a known state: it is closed, and a waiter gets a new connection. */

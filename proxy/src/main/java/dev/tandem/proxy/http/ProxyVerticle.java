@@ -41,6 +41,7 @@ public final class ProxyVerticle extends VerticleBase {
   private final dev.tandem.proxy.edge.Edge edge;
   private final dev.tandem.proxy.tls.TlsMaterial tls;
   private HttpServer server;
+  private FastPath fast;
 
   /**
    * @param port where to listen: the configured port, or a negative number for a free port shared by every
@@ -89,7 +90,7 @@ public final class ProxyVerticle extends VerticleBase {
     }
     ForwardingHandler forwarding = new ForwardingHandler(routes, backends, metrics, mirrors, canaryStats, capturing,
         edge, config.server().tls(), pathCounter("vertx"));
-    FastPath fast = config.server().dataPlane().equals(dev.tandem.proxy.config.ServerConfig.DATA_PLANE_NETTY)
+    fast = config.server().dataPlane().equals(dev.tandem.proxy.config.ServerConfig.DATA_PLANE_NETTY)
         ? new FastPath(forwarding, edge, context, pathCounter("netty")) : null;
     server = vertx.createHttpServer(options)
         .connectionHandler(connection -> {
@@ -128,6 +129,9 @@ public final class ProxyVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     backends.values().forEach(Backend::close);
+    if (fast != null) {
+      context.runOnContext(v -> fast.close()); // the pools belong to this verticle's event loop
+    }
     shadows.forEach(ShadowSender::close);
     return server == null ? Future.succeededFuture() : server.close();
   }

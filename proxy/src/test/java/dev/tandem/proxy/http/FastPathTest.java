@@ -146,6 +146,42 @@ class FastPathTest {
   }
 
   @Test
+  @DisplayName("a backend answering before a large upload ends: the rest of the body is read and dropped, the"
+      + " connection serves on")
+  void earlyAnswer() throws Exception {
+    HttpServer backend = h.backend(req -> {
+      if (req.path().equals("/upload")) {
+        req.response().setStatusCode(413).end("too big for me"); // without reading the body
+      } else {
+        req.response().end("next");
+      }
+    });
+    Tandem t = h.proxyTo(backend.actualPort(), "");
+    int size = 16 * 1024 * 1024;
+    try (RawHttp raw = new RawHttp(t.port())) {
+      raw.send("POST /upload HTTP/1.1\nHost: x\nContent-Length: " + size + "\n\n");
+      Thread writer = new Thread(() -> {
+        try {
+          byte[] chunk = new byte[64 * 1024];
+          for (int sent = 0; sent < size; sent += chunk.length) {
+            raw.socket().getOutputStream().write(chunk);
+          }
+          raw.send("GET /after HTTP/1.1\nHost: x\n\n");
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      });
+      writer.start();
+      RawHttp.Response first = raw.readResponse();
+      assertThat(first.status()).isEqualTo(413);
+      assertThat(first.body()).isEqualTo("too big for me");
+      RawHttp.Response next = raw.readResponse(); // only once the whole upload has been read past
+      assertThat(next.body()).isEqualTo("next");
+      writer.join(10_000);
+    }
+  }
+
+  @Test
   @DisplayName("a kept-alive backend connection found closed is retried once on a new one, for idempotent methods")
   void staleConnection() throws Exception {
     // A backend that answers the first request on each connection, keeps it alive, and closes it on the next
