@@ -289,6 +289,7 @@ final class FastLane extends ChannelDuplexHandler {
     private PendingComparison comparison;
     private KeptBody kept;
     private List<java.util.Map.Entry<String, String>> answerHeaders;
+    private ChannelFuture lastWrite;
 
     Exchange(HttpRequest request, String uri, FastPath.Target target) {
       this.request = request;
@@ -661,8 +662,6 @@ final class FastLane extends ChannelDuplexHandler {
         headers.set(target.backendHeader(), target.backend().name());
       }
     }
-
-    private ChannelFuture lastWrite;
 
     private void maybeDone(ChannelFuture written) {
       if (written != null) {

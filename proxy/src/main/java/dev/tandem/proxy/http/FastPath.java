@@ -12,7 +12,6 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.cookie.Cookie;
 import io.netty.handler.codec.http.cookie.ServerCookieDecoder;
 
@@ -128,14 +127,5 @@ final class FastPath {
   /** Closes the pools' idle connections. */
   void close() {
     pools.values().forEach(FastPool::close);
-  }
-
-  /** A backend's pool on this loop; for tests. */
-  FastPool pool(Backend backend) {
-    return pools.get(backend);
-  }
-
-  static boolean http10(HttpRequest request) {
-    return request.protocolVersion().equals(HttpVersion.HTTP_1_0);
   }
 }

@@ -81,23 +81,6 @@ final class FastPool {
         });
   }
 
-  EventLoop loop() {
-    return loop;
-  }
-
-  Backend backend() {
-    return backend;
-  }
-
-  /** Connections open now (in use and idle); for tests. */
-  int open() {
-    return open;
-  }
-
-  int idle() {
-    return idle.size();
-  }
-
   /** Gives {@code user} a new connection, not an idle one (a retry after a reused one was found closed). */
   void acquireNew(User user) {
     if (open < max) {

@@ -165,7 +165,7 @@ final class ForwardingHandler implements Handler<HttpServerRequest> {
   }
 
   /** Adds the sticky cookie and the backend header, when there are any, to the client's answer. */
-  static Handler<HttpServerResponse> decorator(CanaryRouter.Choice choice, String backendHeader,
+  private static Handler<HttpServerResponse> decorator(CanaryRouter.Choice choice, String backendHeader,
                                                        String backend) {
     Cookie cookie = choice.setCookie();
     if (cookie == null && backendHeader == null) {
