@@ -62,7 +62,7 @@ public final class Tandem {
     this.vertx = vertx;
     this.config = config;
     this.registry = registry;
-    this.edge = new dev.tandem.proxy.edge.Edge(config.server().limits(), registry);
+    this.edge = new dev.tandem.proxy.edge.Edge(config.server().limits(), config.server().http2(), registry);
     this.routes = new RouteTable(config.routes());
     this.readiness = new Readiness(() -> draining ? "DOWN: draining, shutting down" : listening ? "UP"
         : "DOWN: not listening", Readiness.probesFor(vertx, config));

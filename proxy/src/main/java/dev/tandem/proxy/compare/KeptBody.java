@@ -41,8 +41,21 @@ public final class KeptBody {
 
   /** Headers as the comparator's model holds them: name and value pairs, in order. */
   public static List<Map.Entry<String, String>> headers(MultiMap headers) {
-    List<Map.Entry<String, String>> out = new ArrayList<>(headers.size());
+    return headers(headers, null);
+  }
+
+  /**
+   * The headers and then the trailers, as the comparator takes an answer's (gRPC's status is in its trailers).
+   *
+   * @param trailers null or empty for none
+   */
+  public static List<Map.Entry<String, String>> headers(MultiMap headers, MultiMap trailers) {
+    int n = headers.size() + (trailers == null ? 0 : trailers.size());
+    List<Map.Entry<String, String>> out = new ArrayList<>(n);
     headers.forEach(h -> out.add(new AbstractMap.SimpleImmutableEntry<>(h.getKey(), h.getValue())));
+    if (trailers != null) {
+      trailers.forEach(h -> out.add(new AbstractMap.SimpleImmutableEntry<>(h.getKey(), h.getValue())));
+    }
     return out;
   }
 }

@@ -11,6 +11,8 @@ import java.time.Duration;
  * @param maxConnections  pooled keep-alive connections per event loop
  * @param hostHeader      {@code preserve} (the client's Host), {@code rewrite} (the backend's host:port), or a
  *                        fixed value
+ * @param protocol        how Tandem speaks to it: {@code http1} (HTTP/1.1), {@code h2c} (HTTP/2 in cleartext, by prior
+ *                        knowledge) or {@code h2} (HTTP/2 over TLS, by ALPN; needs an https:// URL)
  * @param tls             TLS settings for an {@code https://} backend; null for plain HTTP
  */
 public record BackendConfig(
@@ -24,6 +26,7 @@ public record BackendConfig(
     Duration timeout,
     int maxConnections,
     String hostHeader,
+    String protocol,
     BackendTls tls) {
 
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
@@ -31,6 +34,14 @@ public record BackendConfig(
   public static final int DEFAULT_MAX_CONNECTIONS = 128;
   public static final String HOST_PRESERVE = "preserve";
   public static final String HOST_REWRITE = "rewrite";
+  public static final String HTTP1 = "http1";
+  public static final String H2C = "h2c";
+  public static final String H2 = "h2";
+
+  /** Whether Tandem speaks HTTP/2 to it. */
+  public boolean http2() {
+    return !protocol.equals(HTTP1);
+  }
 
   /** The host:port this backend is reached at, as a Host header would name it. */
   public String authority() {

@@ -35,6 +35,9 @@ import java.util.function.Function;
 public final class ConfigLoader {
 
   private static final YAMLMapper YAML = new YAMLMapper();
+  private static final java.util.regex.Pattern GRPC_NAME =
+      java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*");
+  private static final java.util.regex.Pattern GRPC_METHOD = java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
   private static final Set<String> METHODS =
       Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT");
 
@@ -154,6 +157,7 @@ public final class ConfigLoader {
     CaptureConfig capture = readCapture(root.child("capture"), routes);
     RolloutSettings rollout = readRolloutSettings(root.child("rollout"), routes);
     root.rejectUnknownKeys();
+    checkGrpcBackends(routes, backends, problems);
     for (int i = 0; i < routes.size(); i++) {
       if (routes.get(i).effects() != null && verify == null) {
         problems.error("routes[" + i + "].effects", "reads each side's database: it needs verify: { primary:"
@@ -310,9 +314,10 @@ public final class ConfigLoader {
     s.rejectUnknownKeys();
     String dataPlane = n.oneOf("dataPlane", ServerConfig.DATA_PLANE_NETTY,
         List.of(ServerConfig.DATA_PLANE_NETTY, ServerConfig.DATA_PLANE_VERTX));
+    Http2Config http2 = EdgeReader.http2(n.child("http2"), limits.maxHeaderBytes());
     n.rejectUnknownKeys();
     return new ServerConfig(host, port, instances, idle, limits, tls, new ServerConfig.Shutdown(delay, timeout),
-        dataPlane);
+        http2, dataPlane);
   }
 
   private AdminConfig readAdmin(Node n) {
@@ -372,14 +377,21 @@ public final class ConfigLoader {
     var timeout = n.duration("timeout", BackendConfig.DEFAULT_TIMEOUT);
     int maxConnections = n.integer("maxConnections", BackendConfig.DEFAULT_MAX_CONNECTIONS, 1, 100_000);
     String hostHeader = n.string("hostHeader", BackendConfig.HOST_PRESERVE);
+    String protocol = n.oneOf("protocol", BackendConfig.HTTP1,
+        List.of(BackendConfig.HTTP1, BackendConfig.H2C, BackendConfig.H2));
     BackendConfig b = readBackendUrl(name, n, url, n.pathOf("url"));
     BackendTls tls = EdgeReader.backend(n.child("tls"), b == null || b.ssl());
     n.rejectUnknownKeys();
     if (b == null) {
       return null;
     }
+    if (protocol.equals(BackendConfig.H2) && !b.ssl()) {
+      n.error("protocol", "h2 is HTTP/2 over TLS and needs an https:// URL; for cleartext HTTP/2 say h2c");
+    } else if (protocol.equals(BackendConfig.H2C) && b.ssl()) {
+      n.error("protocol", "h2c is cleartext HTTP/2 and needs an http:// URL; over TLS say h2");
+    }
     return new BackendConfig(name, b.url(), b.host(), b.port(), b.ssl(), b.basePath(), connectTimeout, timeout,
-        maxConnections, hostHeader, tls);
+        maxConnections, hostHeader, protocol, tls);
   }
 
   private BackendConfig readBackendUrl(String name, Node n, String url, String path) {
@@ -415,7 +427,7 @@ public final class ConfigLoader {
     }
     return new BackendConfig(name, url.trim(), uri.getHost(), port, ssl, basePath,
         BackendConfig.DEFAULT_CONNECT_TIMEOUT, BackendConfig.DEFAULT_TIMEOUT, BackendConfig.DEFAULT_MAX_CONNECTIONS,
-        BackendConfig.HOST_PRESERVE, ssl ? BackendTls.DEFAULT : null);
+        BackendConfig.HOST_PRESERVE, BackendConfig.HTTP1, ssl ? BackendTls.DEFAULT : null);
   }
 
   private List<RouteConfig> readRoutes(Node root, Set<String> backends, long defaultMaxBodyBytes) {
@@ -881,6 +893,36 @@ public final class ConfigLoader {
     return new DeadLetterConfig(store, file, redis, stream, postgres, table);
   }
 
+  /** gRPC needs HTTP/2 (its status comes in trailers): a gRPC route's backends must be spoken to in it. */
+  private static void checkGrpcBackends(List<RouteConfig> routes, Map<String, BackendConfig> backends,
+                                        Problems problems) {
+    for (int index = 0; index < routes.size(); index++) {
+      int i = index;
+      RouteConfig r = routes.get(i);
+      if (r.match().grpcService() == null) {
+        continue;
+      }
+      Map<String, String> used = new LinkedHashMap<>();
+      used.put("primary", r.primary());
+      if (r.canary() != null) {
+        used.put("canary.backend", r.canary().backend());
+      }
+      if (r.mirror() != null) {
+        for (int s = 0; s < r.mirror().shadows().size(); s++) {
+          used.put(r.mirror().shadows().size() == 1 ? "mirror.backend" : "mirror.shadows[" + s + "].backend",
+              r.mirror().shadows().get(s).backend());
+        }
+      }
+      used.forEach((key, name) -> {
+        BackendConfig b = backends.get(name);
+        if (b != null && !b.http2()) {
+          problems.error("routes[" + i + "]." + key, "backend '" + name + "' is spoken to in HTTP/1.1, but the"
+              + " route matches gRPC (grpcService), which needs HTTP/2: give the backend protocol: h2c (or h2)");
+        }
+      });
+    }
+  }
+
   private static void checkBackend(Node n, String key, String name, Set<String> backends) {
     if (name != null && !name.isBlank() && !backends.contains(name)) {
       n.error(key, "unknown backend '" + name + "'" + (backends.isEmpty() ? "" : " (known: "
@@ -892,6 +934,24 @@ public final class ConfigLoader {
     String prefix = n.string("pathPrefix", "/");
     if (!prefix.startsWith("/")) {
       n.error("pathPrefix", "must start with '/', got '" + prefix + "'");
+    }
+    String service = n.string("grpcService", null);
+    String method = n.string("grpcMethod", null);
+    if (service != null) {
+      if (!GRPC_NAME.matcher(service).matches()) {
+        n.error("grpcService", "must be a fully qualified service name such as orders.v1.Orders, got '"
+            + service + "'");
+      }
+      if (n.has("pathPrefix")) {
+        n.error("pathPrefix", "cannot be given with grpcService, which sets the path (/" + service + "/...)");
+      }
+      if (method != null && !GRPC_METHOD.matcher(method).matches()) {
+        n.error("grpcMethod", "must be a method name such as CreateOrder, got '" + method + "'");
+      }
+      // A gRPC call's path is /service/method (the gRPC over HTTP/2 protocol): the route's prefix, by segments.
+      prefix = "/" + service + (method == null ? "" : "/" + method);
+    } else if (method != null) {
+      n.error("grpcMethod", "needs grpcService, the service the method belongs to");
     }
     List<String> hosts = new ArrayList<>();
     for (String h : n.strings("host")) {
@@ -906,7 +966,7 @@ public final class ConfigLoader {
       methods.add(upper);
     }
     n.rejectUnknownKeys();
-    return new MatchConfig(prefix, hosts, methods);
+    return new MatchConfig(prefix, hosts, methods, service, method);
   }
 
   private StoreConfig readStore(Node n, List<String> kinds) {

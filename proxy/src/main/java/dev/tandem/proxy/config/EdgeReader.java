@@ -37,6 +37,40 @@ final class EdgeReader {
         keepUnderscores);
   }
 
+  /** {@code server.http2}: HTTP/2 from clients. */
+  static Http2Config http2(Node n, int maxHeaderBytes) {
+    Http2Config d = Http2Config.defaults(maxHeaderBytes);
+    boolean enabled = n.bool("enabled", d.enabled());
+    Node clear = n.child("cleartext");
+    boolean priorKnowledge = clear.bool("priorKnowledge", d.priorKnowledge());
+    boolean upgrade = clear.bool("upgrade", d.upgrade());
+    clear.rejectUnknownKeys();
+    int streams = n.integer("maxConcurrentStreams", d.maxConcurrentStreams(), 1, 100_000);
+    int headerList = (int) Math.min(Integer.MAX_VALUE, n.bytes("maxHeaderListSize", d.maxHeaderListSize()));
+    if (headerList < 1024) {
+      n.error("maxHeaderListSize", "must be at least 1KB, got " + headerList);
+    }
+    // RFC 9113 §6.5.2: a window is at most 2^31-1; below 16KB a stream crawls.
+    int window = window(n, "initialWindowSize", d.initialWindowSize());
+    int connection = window(n, "connectionWindowSize", d.connectionWindowSize());
+    Node resets = n.child("resets");
+    int maxResets = resets.integer("max", d.maxResetsPerWindow(), 1, 1_000_000);
+    Duration per = positive(resets, "per", Duration.ofSeconds(d.resetWindowSeconds()));
+    resets.rejectUnknownKeys();
+    n.rejectUnknownKeys();
+    return new Http2Config(enabled, priorKnowledge, upgrade, streams, headerList, window, connection, maxResets,
+        (int) Math.max(1, per.toSeconds()));
+  }
+
+  private static int window(Node n, String key, int defaultValue) {
+    long v = n.bytes(key, defaultValue);
+    if (v < 16 * 1024 || v > Integer.MAX_VALUE) {
+      n.error(key, "must be between 16KB and 2147483647 bytes, got " + v);
+      return defaultValue;
+    }
+    return (int) v;
+  }
+
   /** {@code tls:} of a listener; null when absent. */
   static ListenerTls listener(Node n) {
     if (!n.isPresent()) {

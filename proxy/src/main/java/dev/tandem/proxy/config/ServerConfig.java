@@ -10,11 +10,13 @@ import java.time.Duration;
  * @param limits       what a client may send, and how fast (see {@link EdgeLimits})
  * @param tls          TLS on the listener; null for plain HTTP
  * @param shutdown     how a SIGTERM drains the listener (see {@link Shutdown})
+ * @param http2        HTTP/2 from clients (ALPN on TLS, cleartext by prior knowledge or upgrade)
  * @param dataPlane    {@code netty} (the default: plain forwarding on Netty's own objects, everything else on
  *                     Vert.x's HTTP server and client) or {@code vertx} (every request on Vert.x's)
  */
 public record ServerConfig(String host, int port, int instances, Duration idleTimeout, EdgeLimits limits,
-                           ListenerTls tls, Shutdown shutdown, String dataPlane) {
+                           ListenerTls tls, Shutdown shutdown, Http2Config http2,
+                           String dataPlane) {
 
   public static final String DATA_PLANE_NETTY = "netty";
   public static final String DATA_PLANE_VERTX = "vertx";

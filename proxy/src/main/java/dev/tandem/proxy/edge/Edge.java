@@ -26,12 +26,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Edge {
 
+  static final String GUARD = "tandemEdgeGuard";
   private static final AttributeKey<EdgeRule> REJECTED = AttributeKey.valueOf("tandem.edge.rejected");
   /** Method, spaces and version around the target in a request line. */
   private static final int REQUEST_LINE_SLACK = 64;
 
   private final EdgeLimits limits;
+  private final dev.tandem.proxy.config.Http2Config http2;
   private final HttpServerOptions decoderOptions;
+  // Open HTTP/2 client connections: bounded by server.maxConnections, each removed when it closes; the drain sends
+  // each a GOAWAY.
+  private final java.util.Set<HttpConnection> http2Connections = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final AtomicInteger open = new AtomicInteger();
   private volatile boolean draining;
   private volatile long drainDeadline;
@@ -39,8 +44,15 @@ public final class Edge {
   private final java.util.Set<io.vertx.core.net.NetSocket> tunnels = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final Map<EdgeRule, Counter> rejected = new EnumMap<>(EdgeRule.class);
 
+  /** An edge without HTTP/2 (a benchmark's). */
   public Edge(EdgeLimits limits, MeterRegistry registry) {
+    this(limits, null, registry);
+  }
+
+  /** @param http2 HTTP/2 from clients; null for none */
+  public Edge(EdgeLimits limits, dev.tandem.proxy.config.Http2Config http2, MeterRegistry registry) {
     this.limits = limits;
+    this.http2 = http2 != null && http2.enabled() ? http2 : null;
     this.decoderOptions = options(new HttpServerOptions());
     for (EdgeRule rule : EdgeRule.values()) {
       rejected.put(rule, Counter.builder("tandem.rejected.requests")
@@ -50,6 +62,9 @@ public final class Edge {
     }
     Gauge.builder("tandem.connections", open, AtomicInteger::get)
         .description("Open client connections to the data plane")
+        .register(registry);
+    Gauge.builder("tandem.http2.connections", http2Connections, java.util.Set::size)
+        .description("Open client connections that speak HTTP/2 (counted in tandem_connections too)")
         .register(registry);
     Gauge.builder("tandem.tunnels", tunnels, java.util.Set::size)
         .description("Open upgrade tunnels (WebSocket) through the data plane")
@@ -68,6 +83,16 @@ public final class Edge {
   public void drain(long deadlineNanos) {
     drainDeadline = deadlineNanos;
     draining = true;
+    http2Connections.forEach(this::goAway);
+  }
+
+  /**
+   * HTTP/2 has no {@code Connection: close}: a GOAWAY tells the client to open no more streams here, the streams
+   * already open are answered, and the connection is closed when they are or at the drain's deadline.
+   */
+  private void goAway(HttpConnection connection) {
+    long millis = Math.max(0, (drainDeadline - System.nanoTime()) / 1_000_000);
+    connection.shutdown(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
   /** When a drain cuts what is still in flight ({@link System#nanoTime()}); meaningful while draining. */
@@ -98,12 +123,33 @@ public final class Edge {
     return n;
   }
 
-  /** Sets the decoder's limits on a listener's options; HTTP/2 stays off until it has edge rules of its own. */
+  /**
+   * Sets the decoder's limits and HTTP/2's on a listener's options. Cleartext HTTP/2 is on only when the
+   * {@link FrontDoor} can guard the HTTP/1.1 connections of the same port from their first byte (see there).
+   */
   public HttpServerOptions options(HttpServerOptions options) {
+    options.setMaxHeaderSize(limits.maxHeaderBytes())
+        .setMaxInitialLineLength(limits.maxUriLength() + REQUEST_LINE_SLACK);
+    if (http2 == null) {
+      return options.setHttp2ClearTextEnabled(false).setAlpnVersions(java.util.List.of(
+          io.vertx.core.http.HttpVersion.HTTP_1_1, io.vertx.core.http.HttpVersion.HTTP_1_0));
+    }
+    io.vertx.core.http.Http2Settings settings = new io.vertx.core.http.Http2Settings()
+        .setMaxConcurrentStreams(http2.maxConcurrentStreams())
+        .setMaxHeaderListSize(http2.maxHeaderListSize())
+        .setInitialWindowSize(http2.initialWindowSize());
     return options
-        .setMaxHeaderSize(limits.maxHeaderBytes())
-        .setMaxInitialLineLength(limits.maxUriLength() + REQUEST_LINE_SLACK)
-        .setHttp2ClearTextEnabled(false);
+        .setHttp2ClearTextEnabled(http2.cleartext() && FrontDoor.installed())
+        .setInitialSettings(settings)
+        .setHttp2ConnectionWindowSize(http2.connectionWindowSize())
+        .setHttp2RstFloodMaxRstFramePerWindow(http2.maxResetsPerWindow())
+        .setHttp2RstFloodWindowDuration(http2.resetWindowSeconds())
+        .setHttp2RstFloodWindowDurationTimeUnit(java.util.concurrent.TimeUnit.SECONDS);
+  }
+
+  /** HTTP/2 from clients; null when off. */
+  public dev.tandem.proxy.config.Http2Config http2() {
+    return http2;
   }
 
   /** Takes a new connection: refused beyond {@code maxConnections}, otherwise guarded. */
@@ -120,7 +166,15 @@ public final class Edge {
     }
     channel.closeFuture().addListener(f -> open.decrementAndGet());
     if (connection instanceof Http1xServerConnection) {
-      guard(channel.pipeline());
+      if (channel.pipeline().get(GUARD) == null) { // the front door guarded it already
+        guard(channel.pipeline());
+      }
+    } else if (connection instanceof io.vertx.core.http.impl.Http2ServerConnection) {
+      http2Connections.add(connection);
+      channel.closeFuture().addListener(f -> http2Connections.remove(connection));
+      if (draining) {
+        goAway(connection);
+      }
     }
   }
 
@@ -129,11 +183,11 @@ public final class Edge {
    * before its {@code handler}: Vert.x's HTTP/1.x server pipeline, or one built like it (a benchmark's).
    */
   public void guard(ChannelPipeline pipeline) {
-    StrictRequestDecoder decoder = new StrictRequestDecoder(decoderOptions);
+    StrictRequestDecoder decoder = new StrictRequestDecoder(decoderOptions, http2 != null && http2.upgrade());
     EdgeGuard guard = new EdgeGuard(this, decoder);
     decoder.guard(guard);
     pipeline.replace("httpDecoder", "httpDecoder", decoder);
-    pipeline.addBefore("handler", "tandemEdgeGuard", guard);
+    pipeline.addBefore("handler", GUARD, guard);
   }
 
   /** Answers a request that Vert.x received with a failed decoder result (a broken rule, or Netty's own). */

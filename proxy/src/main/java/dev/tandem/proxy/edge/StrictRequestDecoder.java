@@ -32,6 +32,8 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
   private static final AsciiString CONNECTION = AsciiString.cached("connection");
   private static final AsciiString EXPECT = AsciiString.cached("expect");
   private static final AsciiString UPGRADE = AsciiString.cached("upgrade");
+  private static final AsciiString H2C = AsciiString.cached("h2c");
+  private static final AsciiString HTTP2_SETTINGS = AsciiString.cached("http2-settings");
 
   private int fields;
   private int host;
@@ -45,9 +47,12 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
   private boolean folded;
   private boolean requestLineSeen;
   private EdgeGuard guard;
+  private final boolean h2cUpgrade;
 
-  StrictRequestDecoder(HttpServerOptions options) {
+  /** @param h2cUpgrade whether a request may ask to upgrade the connection to cleartext HTTP/2 */
+  StrictRequestDecoder(HttpServerOptions options, boolean h2cUpgrade) {
     super(options);
+    this.h2cUpgrade = h2cUpgrade;
   }
 
   /** The guard that hears when a head's bytes arrive. */
@@ -69,7 +74,34 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
       guard.bytesArrived(); // a head pipelined behind a request that ended in this same read
       scanHead(buffer);
     }
+    int before = out.size();
     super.decode(ctx, buffer, out);
+    for (int i = before; i < out.size(); i++) {
+      if (out.get(i) instanceof io.netty.handler.codec.http.HttpRequest request) {
+        gateH2cUpgrade(request);
+      }
+    }
+  }
+
+  /**
+   * Vert.x's h2c upgrade handler sits between this decoder and the {@link EdgeGuard} and takes the request that
+   * asks {@code Upgrade: h2c} for itself, so the guard's rules never see it. It is left to it only when the edge
+   * allows upgrades and the request's framing leaves nothing to read differently: no body, one Host, one Upgrade
+   * line. Otherwise the upgrade is taken out of the request, which is then served, and checked, as HTTP/1.1 (a server
+   * may ignore an upgrade, RFC 9110 §7.8).
+   */
+  private void gateH2cUpgrade(io.netty.handler.codec.http.HttpRequest request) {
+    io.netty.handler.codec.http.HttpHeaders headers = request.headers();
+    if (upgrade == 0 || !headers.containsValue(UPGRADE, H2C, true)) {
+      return;
+    }
+    boolean plain = h2cUpgrade && upgrade == 1 && host == 1 && contentLength == 0 && transferEncoding == 0
+        && request.decoderResult().isSuccess();
+    if (!plain) {
+      headers.remove(UPGRADE);
+      headers.remove(HTTP2_SETTINGS);
+      upgrade = 0;
+    }
   }
 
   /**

@@ -3,10 +3,8 @@ package dev.tandem.proxy.http;
 import dev.tandem.proxy.config.BackendConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientAgent;
-import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.HostAndPort;
 
@@ -20,15 +18,8 @@ final class Backend {
 
   Backend(Vertx vertx, BackendConfig config) {
     this.config = config;
-    HttpClientOptions options = dev.tandem.proxy.tls.TlsOptions.backend(new HttpClientOptions(), config)
-        .setKeepAlive(true)
-        .setTcpNoDelay(true)
-        .setDecompressionSupported(false)
-        .setName("tandem-" + config.name());
-    PoolOptions pool = new PoolOptions()
-        .setHttp1MaxSize(config.maxConnections())
-        .setMaxWaitQueueSize(-1);
-    this.client = vertx.createHttpClient(options, pool);
+    this.client = vertx.createHttpClient(UpstreamOptions.client(config).setName("tandem-" + config.name()),
+        UpstreamOptions.pool(config));
     this.ownAuthority = HostAndPort.create(config.host(), config.port());
     String hostHeader = config.hostHeader();
     this.fixedAuthority = hostHeader.equals(BackendConfig.HOST_PRESERVE) || hostHeader.equals(BackendConfig.HOST_REWRITE)

@@ -48,6 +48,9 @@ final class Exchange {
   private boolean chunked;
   private boolean bodyTapped;
   private boolean finished;
+  private final boolean grpc;
+  private final boolean http2;
+  private int grpcStatus = Grpc.NONE;
 
   /**
    * @param capture  records the exchange to a capture file; may be null
@@ -68,6 +71,8 @@ final class Exchange {
     this.metrics = metrics;
     this.uri = uri;
     this.startNanos = startNanos;
+    this.http2 = request.version() == HttpVersion.HTTP_2;
+    this.grpc = Grpc.is(request.headers());
   }
 
   /**
@@ -114,9 +119,13 @@ final class Exchange {
     headers.remove("Host");
     forwarded.append(request, headers);
     upstream.authority(backend.authorityFor(request));
+    boolean upstreamHttp2 = backend.config().http2();
+    if (http2 && !upstreamHttp2) {
+      HopByHop.joinCookies(headers); // RFC 9113 §8.2.3: HTTP/2 may split them; HTTP/1.1 has one line
+    }
     if (chunked) {
       headers.remove("Content-Length");
-      upstream.setChunked(true);
+      upstream.setChunked(true); // on HTTP/2 only Vert.x's permission to stream: no such header goes out
     }
     if (request.headers().contains("Expect")) {
       // The client holds its body until it hears 100 Continue, so the head must go out without waiting for it.
@@ -147,6 +156,9 @@ final class Exchange {
 
   /** The client's side ended before its answer: nothing of the exchange is mirrored, compared or captured. */
   private void aborted() {
+    if (response.ended() && http2) {
+      return; // an HTTP/2 stream closes once its answer is out: that is the end, not an abort
+    }
     if (copy != null) {
       copy.clientAborted();
     }
@@ -195,6 +207,7 @@ final class Exchange {
     PendingComparison comparison = copy == null ? null : copy.comparison();
     if (bodyless || length == 0) {
       answer.end().onComplete(done -> {
+        trailers(answer);
         response.end();
         finish(answer.statusCode());
         if (comparison != null) {
@@ -208,6 +221,7 @@ final class Exchange {
       // A small body of known size goes out with its head in one write, instead of one write per chunk.
       answer.body().onComplete(body -> {
         if (body.succeeded()) {
+          trailers(answer);
           response.end(body.result());
           if (capture != null) {
             capture.primaryChunk(body.result());
@@ -241,7 +255,7 @@ final class Exchange {
           kept.add(chunk);
           capture.primaryChunk(chunk);
         };
-    (tap == null ? answer : new TappedStream(answer, tap, null)).pipe()
+    new TappedStream(answer, tap == null ? chunk -> { } : tap, () -> trailers(answer)).pipe()
         .endOnFailure(false)
         .to(response)
         .onComplete(done -> {
@@ -297,8 +311,8 @@ final class Exchange {
 
   /** The primary's answer as the comparator sees it. */
   private Side side(HttpClientResponse answer, byte[] body, boolean truncated) {
-    return new Side(backend.name(), answer.statusCode(), KeptBody.headers(answer.headers()), body, truncated, null,
-        System.nanoTime() - startNanos);
+    return new Side(backend.name(), answer.statusCode(), KeptBody.headers(answer.headers(), answer.trailers()), body,
+        truncated, null, System.nanoTime() - startNanos);
   }
 
   private void fail(Throwable failure) {
@@ -328,22 +342,46 @@ final class Exchange {
             ProxyErrors.describe(failure), System.nanoTime() - startNanos));
       }
     }
-    request.resume();
+    if (!request.isEnded()) {
+      request.resume(); // HTTP/2's request refuses a resume once ended
+    }
     if (response.headWritten()) {
       response.reset();
     } else {
       if (decorate != null) {
         decorate.handle(response);
       }
-      ProxyErrors.send(response, status, backend.name(), ProxyErrors.describe(failure));
+      if (grpc) {
+        Grpc.fail(response, status, backend.name() + ": " + ProxyErrors.describe(failure));
+        grpcStatus = Grpc.status(response.headers(), null);
+        status = 200;
+      } else {
+        ProxyErrors.send(response, status, backend.name(), ProxyErrors.describe(failure));
+      }
     }
     finish(status);
+  }
+
+  /**
+   * The backend's trailers go on to the client (gRPC's status is in them): on HTTP/2 always, on HTTP/1.1 after a
+   * chunked body (a body of known length has no place for them, and they are dropped, as RFC 9110 §6.5.1 allows).
+   */
+  private void trailers(HttpClientResponse answer) {
+    MultiMap t = answer.trailers();
+    if (!t.isEmpty() && (http2 || response.isChunked())) {
+      response.trailers().addAll(t);
+    }
+    grpcStatus = grpc ? Grpc.status(answer.headers(), t) : Grpc.NONE;
   }
 
   private void finish(int status) {
     if (!finished) {
       finished = true;
-      metrics.record(status, System.nanoTime() - startNanos);
+      if (grpcStatus != Grpc.NONE) {
+        metrics.recordGrpc(status, grpcStatus, System.nanoTime() - startNanos);
+      } else {
+        metrics.record(status, System.nanoTime() - startNanos);
+      }
     }
   }
 

@@ -100,8 +100,8 @@ final class FastPath {
       }
       backendHeader = plan.canary().config().backendHeader();
     }
-    if (backend.config().ssl()) {
-      return null;
+    if (backend.config().ssl() || backend.config().http2()) {
+      return null; // its pools speak HTTP/1.1 in cleartext
     }
     if (client.eventLoop() != context.nettyEventLoop()) {
       return null; // its pools are this verticle's loop's

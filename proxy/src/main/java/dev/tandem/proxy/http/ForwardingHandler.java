@@ -100,11 +100,11 @@ final class ForwardingHandler implements Handler<HttpServerRequest> {
   public void handle(HttpServerRequest request) {
     long start = System.nanoTime();
     served.increment();
-    if (edge.draining()) {
-      closeAfter(request);
+    if (edge.draining() && request.version() != io.vertx.core.http.HttpVersion.HTTP_2) {
+      closeAfter(request); // an HTTP/2 connection was sent a GOAWAY by the edge
     }
     String uri = originForm(request.uri());
-    Route route = routes.match(request.method().name(), request.headers().get("Host"), pathOf(uri));
+    Route route = routes.match(request.method().name(), host(request), pathOf(uri));
     if (route == null) {
       ProxyErrors.send(request.response(), 404, null, "no route matches " + request.method() + " " + pathOf(uri));
       unmatched.record(404, System.nanoTime() - start);
@@ -112,9 +112,12 @@ final class ForwardingHandler implements Handler<HttpServerRequest> {
     }
     Plan plan = plans.get(route);
     MultiMap headers = request.headers();
-    // Chunked framing wins over any length (the edge refused both together, or removed the length).
+    // Chunked framing wins over any length (the edge refused both together, or removed the length). An HTTP/2
+    // request without a length streams its body like a chunked one (a bodiless one ends at once).
+    boolean http2 = request.version() == io.vertx.core.http.HttpVersion.HTTP_2;
     boolean chunked = Exchange.isChunked(headers);
     long length = chunked ? -1 : Exchange.contentLength(headers.get("Content-Length"));
+    chunked = chunked || (http2 && length < 0);
     if (length > plan.maxBodyBytes) {
       // Refused before any backend, the mirror or the capture hears of it.
       edge.count(EdgeRule.BODY_TOO_LARGE);
@@ -179,6 +182,15 @@ final class ForwardingHandler implements Handler<HttpServerRequest> {
         response.headers().set(backendHeader, backend);
       }
     };
+  }
+
+  /** The Host the client named: HTTP/2's :authority (Vert.x takes it out of the headers), else the Host header. */
+  static String host(HttpServerRequest request) {
+    String host = request.headers().get("Host");
+    if (host == null && request.version() == io.vertx.core.http.HttpVersion.HTTP_2 && request.authority() != null) {
+      return request.authority().toString();
+    }
+    return host;
   }
 
   /** The path and query as the client sent them, byte for byte; an absolute-form target loses its scheme and host. */

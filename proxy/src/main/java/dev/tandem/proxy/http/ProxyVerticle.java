@@ -42,6 +42,7 @@ public final class ProxyVerticle extends VerticleBase {
   private final dev.tandem.proxy.tls.TlsMaterial tls;
   private HttpServer server;
   private FastPath fast;
+  private int guardedPort = -1;
 
   /**
    * @param port where to listen: the configured port, or a negative number for a free port shared by every
@@ -75,7 +76,7 @@ public final class ProxyVerticle extends VerticleBase {
         .setHandle100ContinueAutomatically(false)
         .setCompressionSupported(false)
         .setDecompressionSupported(false);
-    dev.tandem.proxy.tls.TlsOptions.listener(options, tls);
+    dev.tandem.proxy.tls.TlsOptions.listener(options, tls, edge.http2() != null);
     Map<Route, RouteMirror> mirrors = new IdentityHashMap<>();
     Map<Route, SideStats[]> canaryStats = new IdentityHashMap<>();
     for (Route r : routes.routes()) {
@@ -103,7 +104,16 @@ public final class ProxyVerticle extends VerticleBase {
         .invalidRequestHandler(edge::answer)
         .exceptionHandler(ignored -> { }) // a client's broken connection is its own; its exchange sees it closed
         .requestHandler(forwarding);
-    return server.listen();
+    boolean doors = edge.http2() != null && edge.http2().cleartext() && options.isHttp2ClearTextEnabled();
+    if (doors && port > 0) {
+      dev.tandem.proxy.edge.FrontDoor.guard(port, edge);
+    }
+    return server.listen().onSuccess(s -> {
+      if (doors) {
+        guardedPort = s.actualPort();
+        dev.tandem.proxy.edge.FrontDoor.guard(guardedPort, edge);
+      }
+    });
   }
 
   /** {@code tandem_dataplane_requests_total{path}}: which path served the requests (one series per path). */
@@ -133,6 +143,9 @@ public final class ProxyVerticle extends VerticleBase {
       context.runOnContext(v -> fast.close()); // the pools belong to this verticle's event loop
     }
     shadows.forEach(ShadowSender::close);
+    if (guardedPort > 0) {
+      dev.tandem.proxy.edge.FrontDoor.release(guardedPort, edge);
+    }
     return server == null ? Future.succeededFuture() : server.close();
   }
 }

@@ -55,6 +55,8 @@ public final class MetricsSetup {
     return Vertx.builder()
         .with(new VertxOptions(options).setMetricsOptions(metrics))
         .withMetrics(new MicrometerMetricsFactory(registry))
+        // HTTP/1.1 and cleartext HTTP/2 on one port, every HTTP/1.1 request parsed by the edge's decoder.
+        .withTransport(dev.tandem.proxy.edge.FrontDoor.transport())
         .build();
   }
 }

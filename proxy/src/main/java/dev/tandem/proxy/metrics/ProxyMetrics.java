@@ -10,10 +10,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
- * The data plane's request metrics: {@code tandem_requests_total{route,backend,code}} and
+ * The data plane's request metrics: {@code tandem_requests_total{route,backend,code,grpc_status}} and
  * {@code tandem_request_duration_seconds{route,backend}}. Meters are looked up once per route and backend and once
  * per status code, so that recording a request does not search the registry. The number of series is bounded by
- * the configuration: routes × backends × (500 status codes + "other").
+ * the configuration: routes × backends × (500 status codes + "other" + 17 gRPC statuses).
  */
 public final class ProxyMetrics {
 
@@ -21,6 +21,9 @@ public final class ProxyMetrics {
   public static final String UNMATCHED = "_unmatched";
   /** The backend label of requests answered by Tandem itself. */
   public static final String NO_BACKEND = "_tandem";
+
+  private static final String REQUESTS = "Requests answered, by route, backend, HTTP status code and, for gRPC"
+      + " calls, gRPC status (empty for other requests)";
 
   private final MeterRegistry registry;
   private final ConcurrentMap<String, Series> series = new ConcurrentHashMap<>();
@@ -43,11 +46,15 @@ public final class ProxyMetrics {
 
     private static final int MIN_CODE = 100;
     private static final int MAX_CODE = 599;
+    private static final int MAX_GRPC = 16;
 
     private final String route;
     private final String backend;
     private final Timer duration;
     private final AtomicReferenceArray<Counter> byCode = new AtomicReferenceArray<>(MAX_CODE - MIN_CODE + 2);
+    // gRPC calls answered with HTTP 200 (as gRPC answers are, failed ones too), per gRPC status 0..16; a call answered
+    // with another HTTP status (a broken server, an HTTP proxy in the way) is counted by that status alone.
+    private final AtomicReferenceArray<Counter> byGrpc = new AtomicReferenceArray<>(MAX_GRPC + 1);
 
     private Series(String route, String backend) {
       this.route = route;
@@ -65,14 +72,35 @@ public final class ProxyMetrics {
       counter(statusCode).increment();
     }
 
+    /** The HTTP status as it was, and the gRPC status in its own label. */
+    @Override
+    public void recordGrpc(int statusCode, int grpcStatus, long nanos) {
+      if (grpcStatus < 0 || grpcStatus > MAX_GRPC || statusCode != 200) {
+        record(statusCode, nanos);
+        return;
+      }
+      duration.record(nanos, TimeUnit.NANOSECONDS);
+      int slot = grpcStatus;
+      Counter c = byGrpc.get(slot);
+      if (c == null) {
+        c = Counter.builder("tandem.requests")
+            .description(REQUESTS)
+            .tags("route", route, "backend", backend, "code", "200", "grpc_status", Integer.toString(grpcStatus))
+            .register(registry);
+        byGrpc.set(slot, c);
+      }
+      c.increment();
+    }
+
     private Counter counter(int statusCode) {
       boolean known = statusCode >= MIN_CODE && statusCode <= MAX_CODE;
       int slot = known ? statusCode - MIN_CODE : byCode.length() - 1;
       Counter c = byCode.get(slot);
       if (c == null) {
         c = Counter.builder("tandem.requests")
-            .description("Requests answered, by route, backend and status code")
-            .tags("route", route, "backend", backend, "code", known ? Integer.toString(statusCode) : "other")
+            .description(REQUESTS)
+            .tags("route", route, "backend", backend, "code", known ? Integer.toString(statusCode) : "other",
+                "grpc_status", "")
             .register(registry);
         byCode.set(slot, c);
       }

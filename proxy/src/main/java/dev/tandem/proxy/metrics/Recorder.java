@@ -6,11 +6,29 @@ public interface Recorder {
 
   void record(int statusCode, long nanos);
 
+  /**
+   * A gRPC call's outcome: its HTTP status and its gRPC status. By default recorded as the HTTP status a failed call
+   * stands for, so that 5xx counts (rollout gates) see gRPC failures.
+   */
+  default void recordGrpc(int statusCode, int grpcStatus, long nanos) {
+    record(dev.tandem.proxy.http.Grpc.httpEquivalent(statusCode, grpcStatus), nanos);
+  }
+
   /** Both, in order. */
   default Recorder andThen(Recorder next) {
-    return (status, nanos) -> {
-      record(status, nanos);
-      next.record(status, nanos);
+    Recorder first = this;
+    return new Recorder() {
+      @Override
+      public void record(int status, long nanos) {
+        first.record(status, nanos);
+        next.record(status, nanos);
+      }
+
+      @Override
+      public void recordGrpc(int status, int grpcStatus, long nanos) {
+        first.recordGrpc(status, grpcStatus, nanos);
+        next.recordGrpc(status, grpcStatus, nanos);
+      }
     };
   }
 }

@@ -58,7 +58,13 @@ public final class RouteMirror {
    */
   public MirrorCopy begin(HttpServerRequest request, String uri, String path, String servedBy, ShadowWatch capture) {
     SocketAddress remote = request.remoteAddress();
-    return begin(request.method().name(), request.headers(), remote == null ? null : remote.hostAddress(), uri, path,
+    MultiMap headers = request.headers();
+    if (request.version() == io.vertx.core.http.HttpVersion.HTTP_2 && !headers.contains("Host")
+        && request.authority() != null) {
+      // HTTP/2's :authority is the Host (Vert.x takes it out of the headers); the shadow and its pool need it.
+      headers = MultiMap.caseInsensitiveMultiMap().addAll(headers).set("Host", request.authority().toString());
+    }
+    return begin(request.method().name(), headers, remote == null ? null : remote.hostAddress(), uri, path,
         servedBy, capture);
   }
 

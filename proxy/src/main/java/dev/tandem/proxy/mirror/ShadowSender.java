@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientAgent;
-import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
@@ -43,10 +42,10 @@ public final class ShadowSender {
     this.bucket = bucket;
     this.timer = timer;
     this.limit = Math.min(shadow.maxInFlight(), backend.maxConnections());
-    this.client = vertx.createHttpClient(dev.tandem.proxy.tls.TlsOptions.backend(new HttpClientOptions(), backend)
-            .setKeepAlive(true)
-            .setTcpNoDelay(true).setName("tandem-shadow-" + backend.name()),
-        new PoolOptions().setHttp1MaxSize(limit).setMaxWaitQueueSize(limit));
+    // The shadow's own pool, in the shadow's protocol; its waiters bounded by the copies allowed in flight.
+    this.client = vertx.createHttpClient(
+        dev.tandem.proxy.http.UpstreamOptions.client(backend).setName("tandem-shadow-" + backend.name()),
+        new PoolOptions().setHttp1MaxSize(limit).setHttp2MaxSize(limit).setMaxWaitQueueSize(limit));
   }
 
   public String backend() {
@@ -111,8 +110,9 @@ public final class ShadowSender {
     ShadowWatch w = copy.watch();
     dev.tandem.proxy.compare.KeptBody kept = new dev.tandem.proxy.compare.KeptBody(w.maxBodyBytes());
     resp.handler(kept::add);
-    List<Map.Entry<String, String>> headers = dev.tandem.proxy.compare.KeptBody.headers(resp.headers());
     return resp.end().map(v -> {
+      List<Map.Entry<String, String>> headers = dev.tandem.proxy.compare.KeptBody.headers(resp.headers(),
+          resp.trailers());
       w.answered(new Side(backend.name(), resp.statusCode(), headers, kept.bytes(), kept.truncated(), null,
           System.nanoTime() - start));
       return resp.statusCode();

@@ -18,14 +18,23 @@ public final class TlsOptions {
   private TlsOptions() {
   }
 
-  /** Turns TLS on for a listener with checked material; HTTP/1.1 only (no ALPN) until HTTP/2 has edge rules. */
+  /** Turns TLS on for a listener with checked material; HTTP/1.1 only (no ALPN). */
   public static HttpServerOptions listener(HttpServerOptions options, TlsMaterial material) {
+    return listener(options, material, false);
+  }
+
+  /**
+   * Turns TLS on for a listener with checked material.
+   *
+   * @param http2 offer HTTP/2 by ALPN ({@code h2}, then {@code http/1.1}); false for HTTP/1.1 only
+   */
+  public static HttpServerOptions listener(HttpServerOptions options, TlsMaterial material, boolean http2) {
     if (material == null) {
       return options;
     }
     ServerSSLOptions ssl = material.options();
     options.setSsl(true)
-        .setUseAlpn(false)
+        .setUseAlpn(http2)
         .setKeyCertOptions(ssl.getKeyCertOptions())
         .setClientAuth(ssl.getClientAuth())
         .setEnabledSecureTransportProtocols(ssl.getEnabledSecureTransportProtocols());
@@ -43,6 +52,9 @@ public final class TlsOptions {
     BackendTls tls = backend.tls();
     if (tls == null) {
       return options.setSsl(false);
+    }
+    if (backend.protocol().equals(BackendConfig.H2)) {
+      options.setUseAlpn(true); // h2 offered, nothing else: a backend that cannot speak it fails the handshake
     }
     options.setSsl(true)
         .setForceSni(true)

@@ -1,0 +1,210 @@
+package dev.tandem.proxy.grpc;
+
+import dev.tandem.proxy.Tandem;
+import dev.tandem.proxy.TandemHarness;
+import io.grpc.CallOptions;
+import io.grpc.ClientInterceptors;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.StreamObserver;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static dev.tandem.proxy.TandemHarness.eventually;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** gRPC through Tandem, between real grpc-java clients and servers: unary, errors, streaming, routes, the mirror. */
+class GrpcTest {
+
+  private static final Metadata.Key<String> KEY = Metadata.Key.of("idempotency-key", Metadata.ASCII_STRING_MARSHALLER);
+  private static final Metadata.Key<String> TRACE = Metadata.Key.of("x-trace", Metadata.ASCII_STRING_MARSHALLER);
+
+  private final TandemHarness h = new TandemHarness();
+  private final List<AutoCloseable> open = new ArrayList<>();
+
+  @AfterEach
+  void close() throws Exception {
+    for (AutoCloseable c : open) {
+      c.close();
+    }
+    h.close();
+  }
+
+  private GrpcBackend backend(String tag) {
+    GrpcBackend b = new GrpcBackend(req -> concat(tag + ":", req));
+    open.add(b);
+    return b;
+  }
+
+  private ManagedChannel channel(Tandem t) {
+    ManagedChannel c = NettyChannelBuilder.forAddress("127.0.0.1", t.port()).usePlaintext().build();
+    open.add(() -> c.shutdownNow().awaitTermination(10, TimeUnit.SECONDS));
+    return c;
+  }
+
+  private Tandem tandem(int legacy, int candidate, String routes) {
+    return h.tandem("""
+        server: { host: 127.0.0.1, port: 0, instances: 1 }
+        admin: { host: 127.0.0.1, port: 0, token: %s }
+        backends:
+          legacy: { url: "http://127.0.0.1:%d", protocol: h2c }
+          candidate: { url: "http://127.0.0.1:%d", protocol: h2c }
+        routes:
+        %s
+        """.formatted(TandemHarness.TOKEN, legacy, candidate, routes));
+  }
+
+  @Test
+  @DisplayName("a unary call reaches the backend over HTTP/2 and its answer and metadata come back")
+  void unary() {
+    GrpcBackend legacy = backend("legacy");
+    Tandem t = tandem(legacy.port(), legacy.port(), "  - { name: default, primary: legacy }");
+    Metadata md = new Metadata();
+    md.put(TRACE, "abc");
+    byte[] answer = ClientCalls.blockingUnaryCall(
+        ClientInterceptors.intercept(channel(t), MetadataUtils.newAttachHeadersInterceptor(md)),
+        GrpcBackend.CREATE, CallOptions.DEFAULT, bytes("order-1"));
+    assertThat(new String(answer, StandardCharsets.UTF_8)).isEqualTo("legacy:order-1");
+    GrpcBackend.Call call = legacy.calls.get(0);
+    assertThat(call.request()).isEqualTo(bytes("order-1"));
+    assertThat(call.headers().get(TRACE)).isEqualTo("abc");
+    assertThat(call.headers().get(Metadata.Key.of("x-forwarded-for", Metadata.ASCII_STRING_MARSHALLER)))
+        .isEqualTo("127.0.0.1");
+    assertThat(h.registry.scrape()).contains("grpc_status=\"0\"");
+  }
+
+  @Test
+  @DisplayName("a gRPC error from the backend reaches the client as it was, and is counted by its gRPC status")
+  void error() {
+    GrpcBackend legacy = backend("legacy");
+    Tandem t = tandem(legacy.port(), legacy.port(), "  - { name: default, primary: legacy }");
+    assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(channel(t), GrpcBackend.FAIL, CallOptions.DEFAULT,
+        bytes("42")))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+          assertThat(e.getStatus().getDescription()).isEqualTo("order 42 not found");
+        });
+    String scrape = h.registry.scrape();
+    assertThat(scrape.lines().filter(l -> l.startsWith("tandem_requests_total")).toList())
+        .anyMatch(l -> l.contains("code=\"200\"") && l.contains("grpc_status=\"5\""));
+  }
+
+  @Test
+  @DisplayName("a backend that cannot be reached is a gRPC UNAVAILABLE naming it, not an HTTP 502")
+  void unreachable() throws Exception {
+    int closed;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      closed = s.getLocalPort();
+    }
+    Tandem t = tandem(closed, closed, "  - { name: default, primary: legacy }");
+    assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(channel(t), GrpcBackend.CREATE, CallOptions.DEFAULT,
+        bytes("x")))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+          assertThat(e.getStatus().getDescription()).startsWith("legacy: ").contains("refused");
+        });
+  }
+
+  @Test
+  @DisplayName("a bidirectional stream flows both ways at once: each answer arrives before the next message is sent")
+  void bidirectional() throws Exception {
+    GrpcBackend legacy = backend("legacy");
+    Tandem t = tandem(legacy.port(), legacy.port(), "  - { name: default, primary: legacy }");
+    LinkedBlockingQueue<Object> answers = new LinkedBlockingQueue<>();
+    CountDownLatch done = new CountDownLatch(1);
+    StreamObserver<byte[]> out = ClientCalls.asyncBidiStreamingCall(
+        channel(t).newCall(GrpcBackend.CHAT, CallOptions.DEFAULT), new StreamObserver<>() {
+          @Override
+          public void onNext(byte[] value) {
+            answers.add(new String(value, StandardCharsets.UTF_8));
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            answers.add(t);
+            done.countDown();
+          }
+
+          @Override
+          public void onCompleted() {
+            done.countDown();
+          }
+        });
+    for (int i = 1; i <= 3; i++) {
+      out.onNext(bytes("m" + i));
+      // The server answers each message as it comes: Tandem must not hold the request stream until it ends.
+      assertThat(answers.poll(10, TimeUnit.SECONDS)).isEqualTo("legacy:m" + i);
+    }
+    out.onCompleted();
+    assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(answers).isEmpty();
+  }
+
+  @Test
+  @DisplayName("match: {grpcService, grpcMethod} sends one method to its own backend; the others take the default")
+  void routeByMethod() {
+    GrpcBackend legacy = backend("legacy");
+    GrpcBackend candidate = backend("candidate");
+    Tandem t = tandem(legacy.port(), candidate.port(), """
+          - { name: create, match: { grpcService: test.v1.Orders, grpcMethod: Create }, primary: candidate }
+          - { name: default, primary: legacy }""");
+    ManagedChannel c = channel(t);
+    assertThat(ClientCalls.blockingUnaryCall(c, GrpcBackend.CREATE, CallOptions.DEFAULT, bytes("a")))
+        .isEqualTo(bytes("candidate:a"));
+    assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(c, GrpcBackend.FAIL, CallOptions.DEFAULT, bytes("b")));
+    assertThat(candidate.calls).extracting(GrpcBackend.Call::method).containsExactly("Create");
+    assertThat(legacy.calls).extracting(GrpcBackend.Call::method).containsExactly("Fail");
+  }
+
+  @Test
+  @DisplayName("a mirrored gRPC write lands once: the shadow gets one copy per idempotency key, marked as a shadow's")
+  void mirroredOnce() {
+    GrpcBackend legacy = backend("legacy");
+    GrpcBackend candidate = backend("candidate");
+    Tandem t = tandem(legacy.port(), candidate.port(), """
+          - name: default
+            primary: legacy
+            mirror: { backend: candidate, percent: 100 }""");
+    Metadata md = new Metadata();
+    md.put(KEY, "order-7-create");
+    var c = ClientInterceptors.intercept(channel(t), MetadataUtils.newAttachHeadersInterceptor(md));
+    for (int i = 0; i < 2; i++) { // a client's retry of the same write
+      assertThat(ClientCalls.blockingUnaryCall(c, GrpcBackend.CREATE, CallOptions.DEFAULT, bytes("order-7")))
+          .isEqualTo(bytes("legacy:order-7"));
+    }
+    eventually("the duplicate counted", () -> h.registry.scrape()
+        .matches("(?s).*tandem_mirror_total\\{[^}]*outcome=\"duplicate\"[^}]*} 1\\.0.*"));
+    assertThat(legacy.calls).hasSize(2);
+    assertThat(candidate.calls).hasSize(1);
+    Metadata shadow = candidate.calls.get(0).headers();
+    assertThat(shadow.get(Metadata.Key.of("x-shadow-request", Metadata.ASCII_STRING_MARSHALLER))).isEqualTo("true");
+    assertThat(shadow.get(KEY)).isNotBlank();
+    assertThat(candidate.calls.get(0).request()).isEqualTo(bytes("order-7"));
+  }
+
+  static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  static byte[] concat(String prefix, byte[] b) {
+    byte[] p = bytes(prefix);
+    byte[] out = new byte[p.length + b.length];
+    System.arraycopy(p, 0, out, 0, p.length);
+    System.arraycopy(b, 0, out, p.length, b.length);
+    return out;
+  }
+}
