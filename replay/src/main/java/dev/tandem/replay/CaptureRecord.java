@@ -20,6 +20,9 @@ import java.util.Map;
 public record CaptureRecord(String id, Instant time, String route, Request request, Answer primary, Answer shadow,
                             List<Answer> replayed) {
 
+  /** {@link Request#version()} of a request the client sent over HTTP/2. */
+  public static final String HTTP_2 = "HTTP/2";
+
   public CaptureRecord {
     replayed = List.copyOf(replayed);
   }
@@ -29,7 +32,12 @@ public record CaptureRecord(String id, Instant time, String route, Request reque
     this(id, time, route, request, primary, shadow, List.of());
   }
 
-  /** The request as the client sent it (after redaction). */
+  /**
+   * The request as the client sent it (after redaction).
+   *
+   * @param version the HTTP version the client spoke: {@code HTTP/1.0}, {@code HTTP/1.1} or {@code HTTP/2}; replay
+   *                sends an {@code HTTP/2} request over HTTP/2 (see {@link CaptureRecord#HTTP_2})
+   */
   public record Request(String method, String uri, String version, List<Map.Entry<String, String>> headers,
                         byte[] body, long bodyLength) {
     public Request {
@@ -44,12 +52,21 @@ public record CaptureRecord(String id, Instant time, String route, Request reque
   /**
    * One backend's answer.
    *
-   * @param status 0 when the backend did not answer ({@code error} says why)
+   * @param status   0 when the backend did not answer ({@code error} says why)
+   * @param trailers the trailers that followed the body (gRPC's {@code grpc-status}, {@code grpc-message}), in
+   *                 order; empty when there were none
    */
   public record Answer(String backend, int status, List<Map.Entry<String, String>> headers, byte[] body,
-                       long bodyLength, long latencyNanos, String error) {
+                       long bodyLength, long latencyNanos, String error, List<Map.Entry<String, String>> trailers) {
     public Answer {
       headers = List.copyOf(headers);
+      trailers = List.copyOf(trailers);
+    }
+
+    /** An answer without trailers. */
+    public Answer(String backend, int status, List<Map.Entry<String, String>> headers, byte[] body, long bodyLength,
+                  long latencyNanos, String error) {
+      this(backend, status, headers, body, bodyLength, latencyNanos, error, List.of());
     }
 
     public boolean truncated() {

@@ -28,10 +28,10 @@ import java.util.zip.GZIPOutputStream;
  * Writes captured exchanges to rotating files in {@link TandemFormat}, on a thread of its own, so that a slow or
  * failing disk never reaches the data plane. {@link #offer} never blocks: the queue holds at most
  * {@code queueRecords} records and {@code queueBytes} of their bodies, and a record beyond that is shed and counted.
- * Redaction runs on the writer thread, before anything is written. A file is written as {@code NAME.part} and
- * renamed to {@code NAME} when it is complete (rotated or closed), so that a reader never takes a half-written gzip
- * file for a damaged one. Rotation by size or age; at most {@code maxFiles} complete files are kept, oldest
- * deleted first.
+ * Redaction runs on the writer thread, before anything is written; trailers are redacted as headers are. A file is
+ * written as {@code NAME.part} and renamed to {@code NAME} when it is complete (rotated or closed), so that a reader
+ * never takes a half-written gzip file for a damaged one. Rotation by size or age; at most {@code maxFiles} complete
+ * files are kept, oldest deleted first.
  */
 public final class CaptureWriter implements AutoCloseable {
 
@@ -236,7 +236,7 @@ public final class CaptureWriter implements AutoCloseable {
     }
     byte[] body = redactor.body(a.body());
     return new CaptureRecord.Answer(a.backend(), a.status(), redactor.headers(a.headers()), body,
-        length(a.body(), body, a.bodyLength()), a.latencyNanos(), a.error());
+        length(a.body(), body, a.bodyLength()), a.latencyNanos(), a.error(), redactor.headers(a.trailers()));
   }
 
   /** A whole body stays whole after redaction changed its length; a cut one keeps its real length. */

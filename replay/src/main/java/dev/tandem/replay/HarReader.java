@@ -22,7 +22,8 @@ import java.util.Map;
 /**
  * Reads HAR 1.2 files (as browsers and proxies export them): entries in {@code startedDateTime} order, HTTP/2
  * pseudo-headers ({@code :authority}, {@code :path}…) dropped, {@code Host} taken from the URL and
- * {@code Content-Length} recomputed from the body, form {@code params} encoded when there is no {@code text}.
+ * {@code Content-Length} recomputed from the body, form {@code params} encoded when there is no {@code text}, the
+ * request's {@code httpVersion} kept as the exchange's protocol. HAR has no field for trailers.
  */
 public final class HarReader {
 
@@ -95,7 +96,7 @@ public final class HarReader {
       String lower = name.toLowerCase(Locale.ROOT);
       if (name.isEmpty() || name.startsWith(":") || lower.equals("host") || lower.equals("content-length")
           || lower.equals("transfer-encoding") || lower.equals("connection")) {
-        continue; // HTTP/2 pseudo-headers and framing: recomputed for HTTP/1.1
+        continue; // HTTP/2 pseudo-headers and framing: recomputed when sent
       }
       headers.add(new AbstractMap.SimpleImmutableEntry<>(name, h.path("value").asText("")));
     }
@@ -127,7 +128,19 @@ public final class HarReader {
       response = new CapturedExchange.Response(resp.path("status").asInt(), rh, rb, latency);
     }
     return new CapturedExchange(file + " entry " + index, Integer.toString(index), time, method.toUpperCase(Locale.ROOT),
-        path, headers, body, response);
+        path, headers, body, response, protocol(req.path("httpVersion").asText("")));
+  }
+
+  /**
+   * A request's {@code httpVersion} as the protocol replay goes by: browsers write HTTP/2 as {@code h2},
+   * {@code HTTP/2} or {@code http/2.0}; {@code HTTP/1.0} stays; anything else (absent, {@code h3}) is HTTP/1.1.
+   */
+  static String protocol(String httpVersion) {
+    String v = httpVersion.trim().toLowerCase(Locale.ROOT);
+    if (v.equals("h2") || v.equals("h2c") || v.equals("http/2") || v.equals("http/2.0")) {
+      return CaptureRecord.HTTP_2;
+    }
+    return v.equals("http/1.0") ? "HTTP/1.0" : "HTTP/1.1";
   }
 
   private static byte[] body(JsonNode postData) {

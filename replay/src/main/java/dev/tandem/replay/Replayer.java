@@ -17,6 +17,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
@@ -47,12 +48,20 @@ import java.util.function.Predicate;
  * so replaying the same file twice writes once on a service that honours it; with an {@link IdempotencyStore}
  * Tandem itself skips what was already delivered. Comparisons run on worker threads, off the event loop; with a
  * secondary (a second instance of the baseline) the fields on which the two baseline instances disagree are noise.
+ *
+ * <p>A request the client sent over HTTP/2, or a gRPC call, goes out over HTTP/2 ({@link Protocol#AUTO}): h2c with
+ * prior knowledge to an {@code http://} target, ALPN h2 to an {@code https://} one; the rest over HTTP/1.1, on a
+ * client of its own. An answer's trailers (gRPC's {@code grpc-status}, {@code grpc-message}) are compared as
+ * headers: each side's headers list holds them after its headers, the recorded side's too.
  */
 public final class Replayer {
 
   private static final Set<String> SAFE = Set.of("GET", "HEAD", "OPTIONS");
+  /** Framing and hop-by-hop headers, never replayed; HTTP/2 forbids them all but {@code TE: trailers}. */
   private static final Set<String> NOT_FORWARDED = Set.of("host", "content-length", "connection", "keep-alive",
       "transfer-encoding", "te", "upgrade", "proxy-connection");
+  /** HTTP/2 streams a connection is assumed to carry at once (the common SETTINGS_MAX_CONCURRENT_STREAMS). */
+  private static final int STREAMS_PER_CONNECTION = 100;
   /** The error of a write the idempotency store says was delivered before: skipped, not sent. */
   static final String ALREADY_DELIVERED = "already delivered";
   /** Name of the recorded answers when they are the baseline. */
@@ -71,13 +80,34 @@ public final class Replayer {
     }
   }
 
+  /** Which HTTP version requests go out in; the CLI's {@code --protocol auto|http1|h2}. */
+  public enum Protocol {
+    /** HTTP/2 for a request the client sent over HTTP/2 and for a gRPC call, HTTP/1.1 for the rest. */
+    AUTO,
+    /** HTTP/1.1 for every request. */
+    HTTP1,
+    /** HTTP/2 for every request: h2c with prior knowledge for {@code http://}, ALPN h2 for {@code https://}. */
+    H2;
+
+    /** {@code auto}, {@code http1} or {@code h2}, any case; an IllegalArgumentException that lists them otherwise. */
+    public static Protocol of(String name) {
+      for (Protocol p : values()) {
+        if (p.name().equalsIgnoreCase(name.trim())) {
+          return p;
+        }
+      }
+      throw new IllegalArgumentException("'" + name + "' is not a protocol: auto, http1 or h2");
+    }
+  }
+
   /**
    * How to replay, made with {@link #of} and changed with the {@code with…} methods, each a new copy:
    * {@code compareWith} the second target, whose answers are the baseline (null: the recorded answers are);
    * {@code idempotency} where delivered writes are remembered across runs, for {@code idempotencyTtl} (null: only
    * the header is sent); {@code timeout} per request, to its last byte; {@code record} where each request is written
    * with the targets' answers (null: nowhere); {@code secondary} a second instance of the baseline service, sent
-   * the reads too, whose disagreements with the baseline are noise (Diffy's rule).
+   * the reads too, whose disagreements with the baseline are noise (Diffy's rule); {@code protocol} the HTTP version
+   * requests go out in ({@link Protocol#AUTO} unless told).
    */
   public static final class Options {
     private URI target;
@@ -94,6 +124,7 @@ public final class Replayer {
     private Duration timeout = Duration.ofSeconds(30);
     private CaptureWriter record;
     private URI secondary;
+    private Protocol protocol = Protocol.AUTO;
 
     private Options() {
     }
@@ -124,6 +155,7 @@ public final class Replayer {
       o.timeout = timeout;
       o.record = record;
       o.secondary = secondary;
+      o.protocol = protocol;
       change.accept(o);
       return o;
     }
@@ -156,6 +188,10 @@ public final class Replayer {
 
     public Options withSecondary(URI u) {
       return with(o -> o.secondary = u);
+    }
+
+    public Options withProtocol(Protocol p) {
+      return with(o -> o.protocol = p);
     }
 
     public Options withTimeout(Duration t) {
@@ -224,6 +260,10 @@ public final class Replayer {
     public URI secondary() {
       return secondary;
     }
+
+    public Protocol protocol() {
+      return protocol;
+    }
   }
 
   /**
@@ -271,7 +311,9 @@ public final class Replayer {
   private final Options options;
   private final String targetName;
   private final String baselineName;
-  private final HttpClientAgent client;
+  // Held for the replayer's life: Vert.x closes a client nothing refers to.
+  private final HttpClientAgent http1;
+  private final HttpClientAgent http2;
   private final EndpointGrouper grouper = new EndpointGrouper(List.of(), 200);
   private final ComparisonEngine engine;
   private final MemoryResultStore samples = new MemoryResultStore(50);
@@ -285,8 +327,13 @@ public final class Replayer {
     this.baselineName = options.compareWith() == null ? RECORDED : options.compareWith().toString();
     int connections = options.concurrency() * (1 + (options.compareWith() == null ? 0 : 1)
         + (options.secondary() == null ? 0 : 1));
-    this.client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
+    this.http1 = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
             .setName("tandem-replay"), new PoolOptions().setHttp1MaxSize(connections));
+    this.http2 = vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
+            .setHttp2ClearTextUpgrade(false).setUseAlpn(true).setKeepAlive(true).setTcpNoDelay(true)
+            .setName("tandem-replay-h2"),
+        new PoolOptions().setHttp2MaxSize(Math.max(1, (connections + STREAMS_PER_CONNECTION - 1)
+            / STREAMS_PER_CONNECTION)));
     List<String> templates = new ArrayList<>(options.endpointRules().keySet());
     this.engine = new ComparisonEngine(options.rules(), options.endpointRules(), new EndpointGrouper(templates, 200),
         NoiseRule.DEFAULT, Redactor.defaults(), samples, Map.of());
@@ -433,16 +480,16 @@ public final class Replayer {
 
     private Future<Void> replay(CapturedExchange e) {
       String endpoint = grouper.endpoint(e.method(), path(e.uri()));
-      Future<Side> first = send(options.target(), targetName, options.targetRewrite(), e);
-      Future<Side> second = options.compareWith() == null ? null
+      Future<Reply> first = send(options.target(), targetName, options.targetRewrite(), e);
+      Future<Reply> second = options.compareWith() == null ? null
           : send(options.compareWith(), baselineName, options.compareRewrite(), e);
-      Future<Side> third = options.secondary() == null || second == null || !SAFE.contains(e.method()) ? null
+      Future<Reply> third = options.secondary() == null || second == null || !SAFE.contains(e.method()) ? null
           : send(options.secondary(), options.secondary().toString(), options.compareRewrite(), e);
       Future<?> both = second == null ? first : third == null ? Future.join(first, second)
           : Future.join(first, second, third);
       return both.transform(ignored -> {
-        Side a = first.result();
-        Side baseline = second != null ? second.result() : recorded(e);
+        Side a = first.result().side();
+        Side baseline = second != null ? second.result().side() : recorded(e);
         if (ALREADY_DELIVERED.equals(a.error())) {
           duplicates++;
           return Future.succeededFuture();
@@ -458,13 +505,13 @@ public final class Replayer {
           stats.answer(endpoint, baselineName, baseline.status(), baseline.error(), baseline.nanos());
         }
         if (options.record() != null) {
-          options.record().offer(record(e, a, second == null ? null : second.result()));
+          options.record().offer(record(e, first.result(), second == null ? null : second.result()));
         }
         if (baseline == null || a.error() != null || baseline.error() != null) {
           return Future.succeededFuture();
         }
         // The baseline plays the primary: the recorded or second target's answer is the reference.
-        Side noiseBaseline = third == null || third.result().error() != null ? null : third.result();
+        Side noiseBaseline = third == null || third.result().side().error() != null ? null : third.result().side();
         RecordedExchange x = new RecordedExchange(e.id(), Instant.now(), "replay", e.method(), e.uri(), e.headers(),
             e.body(), baseline, a, noiseBaseline);
         // Off the event loop, on the shared worker pool; at most `concurrency` at once, since each holds a slot.
@@ -536,28 +583,51 @@ public final class Replayer {
   }
 
   /** The request with the answer recorded in the file and those of the targets, each named by its URL. */
-  private static CaptureRecord record(CapturedExchange e, Side target, Side compared) {
+  private static CaptureRecord record(CapturedExchange e, Reply target, Reply compared) {
     CapturedExchange.Response r = e.response();
     CaptureRecord.Answer original = r == null ? null : new CaptureRecord.Answer(RECORDED, r.status(), r.headers(),
-        r.body(), r.body().length, r.latencyNanos(), null);
+        r.body(), r.body().length, r.latencyNanos(), null, r.trailers());
     List<CaptureRecord.Answer> replayed = new ArrayList<>();
-    for (Side s : new Side[] {target, compared}) {
-      if (s != null) {
-        replayed.add(new CaptureRecord.Answer(s.name(), s.status(), s.headers(), s.body(), s.body().length, s.nanos(),
-            s.error()));
+    for (Reply reply : new Reply[] {target, compared}) {
+      if (reply != null) {
+        Side s = reply.side();
+        replayed.add(new CaptureRecord.Answer(s.name(), s.status(), reply.headers(), s.body(), s.body().length,
+            s.nanos(), s.error(), reply.trailers()));
       }
     }
     return new CaptureRecord(e.id(), Instant.ofEpochSecond(0, e.timeNanos()), "replay", new CaptureRecord.Request(
-        e.method(), e.uri(), "HTTP/1.1", e.headers(), e.body(), e.body().length), original, null, replayed);
+        e.method(), e.uri(), e.protocol(), e.headers(), e.body(), e.body().length), original, null, replayed);
   }
 
   private static Side recorded(CapturedExchange e) {
     CapturedExchange.Response r = e.response();
-    return r == null ? null : new Side(RECORDED, r.status(), r.headers(), r.body(), false, null, r.latencyNanos());
+    return r == null ? null : new Side(RECORDED, r.status(), concat(r.headers(), r.trailers()), r.body(), false,
+        null, r.latencyNanos());
+  }
+
+  private static List<Map.Entry<String, String>> concat(List<Map.Entry<String, String>> headers,
+                                                        List<Map.Entry<String, String>> trailers) {
+    if (trailers.isEmpty()) {
+      return headers;
+    }
+    List<Map.Entry<String, String>> all = new ArrayList<>(headers);
+    all.addAll(trailers);
+    return all;
+  }
+
+  /**
+   * A target's answer: the side compared, whose headers end with the answer's trailers (the convention the
+   * comparator reads {@code grpc-status} by), and those trailers alone, so that {@code --record} keeps them apart.
+   */
+  private record Reply(Side side, List<Map.Entry<String, String>> trailers) {
+    /** The headers without the trailers. */
+    List<Map.Entry<String, String>> headers() {
+      return side.headers().subList(0, side.headers().size() - trailers.size());
+    }
   }
 
   /** One request to one target; never fails: a failure is a side with an error. */
-  private Future<Side> send(URI base, String name, TargetRewrite rewrite, CapturedExchange e) {
+  private Future<Reply> send(URI base, String name, TargetRewrite rewrite, CapturedExchange e) {
     boolean unsafe = !SAFE.contains(e.method());
     String key = unsafe ? e.headers().stream().filter(h -> h.getKey().equalsIgnoreCase("Idempotency-Key"))
         .map(Map.Entry::getValue).findFirst().orElse(idempotencyKey(e)) : null;
@@ -570,16 +640,18 @@ public final class Replayer {
     return store.reserve(storeKey, options.idempotencyTtl())
         .compose(r -> r.first()
             // As the mirror does: a 5xx or no answer may not have written, so the key is freed for a later run.
-            ? request(base, name, rewrite, e, key).compose(side -> (side.error() == null && side.status() < 500
-                ? store.complete(storeKey, "delivered:" + side.status(), options.idempotencyTtl())
-                : store.release(storeKey)).transform(ignored -> Future.succeededFuture(side)))
+            ? request(base, name, rewrite, e, key).compose(reply -> (reply.side().error() == null
+                && reply.side().status() < 500
+                ? store.complete(storeKey, "delivered:" + reply.side().status(), options.idempotencyTtl())
+                : store.release(storeKey)).transform(ignored -> Future.succeededFuture(reply)))
             : Future.succeededFuture(failed(name, ALREADY_DELIVERED, 0)))
         .recover(t -> Future.succeededFuture(failed(name, "idempotency store: " + t.getMessage()
             + " (not sent, so that it cannot land twice)", 0)));
   }
 
-  private Future<Side> request(URI base, String name, TargetRewrite rewrite, CapturedExchange e, String key) {
+  private Future<Reply> request(URI base, String name, TargetRewrite rewrite, CapturedExchange e, String key) {
     long start = System.nanoTime();
+    boolean h2 = overHttp2(e);
     int port = base.getPort() > 0 ? base.getPort() : "https".equals(base.getScheme()) ? 443 : 80;
     String prefix = base.getRawPath() == null || base.getRawPath().isEmpty() || base.getRawPath().equals("/") ? ""
         : base.getRawPath().replaceAll("/+$", "");
@@ -591,8 +663,9 @@ public final class Replayer {
     for (Map.Entry<String, String> h : rewrite.headers(e.headers())) {
       String lower = h.getKey().toLowerCase(Locale.ROOT);
       if (lower.equals("host") && rewrite.host() != null) {
-        host = h.getValue();
-      } else if (!NOT_FORWARDED.contains(lower)) {
+        host = h.getValue(); // on HTTP/2 it becomes :authority
+      } else if (!lower.startsWith(":") && (!NOT_FORWARDED.contains(lower)
+          || h2 && lower.equals("te") && h.getValue().trim().equalsIgnoreCase("trailers"))) {
         o.addHeader(h.getKey(), h.getValue());
         hasKey |= lower.equals("idempotency-key");
       }
@@ -601,7 +674,7 @@ public final class Replayer {
       o.addHeader("Idempotency-Key", key);
     }
     String authority = host;
-    return client.request(o)
+    return (h2 ? http2 : http1).request(o)
         .compose(req -> {
           if (authority != null) {
             req.authority(HostAndPort.parseAuthority(authority, port));
@@ -609,9 +682,11 @@ public final class Replayer {
           return req.send(Buffer.buffer(e.body()));
         })
         .compose(resp -> resp.body().map(body -> {
-          List<Map.Entry<String, String>> headers = new ArrayList<>();
-          resp.headers().forEach(h -> headers.add(new AbstractMap.SimpleImmutableEntry<>(h.getKey(), h.getValue())));
-          return new Side(name, resp.statusCode(), headers, body.getBytes(), false, null, System.nanoTime() - start);
+          // Trailers are there once the body has ended.
+          List<Map.Entry<String, String>> trailers = pairs(resp.trailers());
+          Side side = new Side(name, resp.statusCode(), concat(pairs(resp.headers()), trailers), body.getBytes(),
+              false, null, System.nanoTime() - start);
+          return new Reply(side, trailers);
         }))
         .timeout(options.timeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
         .recover(t -> Future.succeededFuture(failed(name, t instanceof java.util.concurrent.TimeoutException
@@ -619,8 +694,33 @@ public final class Replayer {
             System.nanoTime() - start)));
   }
 
-  private static Side failed(String name, String error, long nanos) {
-    return new Side(name, 0, List.of(), new byte[0], false, error, nanos);
+  private static Reply failed(String name, String error, long nanos) {
+    return new Reply(new Side(name, 0, List.of(), new byte[0], false, error, nanos), List.of());
+  }
+
+  private static List<Map.Entry<String, String>> pairs(io.vertx.core.MultiMap m) {
+    List<Map.Entry<String, String>> out = new ArrayList<>(m.size());
+    m.forEach(h -> out.add(new AbstractMap.SimpleImmutableEntry<>(h.getKey(), h.getValue())));
+    return out;
+  }
+
+  /** Whether {@code e} goes out over HTTP/2: by the option, or, on auto, as the client sent it or as gRPC is. */
+  private boolean overHttp2(CapturedExchange e) {
+    return switch (options.protocol()) {
+      case HTTP1 -> false;
+      case H2 -> true;
+      case AUTO -> e.http2() || grpc(e);
+    };
+  }
+
+  /**
+   * A gRPC call: content-type {@code application/grpc}, {@code application/grpc+proto}, … but not gRPC-Web
+   * ({@code application/grpc-web…}), which is made for HTTP/1.1 and carries its trailers in the body.
+   */
+  static boolean grpc(CapturedExchange e) {
+    return e.headers().stream().filter(h -> h.getKey().equalsIgnoreCase("content-type"))
+        .map(h -> h.getValue().trim().toLowerCase(Locale.ROOT))
+        .anyMatch(t -> t.startsWith("application/grpc") && !t.startsWith("application/grpc-web"));
   }
 
   private static String path(String uri) {
@@ -652,6 +752,6 @@ public final class Replayer {
   /** Stops any run still reading, and closes the connections. */
   public Future<Void> close() {
     reading.forEach(ReadAhead::close);
-    return client.close();
+    return Future.join(http1.close(), http2.close()).mapEmpty();
   }
 }

@@ -23,8 +23,15 @@ import java.util.Map;
 /**
  * Tandem's capture format (docs/capture-format.md): JSON Lines, a header line naming the format and its version,
  * then one exchange per line. A body is {@code {"text": ...}} when it is valid UTF-8 and {@code {"base64": ...}}
- * otherwise, so every byte survives; JSON escapes every control character, so no record spans two lines and one
- * damaged line never takes its neighbours with it.
+ * otherwise, so every byte survives (a gRPC body, length-prefixed protobuf, comes back byte for byte either way);
+ * JSON escapes every control character, so no record spans two lines and one damaged line never takes its
+ * neighbours with it.
+ *
+ * <p>{@code request.version} is the HTTP version the client spoke ({@code HTTP/1.0}, {@code HTTP/1.1},
+ * {@code HTTP/2}; absent reads as {@code HTTP/1.1}). Each answer ({@code primary}, {@code shadow}, each of
+ * {@code replayed}) may carry {@code trailers}, the fields that followed its body, as {@code [name, value]} pairs
+ * like {@code headers} ({@code "trailers":[["grpc-status","0"],["grpc-message",""]]}); absent when there were
+ * none. Both were added within version 1: older files read unchanged, and older readers ignore them.
  */
 public final class TandemFormat {
 
@@ -67,7 +74,7 @@ public final class TandemFormat {
       g.writeStringField("method", r.request().method());
       g.writeStringField("uri", r.request().uri());
       g.writeStringField("version", r.request().version());
-      headers(g, r.request().headers());
+      pairs(g, "headers", r.request().headers());
       body(g, r.request().body(), r.request().bodyLength());
       g.writeEndObject();
       answer(g, "primary", r.primary());
@@ -102,14 +109,19 @@ public final class TandemFormat {
       g.writeStringField("error", a.error());
     }
     g.writeNumberField("latencyMicros", a.latencyNanos() / 1000);
-    headers(g, a.headers());
+    pairs(g, "headers", a.headers());
     body(g, a.body(), a.bodyLength());
+    if (!a.trailers().isEmpty()) {
+      pairs(g, "trailers", a.trailers());
+    }
     g.writeEndObject();
   }
 
-  private static void headers(JsonGenerator g, List<Map.Entry<String, String>> headers) throws IOException {
-    g.writeArrayFieldStart("headers");
-    for (Map.Entry<String, String> h : headers) {
+  /** {@code field} as a list of {@code [name, value]} pairs, in order: headers and trailers. */
+  private static void pairs(JsonGenerator g, String field, List<Map.Entry<String, String>> pairs)
+      throws IOException {
+    g.writeArrayFieldStart(field);
+    for (Map.Entry<String, String> h : pairs) {
       g.writeStartArray();
       g.writeString(h.getKey());
       g.writeString(h.getValue());
@@ -209,7 +221,8 @@ public final class TandemFormat {
     byte[] body = body(a.path("body"), name + ".body");
     return new CaptureRecord.Answer(a.path("backend").asText(""), a.path("status").asInt(),
         headers(a.path("headers"), name + ".headers"), body, a.path("body").path("length").asLong(body.length),
-        a.path("latencyMicros").asLong(0) * 1000, a.hasNonNull("error") ? a.path("error").asText() : null);
+        a.path("latencyMicros").asLong(0) * 1000, a.hasNonNull("error") ? a.path("error").asText() : null,
+        headers(a.path("trailers"), name + ".trailers"));
   }
 
   private static String required(JsonNode n, String key) {
@@ -259,8 +272,9 @@ public final class TandemFormat {
     Instant t = r.time();
     CaptureRecord.Answer p = r.primary();
     CapturedExchange.Response response = p == null || p.status() == 0 ? null
-        : new CapturedExchange.Response(p.status(), p.headers(), p.body(), p.latencyNanos());
+        : new CapturedExchange.Response(p.status(), p.headers(), p.body(), p.latencyNanos(), p.trailers());
     return new CapturedExchange(source, r.id(), t.getEpochSecond() * 1_000_000_000L + t.getNano(),
-        r.request().method(), r.request().uri(), r.request().headers(), r.request().body(), response);
+        r.request().method(), r.request().uri(), r.request().headers(), r.request().body(), response,
+        r.request().version());
   }
 }

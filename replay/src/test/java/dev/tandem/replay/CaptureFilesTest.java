@@ -122,6 +122,24 @@ class CaptureFilesTest {
   }
 
   @Test
+  @DisplayName("HAR: a request's httpVersion is its protocol: h2, HTTP/2 and http/2.0 are HTTP/2; HTTP/1.0 stays;"
+      + " HTTP/1.1 and a missing one are HTTP/1.1")
+  void harHttpVersion() throws Exception {
+    StringBuilder entries = new StringBuilder();
+    String[] versions = {"HTTP/2", "h2", "http/2.0", "HTTP/1.0", "HTTP/1.1", null};
+    for (int i = 0; i < versions.length; i++) {
+      entries.append(i == 0 ? "" : ",").append("{\"startedDateTime\":\"2026-11-22T10:00:0").append(i)
+          .append(".000Z\",\"request\":{\"method\":\"POST\",\"url\":\"https://api.example.com/shop.Orders/Get\",")
+          .append(versions[i] == null ? "" : "\"httpVersion\":\"" + versions[i] + "\",")
+          .append("\"headers\":[{\"name\":\"content-type\",\"value\":\"application/grpc\"}]}}");
+    }
+    List<CapturedExchange> all = read(write("v.har", "{\"log\":{\"entries\":[" + entries + "]}}"));
+    assertThat(all).extracting(CapturedExchange::protocol).containsExactly("HTTP/2", "HTTP/2", "HTTP/2",
+        "HTTP/1.0", "HTTP/1.1", "HTTP/1.1");
+    assertThat(all.get(0).http2()).isTrue();
+  }
+
+  @Test
   @DisplayName("several files are merged by timestamp")
   void merged() throws Exception {
     Path a = write("a.gor", "1 a 3000000000 0\nGET /a HTTP/1.1\r\n\r\n" + SEP + "1 c 9000000000 0\nGET /c HTTP/1.1\r\n\r\n");

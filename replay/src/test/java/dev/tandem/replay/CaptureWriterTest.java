@@ -100,6 +100,29 @@ class CaptureWriterTest {
     assertThat(both.get(0).headers()).isEqualTo(both.get(1).headers()); // stable: the same secret, the same hash
   }
 
+  @Test
+  @DisplayName("a gRPC exchange goes through the writer whole: HTTP/2, framed bodies byte for byte even with JSON"
+      + " paths redacted, trailers kept and redacted as headers are")
+  void keepsGrpc() throws Exception {
+    byte[] body = TandemFormatTest.grpcFrame("{\"card\":{\"number\":\"4111\"}}".getBytes(StandardCharsets.UTF_8));
+    CaptureRecord g = TandemFormatTest.grpcRecord("g1", body, "0", "5");
+    CaptureRecord.Answer p = g.primary();
+    CaptureRecord withSecret = new CaptureRecord(g.id(), g.time(), g.route(), g.request(),
+        new CaptureRecord.Answer(p.backend(), p.status(), p.headers(), p.body(), p.bodyLength(), p.latencyNanos(),
+            null, List.of(Map("grpc-status", "0"), Map("x-api-key", "k3y"))), g.shadow());
+    Redactor redactor = new Redactor(Redactor.DEFAULT_HEADERS, List.of(PathPattern.of("/card/number")));
+    try (CaptureWriter w = new CaptureWriter(options(1 << 20, Duration.ofHours(1), 0, true, 10), redactor, "t")) {
+      w.offer(withSecret);
+      eventually("written", () -> w.inOpenFile() == 1);
+    }
+    CapturedExchange e = CaptureFiles.read(complete(), 1 << 20, false, new ArrayList<>()).get(0);
+    assertThat(e.protocol()).isEqualTo(CaptureRecord.HTTP_2);
+    assertThat(e.body()).as("a framed body is not JSON: never re-serialised").isEqualTo(body);
+    assertThat(e.response().body()).isEqualTo(body);
+    assertThat(e.response().trailers()).hasSize(2).first().isEqualTo(Map("grpc-status", "0"));
+    assertThat(e.response().trailers().get(1).getValue()).startsWith("redacted:");
+  }
+
   private static java.util.Map.Entry<String, String> Map(String k, String v) {
     return new java.util.AbstractMap.SimpleImmutableEntry<>(k, v);
   }
