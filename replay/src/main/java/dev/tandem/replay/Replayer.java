@@ -651,7 +651,7 @@ public final class Replayer {
 
   private Future<Reply> request(URI base, String name, TargetRewrite rewrite, CapturedExchange e, String key) {
     long start = System.nanoTime();
-    boolean h2 = overHttp2(e);
+    boolean h2 = overHttp2(e, "https".equals(base.getScheme()));
     int port = base.getPort() > 0 ? base.getPort() : "https".equals(base.getScheme()) ? 443 : 80;
     String prefix = base.getRawPath() == null || base.getRawPath().isEmpty() || base.getRawPath().equals("/") ? ""
         : base.getRawPath().replaceAll("/+$", "");
@@ -705,11 +705,16 @@ public final class Replayer {
   }
 
   /** Whether {@code e} goes out over HTTP/2: by the option, or, on auto, as the client sent it or as gRPC is. */
-  private boolean overHttp2(CapturedExchange e) {
+  /**
+   * On {@code AUTO}: a gRPC call always (it needs HTTP/2); another HTTP/2 record only to an https:// target, where
+   * ALPN falls back to HTTP/1.1 when the target has no h2 (cleartext prior knowledge would fail against an
+   * HTTP/1.1-only service).
+   */
+  private boolean overHttp2(CapturedExchange e, boolean tls) {
     return switch (options.protocol()) {
       case HTTP1 -> false;
       case H2 -> true;
-      case AUTO -> e.http2() || grpc(e);
+      case AUTO -> grpc(e) || (e.http2() && tls);
     };
   }
 

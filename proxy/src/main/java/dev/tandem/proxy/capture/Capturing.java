@@ -80,12 +80,22 @@ public final class Capturing {
       return null;
     }
     return new PendingCapture(this, instance + "-" + sequence.incrementAndGet(), route, request.method().name(), uri,
-        httpVersion(request), KeptBody.headers(request.headers()), config.maxBodyBytes());
+        httpVersion(request), headers(request), config.maxBodyBytes());
   }
 
   /** Whether requests on {@code route} are captured now (or sampled for it). */
   public boolean covers(String route) {
     return enabled && (config.routes().isEmpty() || config.routes().contains(route));
+  }
+
+  /** The request's headers; an HTTP/2 request's :authority as its Host, which Vert.x takes out of them. */
+  private static java.util.List<java.util.Map.Entry<String, String>> headers(HttpServerRequest request) {
+    java.util.List<java.util.Map.Entry<String, String>> headers = KeptBody.headers(request.headers());
+    if (request.version() == io.vertx.core.http.HttpVersion.HTTP_2 && !request.headers().contains("Host")
+        && request.authority() != null) {
+      headers.add(0, java.util.Map.entry("Host", request.authority().toString()));
+    }
+    return headers;
   }
 
   private static String httpVersion(HttpServerRequest request) {

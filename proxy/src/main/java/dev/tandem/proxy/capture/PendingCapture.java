@@ -68,10 +68,10 @@ public final class PendingCapture {
   }
 
   /** The primary's answer has been passed to the client in full. */
-  public void primaryEnded(String backend, int status, MultiMap answerHeaders, long nanos) {
+  public void primaryEnded(String backend, int status, MultiMap answerHeaders, MultiMap trailers, long nanos) {
     byte[] body = primaryBody == null ? new byte[0] : primaryBody.bytes();
     primary = new CaptureRecord.Answer(backend, status, KeptBody.headers(answerHeaders), body, primaryLength, nanos,
-        null);
+        null, KeptBody.headers(trailers));
     complete();
   }
 
@@ -100,8 +100,16 @@ public final class PendingCapture {
 
       @Override
       public void answered(Side s) {
-        shadow = new CaptureRecord.Answer(s.name(), s.status(), s.headers(), s.body(),
-            s.truncated() ? s.body().length + 1L : s.body().length, s.nanos(), s.error());
+        answered(s, 0);
+      }
+
+      @Override
+      public void answered(Side s, int trailers) {
+        List<java.util.Map.Entry<String, String>> all = s.headers();
+        int split = all.size() - trailers;
+        shadow = new CaptureRecord.Answer(s.name(), s.status(), all.subList(0, split), s.body(),
+            s.truncated() ? s.body().length + 1L : s.body().length, s.nanos(), s.error(),
+            all.subList(split, all.size()));
         waitingForShadow = false;
         complete();
       }

@@ -171,6 +171,11 @@ final class ReplayCommand implements Callable<Integer> {
           + " report the longest wait with the blocked and the blocking statement.")
   String lockWatch;
 
+  @Option(names = "--protocol", paramLabel = "auto|http1|h2", defaultValue = "auto",
+      description = "HTTP version to the targets (default: ${DEFAULT-VALUE}: gRPC calls and HTTP/2 records over"
+          + " HTTP/2, h2c to http:// targets, ALPN to https://; the rest over HTTP/1.1).")
+  String protocol;
+
   @Option(names = "--progress", paramLabel = "auto|always|never", defaultValue = "auto",
       description = "The live progress line on stderr (default: ${DEFAULT-VALUE}: on a terminal, redrawn in place;"
           + " otherwise a plain line every 5 s).")
@@ -198,6 +203,12 @@ final class ReplayCommand implements Callable<Integer> {
     }
     if (speed < 0 || rate < 0 || (speed > 0 && rate > 0)) {
       return usage("give --speed X or --rate N (positive), not both");
+    }
+    Replayer.Protocol wire;
+    try {
+      wire = Replayer.Protocol.of(protocol);
+    } catch (IllegalArgumentException e) {
+      return usage("--protocol: " + e.getMessage());
     }
     if (!Set.of("auto", "always", "never").contains(progress)) {
       return usage("--progress must be auto, always or never, got '" + progress + "'");
@@ -273,7 +284,8 @@ final class ReplayCommand implements Callable<Integer> {
       Replayer.Options options = Replayer.Options.of(target, compareWith, concurrency)
           .withPacing(new Replayer.Pacing(speed, rate)).withSafeOnly(safeOnly)
           .withRewrites(targetRewrite, compareRewrite).withRules(rules, endpointRules)
-          .withIdempotency(store, idempotencyTtl).withTimeout(timeout).withRecord(recorder).withSecondary(secondary);
+          .withIdempotency(store, idempotencyTtl).withTimeout(timeout).withRecord(recorder).withSecondary(secondary)
+          .withProtocol(wire);
       Replayer replayer = new Replayer(runtime.vertx(), options);
       ExchangeSource source;
       try {

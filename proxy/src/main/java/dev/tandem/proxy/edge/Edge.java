@@ -27,6 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class Edge {
 
   static final String GUARD = "tandemEdgeGuard";
+  private static final AttributeKey<Boolean> COUNTED = AttributeKey.valueOf("tandem.edge.counted");
   private static final AttributeKey<EdgeRule> REJECTED = AttributeKey.valueOf("tandem.edge.rejected");
   /** Method, spaces and version around the target in a request line. */
   private static final int REQUEST_LINE_SLACK = 64;
@@ -158,13 +159,9 @@ public final class Edge {
       return;
     }
     Channel channel = base.channel();
-    if (open.incrementAndGet() > limits.maxConnections()) {
-      open.decrementAndGet();
-      count(EdgeRule.TOO_MANY_CONNECTIONS);
-      channel.close();
+    if (channel.attr(COUNTED).get() == null && !admit(channel)) {
       return;
     }
-    channel.closeFuture().addListener(f -> open.decrementAndGet());
     if (connection instanceof Http1xServerConnection) {
       if (channel.pipeline().get(GUARD) == null) { // the front door guarded it already
         guard(channel.pipeline());
@@ -179,12 +176,36 @@ public final class Edge {
   }
 
   /**
+   * Counts a new client connection, or closes it when {@code maxConnections} are open: when Vert.x announces it, or
+   * when it is accepted ({@link FrontDoor}, which sees cleartext connections before Vert.x does).
+   *
+   * @return whether it was admitted
+   */
+  boolean admit(Channel channel) {
+    if (open.incrementAndGet() > limits.maxConnections()) {
+      open.decrementAndGet();
+      count(EdgeRule.TOO_MANY_CONNECTIONS);
+      channel.close();
+      return false;
+    }
+    channel.attr(COUNTED).set(Boolean.TRUE);
+    channel.closeFuture().addListener(f -> open.decrementAndGet());
+    return true;
+  }
+
+  /**
    * Replaces the pipeline's {@code httpDecoder} with a {@link StrictRequestDecoder} and puts an {@link EdgeGuard}
    * before its {@code handler}: Vert.x's HTTP/1.x server pipeline, or one built like it (a benchmark's).
    */
   public void guard(ChannelPipeline pipeline) {
+    guard(pipeline, 0);
+  }
+
+  /** {@link #guard(ChannelPipeline)} for a connection accepted {@code agoNanos} before. */
+  void guard(ChannelPipeline pipeline, long agoNanos) {
     StrictRequestDecoder decoder = new StrictRequestDecoder(decoderOptions, http2 != null && http2.upgrade());
     EdgeGuard guard = new EdgeGuard(this, decoder);
+    guard.startedEarlier(agoNanos);
     decoder.guard(guard);
     pipeline.replace("httpDecoder", "httpDecoder", decoder);
     pipeline.addBefore("handler", GUARD, guard);

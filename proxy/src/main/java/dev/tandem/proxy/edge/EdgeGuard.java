@@ -95,6 +95,8 @@ final class EdgeGuard extends ChannelDuplexHandler {
   }
 
   /** Bytes of a head arrived: the first starts its clock. */
+  private long earlier;
+
   void bytesArrived() {
     if (state == State.IDLE) {
       state = State.HEAD;
@@ -105,10 +107,15 @@ final class EdgeGuard extends ChannelDuplexHandler {
     }
   }
 
+  /** The connection began {@code nanos} before this guard was put in (the {@link FrontDoor} held it meanwhile). */
+  void startedEarlier(long nanos) {
+    this.earlier = Math.max(0, nanos);
+  }
+
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
-    arm(headerTimeout);
+    arm(Math.max(1, headerTimeout - earlier));
   }
 
   @Override

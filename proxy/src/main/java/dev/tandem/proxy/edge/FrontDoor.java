@@ -102,25 +102,51 @@ public final class FrontDoor {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
       if (msg instanceof Channel child && ctx.channel().localAddress() instanceof InetSocketAddress local
           && GUARDED.containsKey(local.getPort())) {
-        child.pipeline().addLast("tandemFrontDoor", new Door(local.getPort()));
+        child.pipeline().addLast("tandemFrontDoor", new Door(local.getPort(), GUARDED.get(local.getPort())));
       }
       ctx.fireChannelRead(msg);
     }
   }
 
-  /** On one accepted connection until its first read; see the class comment. */
+  /**
+   * On one accepted connection until its first read; see the class comment. Vert.x announces a cleartext connection
+   * only after its first request here, so the door also does what the edge does on a connection's start: counts it
+   * against {@code maxConnections}, and closes it when nothing arrives within {@code headerTimeout}.
+   */
   private static final class Door extends ChannelInboundHandlerAdapter {
     private final int port;
+    private final Edge edge;
     private boolean behind;
+    private io.netty.util.concurrent.ScheduledFuture<?> silence;
+    private long accepted = System.nanoTime();
 
-    Door(int port) {
+    Door(int port, Edge edge) {
       this.port = port;
+      this.edge = edge;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+      if (behind || edge == null || !edge.admit(ctx.channel())) {
+        return;
+      }
+      silence = ctx.executor().schedule(() -> {
+        // Nothing of a request arrived: nobody to answer, as the guard does on a kept-alive connection.
+        edge.count(EdgeRule.HEADER_TIMEOUT);
+        ctx.close();
+      }, edge.limits().headerTimeout().toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+      if (silence != null) {
+        silence.cancel(false);
+      }
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
       ChannelPipeline pipeline = ctx.pipeline();
-      Edge edge = GUARDED.get(port);
       if (!behind) {
         if (edge != null && edge.http2() != null && !edge.http2().priorKnowledge()
             && msg instanceof io.netty.buffer.ByteBuf bytes && startsLikePreface(bytes)) {
@@ -133,8 +159,9 @@ public final class FrontDoor {
         pipeline.remove(this);
         if (edge != null && detector != null) {
           // Read again once the detector has chosen the protocol and built its pipeline.
-          Door again = new Door(port);
+          Door again = new Door(port, edge);
           again.behind = true;
+          again.accepted = accepted;
           pipeline.addAfter(detector.name(), "tandemFrontDoor", again);
         }
         ctx.fireChannelRead(msg);
@@ -143,7 +170,7 @@ public final class FrontDoor {
       pipeline.remove(this);
       if (edge != null && pipeline.get("httpDecoder") instanceof VertxHttpRequestDecoder decoder
           && !(decoder instanceof StrictRequestDecoder)) {
-        edge.guard(pipeline);
+        edge.guard(pipeline, System.nanoTime() - accepted);
       }
       ctx.fireChannelRead(msg);
     }

@@ -120,7 +120,9 @@ final class Exchange {
     forwarded.append(request, headers);
     upstream.authority(backend.authorityFor(request));
     boolean upstreamHttp2 = backend.config().http2();
-    if (http2 && !upstreamHttp2) {
+    if (upstreamHttp2) {
+      HopByHop.teTrailers(request.headers(), headers);
+    } else if (http2) {
       HopByHop.joinCookies(headers); // RFC 9113 §8.2.3: HTTP/2 may split them; HTTP/1.1 has one line
     }
     if (chunked) {
@@ -292,7 +294,8 @@ final class Exchange {
   /** The primary's answer has reached the client: the capture has its side. */
   private void captured(HttpClientResponse answer) {
     if (capture != null) {
-      capture.primaryEnded(backend.name(), answer.statusCode(), answer.headers(), System.nanoTime() - startNanos);
+      capture.primaryEnded(backend.name(), answer.statusCode(), answer.headers(), answer.trailers(),
+          System.nanoTime() - startNanos);
     }
   }
 

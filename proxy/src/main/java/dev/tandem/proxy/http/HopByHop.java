@@ -4,7 +4,7 @@ import io.vertx.core.MultiMap;
 
 /**
  * Copies headers from one message to the next hop without the hop-by-hop ones (RFC 9110 §7.6.1): Connection and
- * every header it names, Keep-Alive, TE (but {@code TE: trailers}), Trailer, Transfer-Encoding, Upgrade, and Proxy-*. Runs twice per request,
+ * every header it names, Keep-Alive, TE, Trailer, Transfer-Encoding, Upgrade, and Proxy-*. Runs twice per request,
  * so it compares names in place rather than lower-casing copies of them.
  */
 public final class HopByHop {
@@ -24,15 +24,25 @@ public final class HopByHop {
     from.forEach((name, value) -> {
       if (keepUpgrade && (name.equalsIgnoreCase("connection") || name.equalsIgnoreCase("upgrade"))) {
         to.add(name, value);
-      } else if (name.equalsIgnoreCase("te")) {
-        // The one TE that goes on: "trailers" says the client reads trailers (gRPC requires it, RFC 9113 §8.2.2).
-        if (containsToken(value, "trailers") && !to.contains("te")) {
-          to.add("te", "trailers");
-        }
+
       } else if (!isHopByHop(name) && (connection == null || !namedIn(connection, from, name))) {
         to.add(name, value);
       }
     });
+  }
+
+  /**
+   * The one TE an HTTP/2 hop carries (RFC 9113 §8.2.2): {@code trailers}, when the client said it reads them, or for
+   * a gRPC call, whose servers require it.
+   */
+  public static void teTrailers(MultiMap from, MultiMap to) {
+    boolean wanted = Grpc.is(from);
+    for (String te : from.getAll("te")) {
+      wanted |= containsToken(te, "trailers");
+    }
+    if (wanted) {
+      to.set("te", "trailers");
+    }
   }
 
   /** Joins several Cookie lines into one, with "; " (RFC 9113 §8.2.3), for an HTTP/1.1 hop. */

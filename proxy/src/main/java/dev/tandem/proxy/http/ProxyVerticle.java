@@ -104,7 +104,7 @@ public final class ProxyVerticle extends VerticleBase {
         .invalidRequestHandler(edge::answer)
         .exceptionHandler(ignored -> { }) // a client's broken connection is its own; its exchange sees it closed
         .requestHandler(forwarding);
-    boolean doors = edge.http2() != null && edge.http2().cleartext() && options.isHttp2ClearTextEnabled();
+    boolean doors = !options.isSsl() && options.isHttp2ClearTextEnabled(); // see FrontDoor
     if (doors && port > 0) {
       dev.tandem.proxy.edge.FrontDoor.guard(port, edge);
     }

@@ -99,6 +99,8 @@ public final class ProxyMetrics {
       if (c == null) {
         c = Counter.builder("tandem.requests")
             .description(REQUESTS)
+            // Every series has the label (Prometheus's registry takes one set of label names per metric): empty,
+            // which PromQL reads as absent, for requests that are not gRPC calls.
             .tags("route", route, "backend", backend, "code", known ? Integer.toString(statusCode) : "other",
                 "grpc_status", "")
             .register(registry);

@@ -83,6 +83,9 @@ public final class ShadowSender {
         .compose(req -> {
           req.exceptionHandler(ignored -> { }); // failures arrive through the response future
           req.headers().addAll(copy.headers());
+          if (backend.http2()) {
+            dev.tandem.proxy.http.HopByHop.teTrailers(copy.headers(), req.headers());
+          }
           String host = copy.headers().get("Host");
           req.headers().remove("Host");
           req.authority(backend.hostHeader().equals(BackendConfig.HOST_PRESERVE) && host != null
@@ -114,7 +117,7 @@ public final class ShadowSender {
       List<Map.Entry<String, String>> headers = dev.tandem.proxy.compare.KeptBody.headers(resp.headers(),
           resp.trailers());
       w.answered(new Side(backend.name(), resp.statusCode(), headers, kept.bytes(), kept.truncated(), null,
-          System.nanoTime() - start));
+          System.nanoTime() - start), resp.trailers().size());
       return resp.statusCode();
     });
   }

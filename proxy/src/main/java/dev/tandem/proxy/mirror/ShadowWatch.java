@@ -13,6 +13,11 @@ public interface ShadowWatch {
 
   void answered(Side side);
 
+  /** {@link #answered(Side)} for an answer whose last {@code trailers} headers came as its trailers. */
+  default void answered(Side side, int trailers) {
+    answered(side);
+  }
+
   void notSent();
 
   /** Both watches told of everything; either may be null. */

@@ -112,7 +112,7 @@ class AdminServerTest {
         .compose(r -> r.body()));
     String text = admin(t, "/metrics", null).body();
     assertThat(text).containsPattern(
-        "tandem_requests_total\\{backend=\"legacy\",code=\"200\",route=\"default\"} 4.0");
+        "tandem_requests_total\\{backend=\"legacy\",code=\"200\",grpc_status=\"\",route=\"default\"} 4.0");
     assertThat(text).containsPattern(
         "tandem_request_duration_seconds_bucket\\{backend=\"legacy\",route=\"default\",le=\"[^\"]+\"}");
     assertThat(text).containsPattern("tandem_request_duration_seconds_count\\{backend=\"legacy\",route=\"default\"} 4");

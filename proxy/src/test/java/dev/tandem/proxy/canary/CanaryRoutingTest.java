@@ -139,8 +139,8 @@ class CanaryRoutingTest {
     get(t);
     // Counted when the answer has been written, which may be just after the client read it.
     TandemHarness.eventually("both requests counted by backend", () -> h.registry.scrape()
-        .contains("tandem_requests_total{backend=\"candidate\",code=\"200\",route=\"default\"} 1.0")
-        && h.registry.scrape().contains("tandem_requests_total{backend=\"legacy\",code=\"200\",route=\"default\"} 1.0"));
+        .contains("tandem_requests_total{backend=\"candidate\",code=\"200\",grpc_status=\"\",route=\"default\"} 1.0")
+        && h.registry.scrape().contains("tandem_requests_total{backend=\"legacy\",code=\"200\",grpc_status=\"\",route=\"default\"} 1.0"));
     assertThat(h.registry.scrape()).contains("tandem_canary_weight{route=\"default\"} 0.0");
   }
 }
