@@ -27,7 +27,8 @@ import java.util.function.UnaryOperator;
  * A real gRPC server (grpc-java, the reference implementation) on a free loopback port, serving {@code test.v1.Orders}
  * without generated code: messages are the bytes as they are (protobuf-encoded by the test).
  * <ul>
- *   <li>{@code Create} (unary): answers {@code answer(request)}; records each call's metadata and request;</li>
+ *   <li>{@code Create} (unary): answers {@code answer(request)} (which may throw a status); records each call's
+ *       metadata and request;</li>
  *   <li>{@code Fail} (unary): fails with NOT_FOUND "order 42 not found";</li>
  *   <li>{@code Chat} (bidirectional streaming): answers each message as it arrives with {@code answer(message)}.</li>
  * </ul>
@@ -70,7 +71,14 @@ final class GrpcBackend implements AutoCloseable {
     ServerServiceDefinition service = ServerServiceDefinition.builder(SERVICE)
         .addMethod(CREATE, ServerCalls.asyncUnaryCall((byte[] req, StreamObserver<byte[]> out) -> {
           calls.add(new Call("Create", current.get(), req));
-          out.onNext(this.answer.apply(req));
+          byte[] a;
+          try {
+            a = this.answer.apply(req);
+          } catch (io.grpc.StatusRuntimeException e) {
+            out.onError(e); // an answer may be a failure
+            return;
+          }
+          out.onNext(a);
           out.onCompleted();
         }))
         .addMethod(FAIL, ServerCalls.asyncUnaryCall((byte[] req, StreamObserver<byte[]> out) -> {

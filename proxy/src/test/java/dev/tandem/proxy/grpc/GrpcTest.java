@@ -196,6 +196,133 @@ class GrpcTest {
     assertThat(candidate.calls.get(0).request()).isEqualTo(bytes("order-7"));
   }
 
+  @Test
+  @DisplayName("x-canary: always metadata sends a gRPC call to the canary; without it, weight 0 keeps it on legacy")
+  void canaryByMetadata() {
+    GrpcBackend legacy = backend("legacy");
+    GrpcBackend candidate = backend("candidate");
+    Tandem t = tandem(legacy.port(), candidate.port(), """
+          - name: default
+            primary: legacy
+            canary: { backend: candidate, weight: 0 }""");
+    Metadata md = new Metadata();
+    md.put(Metadata.Key.of("x-canary", Metadata.ASCII_STRING_MARSHALLER), "always");
+    ManagedChannel c = channel(t);
+    assertThat(ClientCalls.blockingUnaryCall(ClientInterceptors.intercept(c,
+        MetadataUtils.newAttachHeadersInterceptor(md)), GrpcBackend.CREATE, CallOptions.DEFAULT, bytes("a")))
+        .isEqualTo(bytes("candidate:a"));
+    assertThat(ClientCalls.blockingUnaryCall(c, GrpcBackend.CREATE, CallOptions.DEFAULT, bytes("b")))
+        .isEqualTo(bytes("legacy:b"));
+  }
+
+  @Test
+  @DisplayName("a captured gRPC call keeps its body, HTTP/2 and its trailers; tandem replay sends it over HTTP/2 and"
+      + " compares the two targets' grpc-status")
+  void captureAndReplay() throws Exception {
+    GrpcBackend legacy = backend("legacy");
+    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory(h.stateDir(), "grpc-capture");
+    Tandem t = h.tandem("""
+        server: { host: 127.0.0.1, port: 0, instances: 1 }
+        admin: { host: 127.0.0.1, port: 0, token: %s }
+        backends:
+          legacy: { url: "http://127.0.0.1:%d", protocol: h2c }
+        routes:
+          - { name: default, primary: legacy }
+        capture: { enabled: true, dir: "%s", file: { gzip: false } }
+        """.formatted(TandemHarness.TOKEN, legacy.port(), dir));
+    byte[] binary = {0, 1, 2, (byte) 0xff, 10, 13};
+    ManagedChannel c = channel(t);
+    ClientCalls.blockingUnaryCall(c, GrpcBackend.CREATE, CallOptions.DEFAULT, binary);
+    assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(c, GrpcBackend.FAIL, CallOptions.DEFAULT, bytes("42")));
+    eventually("both written", () -> t.capturing().view().getLong("inOpenFile") == 2);
+    TandemHarness.await(t.close());
+    List<java.nio.file.Path> files;
+    try (var list = java.nio.file.Files.list(dir)) {
+      files = list.filter(p -> p.toString().endsWith(".jsonl")).toList();
+    }
+    List<dev.tandem.replay.CapturedExchange> read = dev.tandem.replay.CaptureFiles.read(files, 1 << 20, false,
+        new ArrayList<>());
+    assertThat(read).hasSize(2);
+    dev.tandem.replay.CapturedExchange create = read.stream().filter(e -> e.uri().endsWith("/Create")).findFirst()
+        .orElseThrow();
+    assertThat(create.http2()).isTrue();
+    assertThat(create.headers()).anySatisfy(e -> assertThat(e.getKey()).isEqualToIgnoringCase("host"));
+    assertThat(unframe(create.body())).isEqualTo(binary);
+    assertThat(create.response().trailers()).anySatisfy(e -> {
+      assertThat(e.getKey()).isEqualTo("grpc-status");
+      assertThat(e.getValue()).isEqualTo("0");
+    });
+    // Replayed against two servers: the second one's Create fails, so its grpc-status differs from legacy's.
+    GrpcBackend failing = new GrpcBackend(req -> {
+      throw io.grpc.Status.INTERNAL.withDescription("boom").asRuntimeException();
+    });
+    open.add(failing);
+    dev.tandem.replay.Replayer replayer = new dev.tandem.replay.Replayer(h.vertx, dev.tandem.replay.Replayer.Options
+        .of(java.net.URI.create("http://127.0.0.1:" + legacy.port()),
+            java.net.URI.create("http://127.0.0.1:" + failing.port()), 2));
+    dev.tandem.replay.Replayer.Result r = h.call(() -> replayer.run(read));
+    assertThat(r.errors()).isZero();
+    assertThat(r.compared()).isEqualTo(2);
+    assertThat(r.differing()).as("Create: 0 against 13; Fail: 5 against 5").isEqualTo(1);
+    assertThat(legacy.calls).extracting(GrpcBackend.Call::method)
+        .containsExactlyInAnyOrder("Create", "Fail", "Create", "Fail");
+  }
+
+  @Test
+  @DisplayName("a drain sends HTTP/2 clients a GOAWAY; the call in flight is answered")
+  void drainGoAway() throws Exception {
+    GrpcBackend legacy = backend("legacy");
+    CountDownLatch arrived = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    legacy.answer(req -> {
+      arrived.countDown();
+      try {
+        release.await(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return bytes("late");
+    });
+    Tandem t = h.tandem("""
+        server: { host: 127.0.0.1, port: 0, instances: 1, shutdown: { timeout: 10s } }
+        admin: { host: 127.0.0.1, port: 0, token: %s }
+        backends:
+          legacy: { url: "http://127.0.0.1:%d", protocol: h2c }
+        routes:
+          - { name: default, primary: legacy }
+        """.formatted(TandemHarness.TOKEN, legacy.port()));
+    io.vertx.core.http.HttpClientAgent client = h.vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions()
+        .setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false));
+    io.vertx.core.Promise<Void> goAway = io.vertx.core.Promise.promise();
+    io.vertx.core.Future<String> answer = h.onContext(() -> client.request(new io.vertx.core.http.RequestOptions()
+            .setHost("127.0.0.1").setPort(t.port()).setMethod(io.vertx.core.http.HttpMethod.POST)
+            .setURI("/test.v1.Orders/Create"))
+        .compose(req -> {
+          req.connection().goAwayHandler(g -> goAway.tryComplete());
+          req.putHeader("content-type", "application/grpc").putHeader("te", "trailers");
+          return req.send(io.vertx.core.buffer.Buffer.buffer(frame(bytes("x"))));
+        })
+        .compose(resp -> resp.body().map(b -> resp.statusCode() + " " + resp.trailers().get("grpc-status"))));
+    assertThat(arrived.await(10, TimeUnit.SECONDS)).isTrue();
+    io.vertx.core.Future<Tandem.Drained> drained = t.drain();
+    TandemHarness.await(goAway.future());
+    release.countDown();
+    assertThat(TandemHarness.await(answer)).isEqualTo("200 0");
+    assertThat(TandemHarness.await(drained).clean()).isTrue();
+    client.close();
+  }
+
+  /** One gRPC message: the compressed flag, the length, the bytes. */
+  static byte[] frame(byte[] message) {
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(5 + message.length);
+    b.put((byte) 0).putInt(message.length).put(message);
+    return b.array();
+  }
+
+  static byte[] unframe(byte[] body) {
+    return java.util.Arrays.copyOfRange(body, 5, body.length);
+  }
+
   static byte[] bytes(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
   }
