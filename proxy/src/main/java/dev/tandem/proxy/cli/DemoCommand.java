@@ -4,6 +4,7 @@ import dev.tandem.proxy.Tandem;
 import dev.tandem.proxy.config.ConfigLoader;
 import dev.tandem.proxy.config.TandemConfig;
 import dev.tandem.proxy.demo.DemoTraffic;
+import dev.tandem.proxy.demo.GrpcOrders;
 import dev.tandem.proxy.demo.OrdersApi;
 import dev.tandem.proxy.mirror.MirrorLedger;
 import dev.tandem.proxy.mirror.Outcome;
@@ -55,6 +56,8 @@ final class DemoCommand implements Callable<Integer> {
     OrdersApi legacy = Blocking.await(OrdersApi.start(vertx, OrdersApi.Flavour.LEGACY, 0, dbs.legacy()));
     OrdersApi candidate = Blocking.await(OrdersApi.start(vertx, OrdersApi.Flavour.CANDIDATE, 0, dbs.candidate()));
     OrdersApi legacy2 = Blocking.await(OrdersApi.start(vertx, OrdersApi.Flavour.LEGACY, 0));
+    GrpcOrders grpcLegacy = Blocking.await(GrpcOrders.start(vertx, false));
+    GrpcOrders grpcCandidate = Blocking.await(GrpcOrders.start(vertx, true));
     java.nio.file.Path letters = java.nio.file.Files.createTempFile("tandem-demo-dead-letters", ".jsonl");
     letters.toFile().deleteOnExit();
     // A fresh state file: the demo always starts from its configuration, not from an earlier run's changes.
@@ -63,6 +66,7 @@ final class DemoCommand implements Callable<Integer> {
     state.toFile().deleteOnExit();
     java.nio.file.Path captures = java.nio.file.Files.createTempDirectory("tandem-demo-captures");
     TandemConfig config = new ConfigLoader().parse(demoConfig(legacy.port(), candidate.port(), legacy2.port(),
+        grpcLegacy.port(), grpcCandidate.port(),
         letters.toString().replace("\\", "/"), state.toString().replace("\\", "/"),
         captures.toString().replace("\\", "/")) + dbs.verifyConfig(captures.resolve("verify-history.jsonl")), "demo")
         .config();
@@ -80,7 +84,10 @@ final class DemoCommand implements Callable<Integer> {
     out.printf("  candidate  orders rewrite   http://127.0.0.1:%d%n", candidate.port());
     out.printf("  legacy-2   second legacy    http://127.0.0.1:%d   (reads compared with it too: noise)%n",
         legacy2.port());
-    out.printf("  proxy                       http://127.0.0.1:%d   route 'orders' -> legacy%n", tandem.port());
+    out.printf("  grpc       demo.v1.Orders   h2c://127.0.0.1:%d (legacy), h2c://127.0.0.1:%d (candidate)%n",
+        grpcLegacy.port(), grpcCandidate.port());
+    out.printf("  proxy                       http://127.0.0.1:%d   route 'orders' -> legacy; HTTP/1.1 and HTTP/2,"
+        + " route 'orders-grpc' -> legacy gRPC%n", tandem.port());
     out.printf("  admin                       http://127.0.0.1:%d   token: %s%n", tandem.adminPort(), DEMO_TOKEN);
     out.printf("  dashboard  http://127.0.0.1:%d/ui/   (token: %s)%n", tandem.adminPort(), DEMO_TOKEN);
     out.flush();
@@ -103,6 +110,7 @@ final class DemoCommand implements Callable<Integer> {
         ledger.get(Outcome.RATE_LIMITED), ledger.get(Outcome.DROPPED_QUEUE_FULL), ledger.get(Outcome.DELIVERED),
         ledger.get(Outcome.DUPLICATE), ledger.get(Outcome.DEAD_LETTERED), ledger.get(Outcome.FAILED),
         ledger.get(Outcome.TIMEOUT), ledger.snapshot().getBoolean("balanced") ? " (balanced)" : " (NOT balanced)");
+    grpc(out, tandem, vertx);
     edge(out, tandem, legacy, candidate, vertx);
     comparison(out, tandem);
     verification(out, tandem, dbs);
@@ -188,6 +196,36 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   /** The comparison summary of the burst: per endpoint, real differences and noise apart. */
+  /**
+   * gRPC calls from an HTTP/2 client (prior knowledge, as gRPC without TLS) through the proxy to the legacy gRPC
+   * service, mirrored to the candidate and compared by protobuf field numbers; their answers' grpc-status.
+   */
+  private static void grpc(PrintWriter out, Tandem tandem, io.vertx.core.Vertx vertx) throws Exception {
+    io.vertx.core.http.HttpClientAgent client = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions()
+        .setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false));
+    java.util.Map<String, Integer> statuses = new java.util.TreeMap<>();
+    String version = "";
+    for (long id = 0; id <= 10; id++) {
+      long order = id;
+      String[] got = Blocking.await(client.request(new io.vertx.core.http.RequestOptions().setHost("127.0.0.1")
+              .setPort(tandem.port()).setMethod(io.vertx.core.http.HttpMethod.POST).setURI(GrpcOrders.PATH))
+          .compose(req -> req.putHeader("content-type", "application/grpc").putHeader("te", "trailers")
+              .send(io.vertx.core.buffer.Buffer.buffer(GrpcOrders.request(order))))
+          .compose(resp -> resp.body().map(b -> new String[] {resp.version().alpnName(),
+              java.util.Objects.requireNonNullElse(resp.trailers().get("grpc-status"), resp.getHeader("grpc-status"))})));
+      version = got[0];
+      statuses.merge("grpc-status " + got[1], 1, Integer::sum);
+    }
+    Blocking.await(client.close());
+    out.printf("%nHTTP/2 and gRPC: 11 calls of %s over %s (prior knowledge) through the proxy: %s; each mirrored to"
+        + " the candidate's gRPC service and compared field by field (see the comparison below).%n",
+        GrpcOrders.PATH, version, statuses.entrySet().stream().map(e -> e.getKey() + " x" + e.getValue())
+            .collect(Collectors.joining(", ")));
+    out.printf("  try: curl --http2-prior-knowledge -s -o /dev/null -w '%%{http_version}\\n' http://127.0.0.1:%d/orders/7%n",
+        tandem.port());
+    out.flush();
+  }
+
   private static void comparison(PrintWriter out, Tandem tandem) throws InterruptedException {
     var comparisons = tandem.comparisons();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -389,8 +427,8 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  private String demoConfig(int legacyPort, int candidatePort, int legacy2Port, String deadLetterFile,
-                            String stateFile, String captureDir) {
+  private String demoConfig(int legacyPort, int candidatePort, int legacy2Port, int grpcLegacyPort,
+                            int grpcCandidatePort, String deadLetterFile, String stateFile, String captureDir) {
     return """
         server: { host: 127.0.0.1, port: %d, headerTimeout: 1s }
         admin: { host: 127.0.0.1, port: %d, token: %s }
@@ -398,7 +436,13 @@ final class DemoCommand implements Callable<Integer> {
           legacy: http://127.0.0.1:%d
           candidate: http://127.0.0.1:%d
           legacy-2: http://127.0.0.1:%d
+          grpc-legacy: { url: "http://127.0.0.1:%d", protocol: h2c }
+          grpc-candidate: { url: "http://127.0.0.1:%d", protocol: h2c }
         routes:
+          - name: orders-grpc
+            match: { grpcService: demo.v1.Orders }
+            primary: grpc-legacy
+            mirror: { backend: grpc-candidate, percent: 100, timeout: 2s, compare: true }
           - name: orders
             match: { pathPrefix: / }
             primary: legacy
@@ -406,8 +450,8 @@ final class DemoCommand implements Callable<Integer> {
             mirror: { backend: candidate, percent: 100, timeout: 2s, compare: true, secondary: legacy-2 }
         deadLetters: { file: "%s" }
         state: { file: "%s" }
-        capture: { enabled: true, dir: "%s" }
-        """.formatted(port, adminPort, DEMO_TOKEN, legacyPort, candidatePort, legacy2Port, deadLetterFile, stateFile,
-            captureDir);
+        capture: { enabled: true, dir: "%s", routes: [orders] }
+        """.formatted(port, adminPort, DEMO_TOKEN, legacyPort, candidatePort, legacy2Port, grpcLegacyPort,
+            grpcCandidatePort, deadLetterFile, stateFile, captureDir);
   }
 }
