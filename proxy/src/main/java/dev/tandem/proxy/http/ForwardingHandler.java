@@ -106,8 +106,14 @@ final class ForwardingHandler implements Handler<HttpServerRequest> {
     String uri = originForm(request.uri());
     Route route = routes.match(request.method().name(), host(request), pathOf(uri));
     if (route == null) {
-      ProxyErrors.send(request.response(), 404, null, "no route matches " + request.method() + " " + pathOf(uri));
-      unmatched.record(404, System.nanoTime() - start);
+      String why = "no route matches " + request.method() + " " + pathOf(uri);
+      if (Grpc.is(request.headers())) {
+        Grpc.fail(request.response(), 404, why); // UNIMPLEMENTED, as a gRPC server says of a method it lacks
+        unmatched.recordGrpc(200, Grpc.status(request.response().headers(), null), System.nanoTime() - start);
+      } else {
+        ProxyErrors.send(request.response(), 404, null, why);
+        unmatched.record(404, System.nanoTime() - start);
+      }
       return;
     }
     Plan plan = plans.get(route);

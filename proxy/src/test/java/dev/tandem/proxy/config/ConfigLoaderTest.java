@@ -152,6 +152,53 @@ class ConfigLoaderTest {
   }
 
   @Test
+  @DisplayName("HTTP/2 and gRPC keys: defaults, backend protocols, gRPC matches, and what is refused")
+  void http2AndGrpc() throws Exception {
+    TandemConfig d = load(MINIMAL);
+    assertThat(d.server().http2()).isEqualTo(Http2Config.defaults(EdgeLimits.DEFAULT_MAX_HEADER_BYTES));
+    assertThat(d.server().http2().upgrade()).as("h2c upgrade off by default").isFalse();
+    assertThat(d.backends().get("legacy").protocol()).isEqualTo(BackendConfig.HTTP1);
+    TandemConfig c = load("""
+        server: { http2: { cleartext: { upgrade: true }, maxConcurrentStreams: 50, initialWindowSize: 1MB } }
+        backends:
+          legacy: { url: "http://127.0.0.1:9001", protocol: h2c }
+          secure: { url: "https://orders:443", protocol: h2 }
+        routes:
+          - name: create
+            match: { grpcService: orders.v1.Orders, grpcMethod: CreateOrder }
+            primary: legacy
+            mirror: { backend: secure }
+        """);
+    assertThat(c.server().http2().upgrade()).isTrue();
+    assertThat(c.server().http2().maxConcurrentStreams()).isEqualTo(50);
+    assertThat(c.server().http2().initialWindowSize()).isEqualTo(1024 * 1024);
+    assertThat(c.routes().get(0).match().pathPrefix()).isEqualTo("/orders.v1.Orders/CreateOrder");
+    assertThat(c.backends().get("secure").protocol()).isEqualTo(BackendConfig.H2);
+    assertThat(errors("""
+        server: { http2: { initialWindowSize: 1KB, maxHeaderListSize: 10 } }
+        backends:
+          legacy: { url: "http://127.0.0.1:9001", protocol: h2 }
+          other: { url: "https://x:443", protocol: h3 }
+          plain: http://127.0.0.1:9002
+        routes:
+          - { name: a, match: { grpcService: "orders v1", pathPrefix: /x }, primary: legacy }
+          - { name: b, match: { grpcMethod: Create }, primary: legacy }
+          - { name: c, match: { grpcService: orders.v1.Orders }, primary: plain, mirror: { backend: plain } }
+        """)).contains(
+        "server.http2.initialWindowSize: must be between 16KB and 2147483647 bytes, got 1024",
+        "server.http2.maxHeaderListSize: must be at least 1KB, got 10",
+        "backends.legacy.protocol: h2 is HTTP/2 over TLS and needs an https:// URL; for cleartext HTTP/2 say h2c",
+        "routes[0].match.grpcService: must be a fully qualified service name such as orders.v1.Orders, got 'orders v1'",
+        "routes[0].match.pathPrefix: cannot be given with grpcService, which sets the path (/orders v1/...)",
+        "routes[1].match.grpcMethod: needs grpcService, the service the method belongs to",
+        "routes[2].primary: backend 'plain' is spoken to in HTTP/1.1, but the route matches gRPC (grpcService),"
+            + " which needs HTTP/2: give the backend protocol: h2c (or h2)",
+        "routes[2].mirror.backend: backend 'plain' is spoken to in HTTP/1.1, but the route matches gRPC"
+            + " (grpcService), which needs HTTP/2: give the backend protocol: h2c (or h2)")
+        .anyMatch(e -> e.startsWith("backends.other.protocol: "));
+  }
+
+  @Test
   @DisplayName("every problem in the file is reported at once")
   void allProblemsAtOnce() {
     List<String> errors = errors("""

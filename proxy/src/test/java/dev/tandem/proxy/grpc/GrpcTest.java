@@ -171,6 +171,21 @@ class GrpcTest {
   }
 
   @Test
+  @DisplayName("a gRPC call that no route takes is UNIMPLEMENTED, as a gRPC server says of a method it lacks")
+  void noRoute() {
+    GrpcBackend legacy = backend("legacy");
+    Tandem t = tandem(legacy.port(), legacy.port(),
+        "  - { name: create, match: { grpcService: test.v1.Orders, grpcMethod: Create }, primary: legacy }");
+    assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(channel(t), GrpcBackend.FAIL, CallOptions.DEFAULT,
+        bytes("x")))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
+          assertThat(e.getStatus().getDescription()).isEqualTo("no route matches POST /test.v1.Orders/Fail");
+        });
+    assertThat(legacy.calls).isEmpty();
+  }
+
+  @Test
   @DisplayName("a mirrored gRPC write lands once: the shadow gets one copy per idempotency key, marked as a shadow's")
   void mirroredOnce() {
     GrpcBackend legacy = backend("legacy");
