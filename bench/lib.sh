@@ -1,6 +1,7 @@
-# Shared by bench/proxy-bench.sh and bench/mirror-bench.sh; sourced, not run.
+# Shared by the bench/*-bench.sh scripts; sourced, not run.
 # The caller sets RESULTS (results directory), TMP (its mktemp dir), PIDS=() (processes to stop on exit),
-# QUIET_WAIT, and, if it starts Tandem, TANDEM_PID. `bench_init_traps` installs the cleanup.
+# QUIET_WAIT, FOREIGN_MAX and RETRIES (for keep_run), and, if it starts Tandem, TANDEM_PID. `bench_init_traps`
+# installs the cleanup.
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" | tee -a "$RESULTS/bench.log" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -104,6 +105,19 @@ cpu_ticks() {
   done
   echo "$total"
 }
+# CPU ticks of the JIT compiler threads (C1, C2) so far: Tandem's core is shared with them, and with one CPU a
+# JIT that is still compiling takes a third of it (seen in JFR: C2 at ~30% for 20 s after a 15 s + 15 s warm-up).
+jit_ticks() { # of TANDEM_PID
+  local total=0 t ticks
+  for t in /proc/"$TANDEM_PID"/task/*; do
+    case $(cat "$t/comm" 2>/dev/null) in
+      "C1 Compiler"* | "C2 Compiler"*)
+        ticks=$(sed 's/^.*) //' "$t/stat" 2>/dev/null | awk '{ print $12 + $13 }') || ticks=0
+        total=$((total + ${ticks:-0})) ;;
+    esac
+  done
+  echo "$total"
+}
 # Busy CPU ticks of the whole machine (user + nice + system, all cores), and idle percent over one second.
 busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 }' /proc/stat; }
 idle_pct() {
@@ -121,6 +135,27 @@ wait_quiet() {
     waited=$((waited + 1))
   done
   [ "$idle" -ge 90 ] || log "WARNING: still only $idle% idle after ${QUIET_WAIT}s: measuring anyway"
+}
+
+# The targets in the order repetition REP runs them: rotated by one from each repetition to the next, so that no
+# target always runs first or last.
+rotation() { # rep target...
+  local rep=$1 i
+  shift
+  for ((i = 0; i < $#; i++)); do
+    echo "${@:$(((i + rep - 1) % $# + 1)):1}"
+  done
+}
+# Appends a measured run's row to its table, unless other work disturbed it (foreign CPU above FOREIGN_MAX) and a
+# retry is left: then it says so and fails, and the caller measures the run again.
+keep_run() { # table row foreign-cpu-pct attempt
+  if [ "$3" -le "$FOREIGN_MAX" ] || [ "$4" -gt "$RETRIES" ]; then
+    [ "$3" -le "$FOREIGN_MAX" ] || log "WARNING: keeping a disturbed run (no retries left)"
+    echo "$2" >> "$1"
+    return 0
+  fi
+  log "foreign CPU ${3}% > ${FOREIGN_MAX}%: measuring again"
+  return 1
 }
 
 # "sha256-prefix  build time" of a jar; taken when the private copy is made, since the original may be rebuilt

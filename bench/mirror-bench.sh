@@ -79,7 +79,7 @@ mkdir -p "$RESULTS/raw"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/tandem-mirror-bench.XXXXXX")
 PIDS=()
 # shellcheck source=lib.sh
-. "$HERE/lib.sh"   # log, die, cleanup trap, nginx configs, CPU accounting, wait_quiet
+. "$HERE/lib.sh"   # log, die, cleanup trap, nginx configs, CPU accounting, wait_quiet, jit_ticks
 bench_init_traps
 START_SECONDS=$SECONDS
 
@@ -441,12 +441,7 @@ measure() { # rep method shadow target
       if ($4 ~ /^tandem/) printf "; JIT %s%%; young GCs %s (%.1f ms each), full GCs %s (%s ms), old gen %s MB; ledger: eligible %s sent %s delivered %s dropped_queue_full %s failed %s timeout %s dead_lettered %s duplicate %s in_flight %s balanced %s (drained in %ss)",
         $14, $32, ($32 > 0 ? $33 / $32 : 0), $34, $35, $36, $19, $20, $21, $23, $25, $26, $27, $22, $29, $30, $31 }' <<<"$row")"
     [ "$errors" -eq 0 ] || log "WARNING: $errors errors in $out"
-    if [ "$foreign" -le "$FOREIGN_MAX" ] || [ "$attempt" -gt "$RETRIES" ]; then
-      [ "$foreign" -le "$FOREIGN_MAX" ] || log "WARNING: keeping a disturbed run (no retries left)"
-      echo "$row" >> "$RESULTS/runs.tsv"
-      return
-    fi
-    log "foreign CPU ${foreign}% > ${FOREIGN_MAX}%: measuring again"
+    keep_run "$RESULTS/runs.tsv" "$row" "$foreign" "$attempt" && return
   done
 }
 
@@ -463,20 +458,6 @@ heap_report() { # label
   log "heap after full GC ($1): $(awk -v l="== $1:" 'index($0, l) == 1 { on = 1; next } /^== / { on = 0 }
     on && /(tenured|old|region|garbage-first) / { sub(/^ +/, ""); printf "%s; ", $0 }
     on && /^RSS/ { printf "%s; ", $0 } on && /^tandem_idempotency_keys/ { printf "idempotency keys %s", $2 }' "$RESULTS/heap.txt")"
-}
-
-# CPU ticks of the JIT compiler threads (C1, C2) so far: Tandem's core is shared with them, and with one CPU a
-# JIT that is still compiling takes a third of it (seen in JFR: C2 at ~30% for 20 s after a 15 s + 15 s warm-up).
-jit_ticks() {
-  local total=0 t ticks
-  for t in /proc/"$TANDEM_PID"/task/*; do
-    case $(cat "$t/comm" 2>/dev/null) in
-      "C1 Compiler"* | "C2 Compiler"*)
-        ticks=$(sed 's/^.*) //' "$t/stat" 2>/dev/null | awk '{ print $12 + $13 }') || ticks=0
-        total=$((total + ${ticks:-0})) ;;
-    esac
-  done
-  echo "$total"
 }
 
 log "settling NGINX (2 s per case); warming Tandem up in rounds (${WARMUP} s per method, fast shadow; 2 s per" \

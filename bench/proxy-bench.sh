@@ -322,12 +322,7 @@ measure() { # rep target method
     foreign=$(cut -f11 <<<"$row")
     log "rep $rep $method $target: $(awk -F'\t' '{ printf "%s req/s, p50 %.2f ms, p99 %.2f ms, proxy CPU %s%%, %s us/req, foreign CPU %s%%", $4, $5 / 1000, $6 / 1000, $9, $10, $11 }' <<<"$row")"
     [ "$errors" -eq 0 ] || log "WARNING: $errors errors in $out"
-    if [ "$foreign" -le "$FOREIGN_MAX" ] || [ "$attempt" -gt "$RETRIES" ]; then
-      [ "$foreign" -le "$FOREIGN_MAX" ] || log "WARNING: keeping a disturbed run (no retries left)"
-      echo "$row" >> "$RESULTS/runs.tsv"
-      return
-    fi
-    log "foreign CPU ${foreign}% > ${FOREIGN_MAX}%: measuring again"
+    keep_run "$RESULTS/runs.tsv" "$row" "$foreign" "$attempt" && return
   done
 }
 
@@ -343,13 +338,11 @@ if [ -n "$JFR" ]; then
   "$JCMD" "$TANDEM_PID" JFR.start name=bench settings=profile filename="$RESULTS/tandem.jfr" >>"$RESULTS/bench.log"
 fi
 
-read -r -a order <<<"$TARGETS"
 for rep in $(seq 1 "$REPS"); do
   for method in $METHODS; do
-    # Rotate the target order each repetition so that no target always runs first or last.
-    n=${#order[@]}
-    for ((i = 0; i < n; i++)); do
-      measure "$rep" "${order[$(((i + rep - 1) % n))]}" "$method"
+    # shellcheck disable=SC2086
+    for target in $(rotation "$rep" $TARGETS); do
+      measure "$rep" "$target" "$method"
     done
   done
 done

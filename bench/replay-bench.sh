@@ -219,12 +219,7 @@ measure_tp() { # part rep variant conns
           p50, p99, g[1], g[2], g[3], err, rc, f, att }')
     log "$part rep $rep $variant c$conns: $(awk -F'\t' '{ printf "%s req/s (%s requests in %s s; wall %s s), client CPU %s us/req, nginx CPU %s%%, p99 %s ms, GC pauses %s ms, foreign CPU %s%%", $7, $5, $6, $8, $10, $12, $14, $16, $20 }' <<<"$row")"
     [ "$failed" -eq 0 ] || log "WARNING: $failed errors in $out.txt"
-    if [ "$foreign" -le "$FOREIGN_MAX" ] || [ "$attempt" -gt "$RETRIES" ]; then
-      [ "$foreign" -le "$FOREIGN_MAX" ] || log "WARNING: keeping a disturbed run (no retries left)"
-      echo "$row" >> "$RESULTS/runs.tsv"
-      return
-    fi
-    log "foreign CPU ${foreign}% > ${FOREIGN_MAX}%: measuring again"
+    keep_run "$RESULTS/runs.tsv" "$row" "$foreign" "$attempt" && return
   done
 }
 
@@ -318,12 +313,7 @@ measure_lag() { # rep case
     row=$(IFS=$'\t'; echo "${fields[*]}")
     log "lag rep $rep $case: $requests requests at $rps/s; replay's lag p50 $lp50, p99 $lp99, max $lmax ms; at the target: p99 $(cut -f11 <<<"$row"), max $(cut -f12 <<<"$row") ms, after ${LAG_SKIP} s p99 $(cut -f14 <<<"$row"), max $(cut -f15 <<<"$row") ms; foreign CPU $foreign%"
     [ "$failed" -eq 0 ] || log "WARNING: $failed errors in $out.txt"
-    if [ "$foreign" -le "$FOREIGN_MAX" ] || [ "$attempt" -gt "$RETRIES" ]; then
-      [ "$foreign" -le "$FOREIGN_MAX" ] || log "WARNING: keeping a disturbed run (no retries left)"
-      echo "$row" >> "$RESULTS/lag.tsv"
-      return
-    fi
-    log "foreign CPU ${foreign}% > ${FOREIGN_MAX}%: measuring again"
+    keep_run "$RESULTS/lag.tsv" "$row" "$foreign" "$attempt" && return
   done
 }
 
