@@ -51,6 +51,9 @@ final class Exchange {
   private final boolean grpc;
   private final boolean http2;
   private int grpcStatus = Grpc.NONE;
+  private boolean peeking;
+  private boolean endedEarly;
+  private Buffer early;
 
   /**
    * @param capture  records the exchange to a capture file; may be null
@@ -82,7 +85,22 @@ final class Exchange {
   void start(boolean hasBody, boolean chunked) {
     this.hasBody = hasBody;
     this.chunked = chunked;
-    if (hasBody) {
+    if (hasBody && http2 && chunked && !backend.config().http2()) {
+      // An HTTP/2 body of unknown length, for an HTTP/1.1 hop that must frame it: whether the stream ended with its
+      // headers (a GET) is known only once Vert.x delivers the end, right after this handler. Until the backend
+      // connection is there, the first chunk is held (and the client paused) or the end noted; a bodiless request
+      // then goes out without a body, not as an empty chunked one.
+      peeking = true;
+      request.handler(chunk -> {
+        early = early == null ? chunk : early.appendBuffer(chunk);
+        request.pause();
+        peeked();
+      });
+      request.endHandler(v -> {
+        endedEarly = true;
+        peeked();
+      });
+    } else if (hasBody) {
       // Held until the backend connection is there; then piped with back-pressure.
       request.pause();
     } else {
@@ -114,6 +132,37 @@ final class Exchange {
       upstream.reset();
       return;
     }
+    if (peeking && early == null && !endedEarly) {
+      return; // the connection came first (a pooled one, at once): the body's first event sends the head
+    }
+    forward();
+  }
+
+  /** The body's first event came: the head goes out if the backend connection is there already. */
+  private void peeked() {
+    if (peeking && upstream != null && !finished) {
+      forward();
+    }
+  }
+
+  /** Sends the head, then the body, on {@link #upstream}. */
+  private void forward() {
+    HttpClientRequest upstream = this.upstream;
+    if (peeking) {
+      peeking = false;
+      request.handler(null);
+      request.endHandler(null);
+      if (endedEarly && early == null) {
+        hasBody = false;
+        chunked = false;
+        if (copy != null) {
+          copy.noBody();
+        }
+        if (capture != null) {
+          capture.requestEnded();
+        }
+      }
+    }
     MultiMap headers = upstream.headers();
     HopByHop.copy(request.headers(), headers, false);
     headers.remove("Host");
@@ -139,7 +188,8 @@ final class Exchange {
       upstream.end();
       return;
     }
-    ReadStream<Buffer> body = limit == null ? request : limit.wrap(request, this::overLimit);
+    ReadStream<Buffer> source = early == null ? request : new PrefixedStream(early, request);
+    ReadStream<Buffer> body = limit == null ? source : limit.wrap(source, this::overLimit);
     body = copy == null ? body : copy.tee(body);
     if (capture != null) {
       body = new TappedStream(body, capture::requestChunk, capture::requestEnded);
@@ -325,6 +375,11 @@ final class Exchange {
       return;
     }
     int status = ProxyErrors.statusFor(failure);
+    if (peeking) {
+      peeking = false;
+      request.handler(null); // the backend was never reached, or failed before the head went: the peek is over
+      request.endHandler(null);
+    }
     if (capture != null) {
       capture.primaryFailed(backend.name(), status, ProxyErrors.describe(failure), System.nanoTime() - startNanos);
       if (hasBody && !bodyTapped) {

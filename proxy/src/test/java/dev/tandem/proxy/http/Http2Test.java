@@ -100,6 +100,15 @@ class Http2Test {
     assertThat(wire).containsIgnoringCase("host: 127.0.0.1:" + t.port() + "\r\n");
     assertThat(wire).containsIgnoringCase("transfer-encoding: chunked\r\n");
     assertThat(wire).containsIgnoringCase("x-trace: t1\r\n").doesNotContain(":method").doesNotContain(":path");
+    // A bodiless HTTP/2 request reaches the HTTP/1.1 backend without a body, not as an empty chunked one.
+    Answer get = call(h2c(), t.port(), HttpMethod.GET, "/orders/2", null);
+    assertThat(get.body()).isEqualTo("ok GET /orders/2 ");
+    String getWire = backend.received().substring(backend.received().indexOf("GET /orders/2 HTTP/1.1"));
+    assertThat(getWire.substring(0, getWire.indexOf("\r\n\r\n"))).doesNotContainIgnoringCase("transfer-encoding")
+        .doesNotContainIgnoringCase("content-length");
+    // A body of many DATA frames (and more than the stream's window) streams through whole, in order.
+    String big = "0123456789abcdef".repeat(64 * 1024);
+    assertThat(call(h2c(), t.port(), HttpMethod.PUT, "/big", big).body()).isEqualTo("ok PUT /big " + big);
     // The answer over HTTP/2 carries no connection-specific header (RFC 9113 §8.2.2).
     assertThat(a.headers().names()).noneMatch(n -> n.equalsIgnoreCase("connection")
         || n.equalsIgnoreCase("keep-alive") || n.equalsIgnoreCase("transfer-encoding"));
