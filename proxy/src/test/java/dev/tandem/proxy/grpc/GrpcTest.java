@@ -84,7 +84,9 @@ class GrpcTest {
     assertThat(call.headers().get(TRACE)).isEqualTo("abc");
     assertThat(call.headers().get(Metadata.Key.of("x-forwarded-for", Metadata.ASCII_STRING_MARSHALLER)))
         .isEqualTo("127.0.0.1");
-    assertThat(h.registry.scrape()).contains("grpc_status=\"0\"");
+    // Recorded as the answer ends, which the client may see first.
+    eventually("the call counted with its gRPC status", () -> h.registry.scrape().lines()
+        .anyMatch(l -> l.startsWith("tandem_requests_total") && l.contains("grpc_status=\"0\"")));
   }
 
   @Test
@@ -98,9 +100,9 @@ class GrpcTest {
           assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
           assertThat(e.getStatus().getDescription()).isEqualTo("order 42 not found");
         });
-    String scrape = h.registry.scrape();
-    assertThat(scrape.lines().filter(l -> l.startsWith("tandem_requests_total")).toList())
-        .anyMatch(l -> l.contains("code=\"200\"") && l.contains("grpc_status=\"5\""));
+    eventually("the call counted as HTTP 200 with gRPC status 5", () -> h.registry.scrape().lines()
+        .anyMatch(l -> l.startsWith("tandem_requests_total") && l.contains("code=\"200\"")
+            && l.contains("grpc_status=\"5\"")));
   }
 
   @Test
@@ -203,6 +205,7 @@ class GrpcTest {
     }
     eventually("the duplicate counted", () -> h.registry.scrape()
         .matches("(?s).*tandem_mirror_total\\{[^}]*outcome=\"duplicate\"[^}]*} 1\\.0.*"));
+    eventually("the first copy delivered", () -> candidate.calls.size() == 1);
     assertThat(legacy.calls).hasSize(2);
     assertThat(candidate.calls).hasSize(1);
     Metadata shadow = candidate.calls.get(0).headers();
