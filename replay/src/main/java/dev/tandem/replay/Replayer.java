@@ -125,6 +125,7 @@ public final class Replayer {
     private CaptureWriter record;
     private URI secondary;
     private Protocol protocol = Protocol.AUTO;
+    private dev.tandem.comparator.grpc.ProtoSchema protos = dev.tandem.comparator.grpc.ProtoSchema.NONE;
 
     private Options() {
     }
@@ -156,6 +157,7 @@ public final class Replayer {
       o.record = record;
       o.secondary = secondary;
       o.protocol = protocol;
+      o.protos = protos;
       change.accept(o);
       return o;
     }
@@ -192,6 +194,15 @@ public final class Replayer {
 
     public Options withProtocol(Protocol p) {
       return with(o -> o.protocol = p);
+    }
+
+    /** The gRPC descriptor set: gRPC answers compared by field name for the methods it has. */
+    public Options withProtos(dev.tandem.comparator.grpc.ProtoSchema p) {
+      return with(o -> o.protos = p);
+    }
+
+    public dev.tandem.comparator.grpc.ProtoSchema protos() {
+      return protos;
     }
 
     public Options withTimeout(Duration t) {
@@ -336,7 +347,7 @@ public final class Replayer {
             / STREAMS_PER_CONNECTION)));
     List<String> templates = new ArrayList<>(options.endpointRules().keySet());
     this.engine = new ComparisonEngine(options.rules(), options.endpointRules(), new EndpointGrouper(templates, 200),
-        NoiseRule.DEFAULT, Redactor.defaults(), samples, Map.of());
+        NoiseRule.DEFAULT, Redactor.defaults(), samples, Map.of(), options.protos());
   }
 
   public Progress progress() {

@@ -135,7 +135,8 @@ final class ReplayCommand implements Callable<Integer> {
   String compareHost;
 
   @Option(names = "--config", paramLabel = "FILE",
-      description = "A Tandem configuration whose comparator rules (ignore, tolerances, endpoints) apply.")
+      description = "A Tandem configuration whose comparator rules (ignore, tolerances, endpoints, the gRPC"
+          + " descriptor set) apply.")
   Path config;
 
   @Option(names = "--skip-invalid", description = "Skip records that cannot be parsed (counted) instead of stopping.")
@@ -239,6 +240,7 @@ final class ReplayCommand implements Callable<Integer> {
     }
     Rules rules = Rules.DEFAULT;
     Map<String, Rules> endpointRules = Map.of();
+    dev.tandem.comparator.grpc.ProtoSchema protos = dev.tandem.comparator.grpc.ProtoSchema.NONE;
     if (config != null) {
       TandemConfig c = Console.load(err, config);
       if (c == null) {
@@ -246,6 +248,7 @@ final class ReplayCommand implements Callable<Integer> {
       }
       rules = c.compare().rules();
       endpointRules = c.compare().endpointRules();
+      protos = c.compare().protos();
     }
 
     List<String> problems = new ArrayList<>();
@@ -284,6 +287,7 @@ final class ReplayCommand implements Callable<Integer> {
       Replayer.Options options = Replayer.Options.of(target, compareWith, concurrency)
           .withPacing(new Replayer.Pacing(speed, rate)).withSafeOnly(safeOnly)
           .withRewrites(targetRewrite, compareRewrite).withRules(rules, endpointRules)
+          .withProtos(protos)
           .withIdempotency(store, idempotencyTtl).withTimeout(timeout).withRecord(recorder).withSecondary(secondary)
           .withProtocol(wire);
       Replayer replayer = new Replayer(runtime.vertx(), options);

@@ -70,7 +70,7 @@ public final class Comparisons {
     List<String> templates = new ArrayList<>(this.config.endpointRules().keySet());
     this.engine = new ComparisonEngine(this.config.rules(), this.config.endpointRules(),
         new EndpointGrouper(templates, this.config.maxEndpoints()), this.config.noise(),
-        new Redactor(this.config.redactHeaders(), this.config.redactJson()), store, urls);
+        new Redactor(this.config.redactHeaders(), this.config.redactJson()), store, urls, this.config.protos());
     this.workers = vertx.createSharedWorkerExecutor("tandem-compare", this.config.workers());
     Gauge.builder("tandem.comparisons.waiting", waiting, AtomicInteger::get)
         .description("Exchanges waiting for a comparison worker").register(registry);

@@ -23,13 +23,16 @@ import java.util.Set;
  * @param maxEndpoints  endpoints named; the rest are {@code other}
  * @param workers       threads comparing
  * @param queue         exchanges waiting for a worker; beyond it they are shed
+ * @param protos        the gRPC descriptor set ({@code grpc.descriptorSet}): gRPC answers compared by field name
+ *                      for the methods it has; {@code ProtoSchema.NONE} (field numbers) without one
  */
 public record CompareConfig(Rules rules, Map<String, Rules> endpointRules, NoiseRule noise, Set<String> redactHeaders,
                             List<PathPattern> redactJson, int maxSamples, java.time.Duration maxAge, int maxEndpoints,
-                            int workers, int queue) {
+                            int workers, int queue, dev.tandem.comparator.grpc.ProtoSchema protos) {
 
   public static final CompareConfig DEFAULT = new CompareConfig(Rules.DEFAULT, Map.of(), NoiseRule.DEFAULT,
-      Redactor.DEFAULT_HEADERS, List.of(), 1_000, java.time.Duration.ofDays(7), 200, 2, 1_000);
+      Redactor.DEFAULT_HEADERS, List.of(), 1_000, java.time.Duration.ofDays(7), 200, 2, 1_000,
+      dev.tandem.comparator.grpc.ProtoSchema.NONE);
 
   public CompareConfig {
     endpointRules = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(endpointRules));

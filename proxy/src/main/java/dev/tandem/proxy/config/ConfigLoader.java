@@ -640,10 +640,21 @@ public final class ConfigLoader {
     redact.strings("headers").forEach(h -> redactHeaders.add(h.toLowerCase(Locale.ROOT)));
     List<dev.tandem.comparator.PathPattern> redactJson = pointers(redact, "json");
     redact.rejectUnknownKeys();
+    Node grpc = n.child("grpc");
+    dev.tandem.comparator.grpc.ProtoSchema protos = d.protos();
+    String descriptors = grpc.string("descriptorSet", null);
+    if (descriptors != null && !descriptors.isBlank()) {
+      try {
+        protos = dev.tandem.comparator.grpc.ProtoSchema.load(Path.of(descriptors));
+      } catch (dev.tandem.comparator.grpc.ProtoSchemaException e) {
+        grpc.error("descriptorSet", e.getMessage());
+      }
+    }
+    grpc.rejectUnknownKeys();
     return new CompareConfig(global, endpoints, nr, redactHeaders, redactJson,
         n.integer("maxSamples", d.maxSamples(), 0, 10_000_000), n.duration("maxAge", d.maxAge()),
         n.integer("maxEndpoints", d.maxEndpoints(), 1, 100_000),
-        n.integer("workers", d.workers(), 1, 64), n.integer("queue", d.queue(), 0, 1_000_000));
+        n.integer("workers", d.workers(), 1, 64), n.integer("queue", d.queue(), 0, 1_000_000), protos);
   }
 
   /** Comparison rules; unset keys keep {@code base}'s values (so an endpoint's rules add to the global ones). */

@@ -236,6 +236,44 @@ public final class Edge {
     return rule == null ? otherwise : rule.status();
   }
 
+  /**
+   * The edge's rules that still mean something on an HTTP/2 stream (Netty's codec has framed it, and enforced
+   * {@code maxHeaderListSize}): the target's length, the number of header fields, and names with an underscore,
+   * dropped unless {@code headersWithUnderscores: keep}. Answers and counts a refused request.
+   *
+   * @return whether the request may go on
+   */
+  public boolean checkHttp2(HttpServerRequest request) {
+    Rejected r = null;
+    String uri = request.uri();
+    if (uri == null) {
+      r = new Rejected(EdgeRule.MALFORMED_REQUEST, request.method() + " without a :path (CONNECT is not proxied)");
+    } else if (uri.length() > limits.maxUriLength()) {
+      r = new Rejected(EdgeRule.URI_TOO_LONG, uri.length() + " bytes, at most " + limits.maxUriLength());
+    } else if (request.headers().size() > limits.maxHeaderCount()) {
+      r = new Rejected(EdgeRule.TOO_MANY_HEADERS, "at most " + limits.maxHeaderCount());
+    }
+    if (r != null) {
+      count(r.rule());
+      request.response().setStatusCode(r.rule().status()).putHeader("Content-Type", "application/json")
+          .end(r.json());
+      return false;
+    }
+    if (!limits.keepUnderscores()) {
+      java.util.List<String> drop = null;
+      for (String name : request.headers().names()) {
+        if (name.indexOf('_') >= 0) {
+          drop = drop == null ? new java.util.ArrayList<>(2) : drop;
+          drop.add(name);
+        }
+      }
+      if (drop != null) {
+        drop.forEach(request.headers()::remove);
+      }
+    }
+    return true;
+  }
+
   /** Counts a refusal of {@code rule} that the route does (a body over its {@code maxBodyBytes}). */
   public void count(EdgeRule rule) {
     rejected.get(rule).increment();

@@ -45,6 +45,8 @@ import java.util.concurrent.ThreadFactory;
 public final class FrontDoor {
 
   private static final Map<Integer, Edge> GUARDED = new ConcurrentHashMap<>();
+  // Listeners (verticle instances) guarding each port: the port stays guarded until the last one stops.
+  private static final Map<Integer, Integer> LISTENERS = new ConcurrentHashMap<>();
   private static volatile boolean installed;
 
   private FrontDoor() {
@@ -86,11 +88,15 @@ public final class FrontDoor {
   /** The edge guards the HTTP/1.1 connections accepted on {@code port} from their first byte. */
   public static void guard(int port, Edge edge) {
     GUARDED.put(port, edge);
+    LISTENERS.merge(port, 1, Integer::sum);
   }
 
-  /** The port's listener has stopped. */
+  /** One of the port's listeners has stopped; the last one takes the guard away. */
   public static void release(int port, Edge edge) {
-    GUARDED.remove(port, edge);
+    if (LISTENERS.merge(port, -1, Integer::sum) <= 0) {
+      LISTENERS.remove(port);
+      GUARDED.remove(port, edge);
+    }
   }
 
   /** On a server channel: puts a door on each connection it accepts, before Vert.x initializes it. */
@@ -130,17 +136,23 @@ public final class FrontDoor {
       if (behind || edge == null || !edge.admit(ctx.channel())) {
         return;
       }
+      Channel channel = ctx.channel();
       silence = ctx.executor().schedule(() -> {
-        // Nothing of a request arrived: nobody to answer, as the guard does on a kept-alive connection.
-        edge.count(EdgeRule.HEADER_TIMEOUT);
-        ctx.close();
+        // Nothing of a request (or of a preface) arrived in time: nobody to answer, as the guard does on a
+        // kept-alive connection.
+        if (channel.isActive()) {
+          edge.count(EdgeRule.HEADER_TIMEOUT);
+          channel.close();
+        }
       }, edge.limits().headerTimeout().toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+      channel.closeFuture().addListener(f -> settled());
     }
 
-    @Override
-    public void handlerRemoved(ChannelHandlerContext ctx) {
+    /** The protocol is known and its own deadlines guard the connection (the edge's guard, HTTP/2's idle timeout). */
+    private void settled() {
       if (silence != null) {
         silence.cancel(false);
+        silence = null;
       }
     }
 
@@ -158,15 +170,20 @@ public final class FrontDoor {
         ChannelHandlerContext detector = pipeline.context(Http1xOrH2CHandler.class);
         pipeline.remove(this);
         if (edge != null && detector != null) {
-          // Read again once the detector has chosen the protocol and built its pipeline.
+          // Read again once the detector has chosen the protocol and built its pipeline; until then (a preface
+          // sent a byte at a time) the silence deadline still runs.
           Door again = new Door(port, edge);
           again.behind = true;
           again.accepted = accepted;
+          again.silence = silence;
           pipeline.addAfter(detector.name(), "tandemFrontDoor", again);
+        } else {
+          settled();
         }
         ctx.fireChannelRead(msg);
         return;
       }
+      settled();
       pipeline.remove(this);
       if (edge != null && pipeline.get("httpDecoder") instanceof VertxHttpRequestDecoder decoder
           && !(decoder instanceof StrictRequestDecoder)) {
@@ -181,13 +198,16 @@ public final class FrontDoor {
 
   /** Whether the first bytes read could begin HTTP/2's connection preface ("PRI * HTTP/2.0..."). */
   private static boolean startsLikePreface(io.netty.buffer.ByteBuf bytes) {
-    int n = Math.min(bytes.readableBytes(), 4);
-    for (int i = 0; i < n; i++) {
+    // "PRI " is no HTTP/1.1 method's start; fewer bytes ("P" of a POST) decide nothing.
+    if (bytes.readableBytes() < 4) {
+      return false;
+    }
+    for (int i = 0; i < 4; i++) {
       if (bytes.getByte(bytes.readerIndex() + i) != PREFACE[i]) {
         return false;
       }
     }
-    return n > 0;
+    return true;
   }
 
   /** Vert.x's transport, each server channel with a {@link Doorman}. */

@@ -116,13 +116,29 @@ final class BodyLimit implements ReadStream<Buffer> {
       drained.future().onComplete(v -> vertx.cancelTimer(timer));
     }
     Future<Void> answered = Future.succeededFuture();
+    boolean http2 = request.version() == io.vertx.core.http.HttpVersion.HTTP_2;
     if (!response.headWritten() && !response.ended() && !response.closed()) {
       response.headers().clear();
-      answered = response.setStatusCode(EdgeRule.BODY_TOO_LARGE.status())
-          .putHeader("Content-Type", "application/json")
-          .putHeader("Connection", "close")
-          .end(new Rejected(EdgeRule.BODY_TOO_LARGE, detail).json());
+      if (Grpc.is(request.headers())) {
+        Grpc.fail(response, Grpc.RESOURCE_EXHAUSTED_HTTP, "request " + detail);
+        answered = response.end();
+      } else {
+        response.setStatusCode(EdgeRule.BODY_TOO_LARGE.status()).putHeader("Content-Type", "application/json");
+        if (!http2) {
+          response.putHeader("Connection", "close");
+        }
+        answered = response.end(new Rejected(EdgeRule.BODY_TOO_LARGE, detail).json());
+      }
     }
-    Future.join(answered, drained.future()).onComplete(v -> request.connection().close());
+    // HTTP/2: the stream ends with the answer; the connection's other streams go on.
+    Future.join(answered, drained.future()).onComplete(v -> {
+      if (http2) {
+        if (!request.isEnded()) {
+          response.reset(8); // CANCEL: the rest of the body is not wanted
+        }
+      } else {
+        request.connection().close();
+      }
+    });
   }
 }

@@ -85,7 +85,7 @@ final class Exchange {
   void start(boolean hasBody, boolean chunked) {
     this.hasBody = hasBody;
     this.chunked = chunked;
-    if (hasBody && http2 && chunked && !backend.config().http2()) {
+    if (hasBody && http2 && chunked && !backend.config().http2() && !request.headers().contains("Expect")) {
       // An HTTP/2 body of unknown length, for an HTTP/1.1 hop that must frame it: whether the stream ended with its
       // headers (a GET) is known only once Vert.x delivers the end, right after this handler. Until the backend
       // connection is there, the first chunk is held (and the client paused) or the end noted; a bodiless request
@@ -379,6 +379,13 @@ final class Exchange {
       peeking = false;
       request.handler(null); // the backend was never reached, or failed before the head went: the peek is over
       request.endHandler(null);
+      if (capture != null && early != null) {
+        capture.requestChunk(early); // read already: the capture's handler below gets only the rest
+      }
+      if (capture != null && endedEarly) {
+        bodyTapped = true;
+        capture.requestEnded();
+      }
     }
     if (capture != null) {
       capture.primaryFailed(backend.name(), status, ProxyErrors.describe(failure), System.nanoTime() - startNanos);
@@ -435,6 +442,10 @@ final class Exchange {
   private void finish(int status) {
     if (!finished) {
       finished = true;
+      if (grpc && grpcStatus == Grpc.NONE && status == 200) {
+        // No grpc-status came (the answer was cut, or the server broke the protocol): a client reads UNKNOWN.
+        grpcStatus = Grpc.UNKNOWN;
+      }
       if (grpcStatus != Grpc.NONE) {
         metrics.recordGrpc(status, grpcStatus, System.nanoTime() - startNanos);
       } else {

@@ -103,6 +103,10 @@ final class ForwardingHandler implements Handler<HttpServerRequest> {
     if (edge.draining() && request.version() != io.vertx.core.http.HttpVersion.HTTP_2) {
       closeAfter(request); // an HTTP/2 connection was sent a GOAWAY by the edge
     }
+    if (request.version() == io.vertx.core.http.HttpVersion.HTTP_2 && !edge.checkHttp2(request)) {
+      unmatched.record(request.response().getStatusCode(), System.nanoTime() - start);
+      return;
+    }
     String uri = originForm(request.uri());
     Route route = routes.match(request.method().name(), host(request), pathOf(uri));
     if (route == null) {

@@ -15,6 +15,9 @@ public final class Grpc {
   static final int DEADLINE_EXCEEDED = 4;
   static final int UNIMPLEMENTED = 12;
   static final int UNAVAILABLE = 14;
+  static final int UNKNOWN = 2;
+  /** Tandem's own refusal of a body over the route's maxBodyBytes, as {@link #fail} maps it. */
+  static final int RESOURCE_EXHAUSTED_HTTP = 413;
 
   private Grpc() {
   }
@@ -22,7 +25,12 @@ public final class Grpc {
   /** Whether a request or an answer with these headers is gRPC. */
   public static boolean is(MultiMap headers) {
     String type = headers.get("content-type");
-    return type != null && type.regionMatches(true, 0, "application/grpc", 0, 16);
+    if (type == null || !type.regionMatches(true, 0, "application/grpc", 0, 16)) {
+      return false;
+    }
+    // application/grpc, application/grpc+proto, application/grpc;charset=...; not gRPC-Web (application/grpc-web),
+    // which is made for HTTP/1.1 and carries its status in the body.
+    return type.length() == 16 || type.charAt(16) == '+' || type.charAt(16) == ';';
   }
 
   /** The call's gRPC status from the answer's trailers, else its headers; {@link #NONE} when neither has one. */
@@ -54,14 +62,17 @@ public final class Grpc {
     int code = switch (httpStatus) {
       case ProxyErrors.GATEWAY_TIMEOUT -> DEADLINE_EXCEEDED;
       case 404 -> UNIMPLEMENTED;
+      case RESOURCE_EXHAUSTED_HTTP -> 8;
       default -> UNAVAILABLE;
     };
     response.headers().clear();
     response.setStatusCode(200)
         .putHeader("content-type", "application/grpc")
         .putHeader("grpc-status", Integer.toString(code))
-        .putHeader("grpc-message", percentEncode(message))
-        .end();
+        .putHeader("grpc-message", percentEncode(message));
+    if (httpStatus != RESOURCE_EXHAUSTED_HTTP) {
+      response.end();
+    }
   }
 
   /** grpc-message is percent-encoded UTF-8 (the protocol's "Percent-Encoded" rule). */

@@ -46,7 +46,7 @@ public final class HopByHop {
   }
 
   /** Joins several Cookie lines into one, with "; " (RFC 9113 §8.2.3), for an HTTP/1.1 hop. */
-  static void joinCookies(MultiMap headers) {
+  public static void joinCookies(MultiMap headers) {
     java.util.List<String> cookies = headers.getAll("cookie");
     if (cookies.size() > 1) {
       headers.set("cookie", String.join("; ", cookies));

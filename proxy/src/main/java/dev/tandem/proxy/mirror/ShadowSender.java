@@ -85,6 +85,8 @@ public final class ShadowSender {
           req.headers().addAll(copy.headers());
           if (backend.http2()) {
             dev.tandem.proxy.http.HopByHop.teTrailers(copy.headers(), req.headers());
+          } else {
+            dev.tandem.proxy.http.HopByHop.joinCookies(req.headers()); // an HTTP/2 client's, split
           }
           String host = copy.headers().get("Host");
           req.headers().remove("Host");
@@ -117,7 +119,7 @@ public final class ShadowSender {
       List<Map.Entry<String, String>> headers = dev.tandem.proxy.compare.KeptBody.headers(resp.headers(),
           resp.trailers());
       w.answered(new Side(backend.name(), resp.statusCode(), headers, kept.bytes(), kept.truncated(), null,
-          System.nanoTime() - start), resp.trailers().size());
+          System.nanoTime() - start), resp.trailers().entries().size());
       return resp.statusCode();
     });
   }

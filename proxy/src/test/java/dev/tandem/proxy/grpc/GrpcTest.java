@@ -33,6 +33,9 @@ class GrpcTest {
   private static final Metadata.Key<String> KEY = Metadata.Key.of("idempotency-key", Metadata.ASCII_STRING_MARSHALLER);
   private static final Metadata.Key<String> TRACE = Metadata.Key.of("x-trace", Metadata.ASCII_STRING_MARSHALLER);
 
+  private static final String RAW_PATH = "/messages/*/3";
+  private static final String NAMED_PATH = "/messages/*/total_cents";
+
   private final TandemHarness h = new TandemHarness();
   private final List<AutoCloseable> open = new ArrayList<>();
 
@@ -328,6 +331,89 @@ class GrpcTest {
     assertThat(TandemHarness.await(answer)).isEqualTo("200 0");
     assertThat(TandemHarness.await(drained).clean()).isTrue();
     client.close();
+  }
+
+  @Test
+  @DisplayName("a mirrored gRPC answer that differs in one field is reported by field number without a schema,"
+      + " by name with a descriptor set")
+  void differingField() throws Exception {
+    java.nio.file.Path descriptors = java.nio.file.Files.createTempDirectory(h.stateDir(), "protos")
+        .resolve("orders.pb");
+    java.nio.file.Files.write(descriptors, descriptorSet().toByteArray());
+    for (boolean named : new boolean[] {false, true}) {
+      GrpcBackend legacy = new GrpcBackend(req -> order(7, "alice", 1999));
+      GrpcBackend candidate = new GrpcBackend(req -> order(7, "alice", 2000));
+      open.add(legacy);
+      open.add(candidate);
+      Tandem t = h.tandem("""
+          server: { host: 127.0.0.1, port: 0, instances: 1 }
+          admin: { host: 127.0.0.1, port: 0, token: %s }
+          backends:
+            legacy: { url: "http://127.0.0.1:%d", protocol: h2c }
+            candidate: { url: "http://127.0.0.1:%d", protocol: h2c }
+          routes:
+            - { name: default, primary: legacy, mirror: { backend: candidate, percent: 100, compare: true } }
+          comparator: { store: memory %s }
+          """.formatted(TandemHarness.TOKEN, legacy.port(), candidate.port(),
+          named ? ", grpc: { descriptorSet: \"" + descriptors + "\" }" : ""));
+      assertThat(ClientCalls.blockingUnaryCall(channel(t), GrpcBackend.CREATE, CallOptions.DEFAULT, bytes("x")))
+          .isEqualTo(order(7, "alice", 1999));
+      String[] field = new String[1];
+      eventually("the difference reported", () -> {
+        var summary = h.admin(t, io.vertx.core.http.HttpMethod.GET, "/admin/diffs/summary", null).json();
+        for (Object o : summary.getJsonArray("endpoints")) {
+          var e = (io.vertx.core.json.JsonObject) o;
+          if (e.getString("endpoint").equals("POST /test.v1.Orders/Create") && e.getLong("differing") == 1
+              && !e.getJsonArray("fields").isEmpty()) {
+            field[0] = e.getJsonArray("fields").getJsonObject(0).getString("field");
+            return e.getJsonArray("fields").size() == 1;
+          }
+        }
+        return false;
+      });
+      assertThat(field[0]).isEqualTo(named ? NAMED_PATH : RAW_PATH);
+    }
+  }
+
+  /** {@code test.v1.Order {int64 id = 1; string customer = 2; int64 total_cents = 3;}}, encoded. */
+  static byte[] order(long id, String customer, long totalCents) {
+    try {
+      java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+      com.google.protobuf.CodedOutputStream out = com.google.protobuf.CodedOutputStream.newInstance(bytes);
+      out.writeInt64(1, id);
+      out.writeString(2, customer);
+      out.writeInt64(3, totalCents);
+      out.flush();
+      return bytes.toByteArray();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** What protoc --descriptor_set_out writes for test.v1.Orders, built here instead (no protoc needed). */
+  static com.google.protobuf.DescriptorProtos.FileDescriptorSet descriptorSet() {
+    var int64 = com.google.protobuf.DescriptorProtos.FieldDescriptorProto.Type.TYPE_INT64;
+    var string = com.google.protobuf.DescriptorProtos.FieldDescriptorProto.Type.TYPE_STRING;
+    var optional = com.google.protobuf.DescriptorProtos.FieldDescriptorProto.Label.LABEL_OPTIONAL;
+    var file = com.google.protobuf.DescriptorProtos.FileDescriptorProto.newBuilder()
+        .setName("test/v1/orders.proto").setPackage("test.v1").setSyntax("proto3")
+        .addMessageType(com.google.protobuf.DescriptorProtos.DescriptorProto.newBuilder().setName("Order")
+            .addField(field("id", 1, int64, optional))
+            .addField(field("customer", 2, string, optional))
+            .addField(field("total_cents", 3, int64, optional)))
+        .addMessageType(com.google.protobuf.DescriptorProtos.DescriptorProto.newBuilder().setName("CreateOrder"))
+        .addService(com.google.protobuf.DescriptorProtos.ServiceDescriptorProto.newBuilder().setName("Orders")
+            .addMethod(com.google.protobuf.DescriptorProtos.MethodDescriptorProto.newBuilder().setName("Create")
+                .setInputType(".test.v1.CreateOrder").setOutputType(".test.v1.Order")))
+        .build();
+    return com.google.protobuf.DescriptorProtos.FileDescriptorSet.newBuilder().addFile(file).build();
+  }
+
+  private static com.google.protobuf.DescriptorProtos.FieldDescriptorProto field(String name, int number,
+      com.google.protobuf.DescriptorProtos.FieldDescriptorProto.Type type,
+      com.google.protobuf.DescriptorProtos.FieldDescriptorProto.Label label) {
+    return com.google.protobuf.DescriptorProtos.FieldDescriptorProto.newBuilder().setName(name).setNumber(number)
+        .setType(type).setLabel(label).build();
   }
 
   /** One gRPC message: the compressed flag, the length, the bytes. */

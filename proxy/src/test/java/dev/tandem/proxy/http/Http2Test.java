@@ -237,6 +237,30 @@ class Http2Test {
   }
 
   @Test
+  @DisplayName("on HTTP/2 the edge's target length and header count hold, names with an underscore are dropped, and"
+      + " a body over maxBodyBytes is refused on its stream only")
+  void edgeRulesOnHttp2() {
+    RecordingBackend backend = new RecordingBackend(h.vertx);
+    Tandem t = tandem(backend.port(), "", ", maxUriLength: 300, maxHeaderCount: 20, maxBodyBytes: 1KB");
+    HttpClientAgent c = h2c();
+    assertThat(call(c, t.port(), HttpMethod.GET, "/" + "a".repeat(400), null).status()).isEqualTo(414);
+    String[] many = new String[2 * 30];
+    for (int i = 0; i < 30; i++) {
+      many[2 * i] = "x-h" + i;
+      many[2 * i + 1] = "v";
+    }
+    assertThat(call(c, t.port(), HttpMethod.GET, "/many", null, many).status()).isEqualTo(431);
+    assertThat(call(c, t.port(), HttpMethod.GET, "/u", null, "x_forwarded_for", "6.6.6.6", "x-ok", "1").status())
+        .isEqualTo(200);
+    assertThat(backend.headers().get(0).names()).noneMatch(n -> n.contains("_")).anyMatch(n -> n.equals("x-ok"));
+    assertThat(call(c, t.port(), HttpMethod.POST, "/big", "b".repeat(4096)).status()).isEqualTo(413);
+    // The same connection serves on: the refusal reset one stream, not the connection.
+    assertThat(call(c, t.port(), HttpMethod.GET, "/after", null).status()).isEqualTo(200);
+    assertThat(backend.requests()).containsExactly("GET /u", "GET /after");
+    assertThat(h.registry.scrape()).contains("reason=\"uri_too_long\"} 1.0", "reason=\"too_many_headers\"} 1.0");
+  }
+
+  @Test
   @DisplayName("HTTP/2 over TLS by ALPN, and HTTP/1.1 over the same TLS port")
   void alpn() throws Exception {
     Path dir = Files.createTempDirectory(h.stateDir(), "h2tls");
