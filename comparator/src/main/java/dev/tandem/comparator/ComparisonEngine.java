@@ -1,5 +1,6 @@
 package dev.tandem.comparator;
 
+import dev.tandem.comparator.grpc.ProtoSchema;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -38,6 +39,7 @@ public final class ComparisonEngine {
   private final Redactor redactor;
   private final ResultStore store;
   private final Map<String, String> backendUrls;
+  private final ProtoSchema protos;
   private final Map<String, EndpointStats> stats = new ConcurrentHashMap<>();
   private final Map<String, String[]> sideNames = new ConcurrentHashMap<>();
   private final java.util.concurrent.atomic.LongAdder storeFailures = new java.util.concurrent.atomic.LongAdder();
@@ -48,6 +50,15 @@ public final class ComparisonEngine {
    */
   public ComparisonEngine(Rules global, Map<String, Rules> endpointRules, EndpointGrouper grouper, NoiseRule noise,
                           Redactor redactor, ResultStore store, Map<String, String> backendUrls) {
+    this(global, endpointRules, grouper, noise, redactor, store, backendUrls, ProtoSchema.NONE);
+  }
+
+  /**
+   * @param protos the gRPC descriptor set ({@link ProtoSchema#load}): gRPC answers are compared by field name for the
+   *               methods it has, by field number otherwise; {@link ProtoSchema#NONE} without one
+   */
+  public ComparisonEngine(Rules global, Map<String, Rules> endpointRules, EndpointGrouper grouper, NoiseRule noise,
+                          Redactor redactor, ResultStore store, Map<String, String> backendUrls, ProtoSchema protos) {
     this.global = global;
     Map<String, Rules> combined = new LinkedHashMap<>();
     endpointRules.forEach((endpoint, rules) -> combined.put(endpoint, global.and(rules)));
@@ -57,6 +68,7 @@ public final class ComparisonEngine {
     this.redactor = redactor;
     this.store = store;
     this.backendUrls = Map.copyOf(backendUrls);
+    this.protos = protos;
   }
 
   /** The result of one exchange and the endpoint it was counted under. */
@@ -70,10 +82,12 @@ public final class ComparisonEngine {
 
   private Result compare(RecordedExchange e, String endpoint) {
     Rules rules = endpointRules.getOrDefault(endpoint, global);
-    ResponseDiff.Result raw = withEffects(ResponseDiff.compare(e.primary(), e.candidate(), rules), e.effects());
+    String path = e.path();
+    ResponseDiff.Result raw = withEffects(ResponseDiff.compare(e.primary(), e.candidate(), rules, path, protos),
+        e.effects());
     List<Difference> noiseDiffs = List.of();
     if (e.secondary() != null) {
-      noiseDiffs = ResponseDiff.compare(e.primary(), e.secondary(), rules).differences();
+      noiseDiffs = ResponseDiff.compare(e.primary(), e.secondary(), rules, path, protos).differences();
     }
     EndpointStats s = stats.computeIfAbsent(endpoint, EndpointStats::new);
     sideNames.putIfAbsent(endpoint, new String[] {e.primary().name(), e.candidate().name()});
@@ -94,7 +108,7 @@ public final class ComparisonEngine {
     }
     List<Difference> all = new ArrayList<>(response.differences());
     effects.forEach(x -> all.addAll(x.differences()));
-    return new ResponseDiff.Result(all, response.truncated());
+    return new ResponseDiff.Result(all, response.truncated(), response.notes());
   }
 
   /**
@@ -163,7 +177,8 @@ public final class ComparisonEngine {
             .put("body", text(cap(body))))
         .put("sides", sides).put("differences", diffs(raw.differences())).put("noise", diffs(noiseDiffs))
         .put("effects", effects(e.effects()))
-        .put("truncated", raw.truncated()).put("curl", curl);
+        .put("truncated", raw.truncated()).put("notes", new JsonArray(new ArrayList<>(raw.notes())))
+        .put("curl", curl);
   }
 
   private static JsonArray effects(List<DbEffect> effects) {

@@ -3,8 +3,9 @@ package dev.tandem.comparator;
 /**
  * One difference between the primary's and the candidate's answer.
  *
- * @param path      a JSON Pointer into the body ({@code /items/0/price}), {@code status}, {@code header:Name},
- *                  {@code line:12} for text, {@code body} for binary
+ * @param path      a JSON Pointer into the body ({@code /items/0/price}; gRPC messages {@code /messages/0/customer/id},
+ *                  or by field number {@code /messages/0/2/1}), {@code status}, {@code grpc-status},
+ *                  {@code grpc-message}, {@code header:Name}, {@code line:12} for text, {@code body} for binary
  * @param field     the path with array indices and id-like keys replaced by {@code *}, under which differences
  *                  are counted ({@code /items/*}{@code /price})
  * @param kind      what differs

@@ -164,6 +164,9 @@ public final class EndpointStats {
     if (field.startsWith("header:")) {
       return "comparator: { rules: { ignoreHeaders: [" + field.substring(7) + "] } }";
     }
+    if (GrpcDiff.STATUS_FIELDS.contains(field)) {
+      return "comparator: { rules: { ignoreHeaders: [" + field + "] } }";
+    }
     return "comparator: { rules: { ignore: [\"" + field + "\"] } }";
   }
 }

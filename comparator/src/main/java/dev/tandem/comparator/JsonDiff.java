@@ -57,6 +57,8 @@ public final class JsonDiff {
 
   private final PathRules paths;
   private final Rules rules;
+  /** Every key names a field (a protobuf field number in a gRPC body decoded without its schema), none is an id. */
+  private final boolean keysAreNames;
   private final List<Difference> out = new ArrayList<>();
   /*
    * The path of the node being compared, as a stack rather than a list of strings: a key, or (key null) an array
@@ -67,9 +69,10 @@ public final class JsonDiff {
   private boolean[] inMap = new boolean[16];
   private int depth;
 
-  private JsonDiff(PathRules paths) {
+  private JsonDiff(PathRules paths, boolean keysAreNames) {
     this.paths = paths;
     this.rules = paths.rules();
+    this.keysAreNames = keysAreNames;
   }
 
   /** The differences between {@code primary} and {@code candidate} under {@code rules}. */
@@ -78,7 +81,12 @@ public final class JsonDiff {
   }
 
   static List<Difference> diff(JsonNode primary, JsonNode candidate, PathRules paths) {
-    JsonDiff d = new JsonDiff(paths);
+    return diff(primary, candidate, paths, false);
+  }
+
+  /** With {@code keysAreNames}, no key counts as {@code *} in fields: not all digits, nor a map's. */
+  static List<Difference> diff(JsonNode primary, JsonNode candidate, PathRules paths, boolean keysAreNames) {
+    JsonDiff d = new JsonDiff(paths, keysAreNames);
     d.walk(primary, candidate, paths.root());
     return d.out;
   }
@@ -134,7 +142,7 @@ public final class JsonDiff {
       if (k == null) {
         segments.add(field ? "*" : Integer.toString(indices[i]));
       } else {
-        segments.add(field && (inMap[i] || idLike(k)) ? "*" : k);
+        segments.add(field && !keysAreNames && (inMap[i] || idLike(k)) ? "*" : k);
       }
     }
     return pointer(segments);
@@ -190,7 +198,7 @@ public final class JsonDiff {
 
   /** The primary's keys in its order, then the candidate's keys the primary lacks, in the candidate's order. */
   private void objects(JsonNode p, JsonNode c, PathRules.State at) {
-    boolean map = isMap(p, c);
+    boolean map = !keysAreNames && isMap(p, c);
     for (Map.Entry<String, JsonNode> e : p.properties()) {
       String k = e.getKey();
       PathRules.State child = at.child(k);

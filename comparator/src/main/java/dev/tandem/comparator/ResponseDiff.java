@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.difflib.DiffUtils;
 import com.github.difflib.patch.AbstractDelta;
+import dev.tandem.comparator.grpc.ProtoSchema;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -25,8 +26,9 @@ import java.util.zip.InflaterInputStream;
 
 /**
  * Compares two answers: status, the headers the rules compare, and the body — JSON structurally
- * ({@link JsonDiff}), other text line by line, anything else by length and hash — after undoing gzip or deflate.
- * Never throws for what the sides sent: a body that cannot be decoded or parsed is itself a difference.
+ * ({@link JsonDiff}), gRPC messages decoded and then structurally ({@link GrpcDiff}), other text line by line,
+ * anything else by length and hash — after undoing gzip or deflate. Never throws for what the sides sent: a body
+ * that cannot be decoded or parsed is itself a difference.
  */
 public final class ResponseDiff {
 
@@ -42,36 +44,67 @@ public final class ResponseDiff {
    *
    * @param differences every difference, status and headers first
    * @param truncated   a body was longer than the limit and was compared only up to it
+   * @param notes       how the bodies were read when not as configured (a gRPC method the descriptor set lacks)
    */
-  public record Result(List<Difference> differences, boolean truncated) {
+  public record Result(List<Difference> differences, boolean truncated, List<String> notes) {
+
+    public Result {
+      notes = List.copyOf(notes);
+    }
+
+    public Result(List<Difference> differences, boolean truncated) {
+      this(differences, truncated, List.of());
+    }
 
     public boolean matches() {
       return differences.isEmpty();
     }
   }
 
+  /** Two answers compared without a request path: gRPC bodies are decoded by field number. */
   public static Result compare(Side primary, Side candidate, Rules rules) {
+    return compare(primary, candidate, rules, "", ProtoSchema.NONE);
+  }
+
+  /**
+   * @param path   the request's path without the query; for gRPC, {@code /package.Service/Method} names the answer's
+   *               message type in {@code schema}
+   * @param schema the gRPC descriptor set; {@link ProtoSchema#NONE} without one
+   */
+  public static Result compare(Side primary, Side candidate, Rules rules, String path, ProtoSchema schema) {
     List<Difference> out = new ArrayList<>();
+    List<String> notes = new ArrayList<>();
     if (primary.status() != candidate.status()) {
       out.add(new Difference("status", "status", Difference.Kind.VALUE, Integer.toString(primary.status()),
           Integer.toString(candidate.status())));
     }
-    headers(primary, candidate, rules, out);
+    boolean pGrpc = GrpcDiff.isGrpc(primary);
+    boolean cGrpc = GrpcDiff.isGrpc(candidate);
+    headers(primary, candidate, rules, pGrpc || cGrpc, out);
+    if (pGrpc || cGrpc) {
+      GrpcDiff.status(primary, candidate, rules, out);
+    }
     boolean truncated = primary.truncated() || candidate.truncated();
     byte[] p = decode(primary, rules.maxBodyBytes(), out, "primary");
     byte[] c = decode(candidate, rules.maxBodyBytes(), out, "candidate");
     if (p != null && c != null) {
-      truncated |= p.length > rules.maxBodyBytes() || c.length > rules.maxBodyBytes();
+      boolean pCut = primary.truncated() || p.length > rules.maxBodyBytes();
+      boolean cCut = candidate.truncated() || c.length > rules.maxBodyBytes();
+      truncated |= pCut || cCut;
       p = cut(p, rules.maxBodyBytes());
       c = cut(c, rules.maxBodyBytes());
-      body(primary, p, c, rules, truncated, out);
+      if (pGrpc && cGrpc) {
+        GrpcDiff.body(p, pCut, c, cCut, path, schema, rules, out, notes);
+      } else {
+        body(primary, p, c, rules, truncated, out);
+      }
     }
-    return new Result(out, truncated);
+    return new Result(out, truncated, notes);
   }
 
-  private static void headers(Side primary, Side candidate, Rules rules, List<Difference> out) {
-    Map<String, String> p = headerMap(primary, rules);
-    Map<String, String> c = headerMap(candidate, rules);
+  private static void headers(Side primary, Side candidate, Rules rules, boolean grpc, List<Difference> out) {
+    Map<String, String> p = headerMap(primary, rules, grpc);
+    Map<String, String> c = headerMap(candidate, rules, grpc);
     for (Map.Entry<String, String> e : p.entrySet()) {
       String other = c.get(e.getKey());
       String path = "header:" + e.getKey();
@@ -89,12 +122,15 @@ public final class ResponseDiff {
     }
   }
 
-  /** The compared headers, lower-cased names, values joined; Set-Cookie by cookie names only. */
-  private static Map<String, String> headerMap(Side side, Rules rules) {
+  /**
+   * The compared headers, lower-cased names, values joined; Set-Cookie by cookie names only. For gRPC, without the
+   * status fields, which are differences of their own.
+   */
+  private static Map<String, String> headerMap(Side side, Rules rules, boolean grpc) {
     Map<String, String> out = new LinkedHashMap<>();
     for (Map.Entry<String, String> h : side.headers()) {
       String name = h.getKey().toLowerCase(Locale.ROOT);
-      if (!rules.comparesHeader(name)) {
+      if (!rules.comparesHeader(name) || (grpc && GrpcDiff.STATUS_FIELDS.contains(name))) {
         continue;
       }
       String value = name.equals("set-cookie") ? cookieName(h.getValue()) : h.getValue().trim();
@@ -171,8 +207,7 @@ public final class ResponseDiff {
         || t.contains("x-www-form-urlencoded")) {
       text(p, c, out);
     } else if (!Arrays.equals(p, c)) {
-      out.add(new Difference("body", "body", Difference.Kind.BINARY, p.length + " bytes, sha256 " + sha256(p),
-          c.length + " bytes, sha256 " + sha256(c)));
+      out.add(new Difference("body", "body", Difference.Kind.BINARY, digest(p), digest(c)));
     }
   }
 
@@ -185,15 +220,18 @@ public final class ResponseDiff {
     if (!json) {
       return;
     }
-    boolean selfDiffers = !rules.arrayKeys().isEmpty()
-        || rules.matchers().values().stream().anyMatch(m -> m.regex() != null);
-    if (!selfDiffers && looksLikeJson(body)) {
+    if (!selfDiffers(rules) && looksLikeJson(body)) {
       return; // an object or an array: parsed, it would equal itself at every node
     }
     JsonNode tree = parse(body);
     if (tree != null) {
       out.addAll(JsonDiff.diff(tree, tree, rules));
     }
+  }
+
+  /** Whether a rule can find a difference in a body compared with itself. */
+  static boolean selfDiffers(Rules rules) {
+    return !rules.arrayKeys().isEmpty() || rules.matchers().values().stream().anyMatch(m -> m.regex() != null);
   }
 
   private static boolean looksLikeJson(byte[] b) {
@@ -233,6 +271,11 @@ public final class ResponseDiff {
       out.add(new Difference("line:" + line, "line", Difference.Kind.TEXT, String.join("\n", d.getSource().getLines()),
           String.join("\n", d.getTarget().getLines())));
     }
+  }
+
+  /** A binary body as a difference shows it: its length and the start of its SHA-256. */
+  static String digest(byte[] b) {
+    return b.length + " bytes, sha256 " + sha256(b);
   }
 
   private static String sha256(byte[] b) {

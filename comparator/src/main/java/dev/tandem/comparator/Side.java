@@ -8,7 +8,7 @@ import java.util.Map;
  *
  * @param name      the backend's name ({@code legacy}, {@code candidate}): sides are labelled, never positional
  * @param status    HTTP status; 0 when the side failed before answering
- * @param headers   response headers, in order, names as sent
+ * @param headers   response headers, in order, names as sent; for gRPC, the trailers ({@code grpc-status}) after them
  * @param body      the body as received (possibly gzip or deflate), at most the capture limit
  * @param truncated true when the body was longer than what was kept
  * @param error     why there is no answer (timeout, refused); null when there is one

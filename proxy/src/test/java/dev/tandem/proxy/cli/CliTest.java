@@ -202,7 +202,7 @@ class CliTest {
         "30 requests in", "Replay verdict: FAIL (exit code 1): difference rate",
         "Replayed the same file again: the candidate created 0 new orders", "./tandem replay /",
         "HTTP/2 and gRPC: 11 calls of /demo.v1.Orders/GetOrder over h2 (prior knowledge) through the proxy:"
-            + " grpc-status 0 x10, grpc-status 5 x1", "POST /demo.v1.Orders/GetOrder  11 compared,   5 differ");
+            + " grpc-status 0 x10, grpc-status 5 x1", "POST /demo.v1.Orders/GetOrder  11 compared,   5 differ", "real:  /messages/*/3 (value");
     assertThat(printed).as("the dashboard's address near the start")
         .containsPattern("\n  dashboard  http://127\\.0\\.0\\.1:\\d+/ui/   \\(token: demo-admin-token\\)\n");
     if (dev.tandem.testkit.TestServices.listening(5432)) {
