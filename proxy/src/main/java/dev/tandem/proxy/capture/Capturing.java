@@ -91,9 +91,9 @@ public final class Capturing {
   /** The request's headers; an HTTP/2 request's :authority as its Host, which Vert.x takes out of them. */
   private static java.util.List<java.util.Map.Entry<String, String>> headers(HttpServerRequest request) {
     java.util.List<java.util.Map.Entry<String, String>> headers = KeptBody.headers(request.headers());
-    if (request.version() == io.vertx.core.http.HttpVersion.HTTP_2 && !request.headers().contains("Host")
-        && request.authority() != null) {
-      headers.add(0, java.util.Map.entry("Host", request.authority().toString()));
+    String host = dev.tandem.proxy.http.HopByHop.host(request);
+    if (host != null && !request.headers().contains("Host")) {
+      headers.add(0, java.util.Map.entry("Host", host));
     }
     return headers;
   }

@@ -120,8 +120,7 @@ final class BodyLimit implements ReadStream<Buffer> {
     if (!response.headWritten() && !response.ended() && !response.closed()) {
       response.headers().clear();
       if (Grpc.is(request.headers())) {
-        Grpc.fail(response, Grpc.RESOURCE_EXHAUSTED_HTTP, "request " + detail);
-        answered = response.end();
+        answered = Grpc.fail(response, Grpc.RESOURCE_EXHAUSTED_HTTP, "request " + detail);
       } else {
         response.setStatusCode(EdgeRule.BODY_TOO_LARGE.status()).putHeader("Content-Type", "application/json");
         if (!http2) {

@@ -37,7 +37,7 @@ final class ForwardedHeaders {
 
   void append(HttpServerRequest request, MultiMap out) {
     SocketAddress remote = request.remoteAddress();
-    append(out, remote == null ? "unknown" : remote.hostAddress(), request.isSSL(), ForwardingHandler.host(request),
+    append(out, remote == null ? "unknown" : remote.hostAddress(), request.isSSL(), HopByHop.host(request),
         () -> request.connection().peerCertificates());
   }
 

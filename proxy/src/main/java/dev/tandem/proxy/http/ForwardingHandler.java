@@ -108,7 +108,7 @@ final class ForwardingHandler implements Handler<HttpServerRequest> {
       return;
     }
     String uri = originForm(request.uri());
-    Route route = routes.match(request.method().name(), host(request), pathOf(uri));
+    Route route = routes.match(request.method().name(), HopByHop.host(request), pathOf(uri));
     if (route == null) {
       String why = "no route matches " + request.method() + " " + pathOf(uri);
       if (Grpc.is(request.headers())) {
@@ -192,15 +192,6 @@ final class ForwardingHandler implements Handler<HttpServerRequest> {
         response.headers().set(backendHeader, backend);
       }
     };
-  }
-
-  /** The Host the client named: HTTP/2's :authority (Vert.x takes it out of the headers), else the Host header. */
-  static String host(HttpServerRequest request) {
-    String host = request.headers().get("Host");
-    if (host == null && request.version() == io.vertx.core.http.HttpVersion.HTTP_2 && request.authority() != null) {
-      return request.authority().toString();
-    }
-    return host;
   }
 
   /** The path and query as the client sent them, byte for byte; an absolute-form target loses its scheme and host. */

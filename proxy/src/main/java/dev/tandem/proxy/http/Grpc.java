@@ -55,9 +55,9 @@ public final class Grpc {
    * 200 with {@code grpc-status} in a trailers-only answer. A client of a JSON 502 would see "UNAVAILABLE: HTTP 502"
    * and lose the reason.
    */
-  static void fail(HttpServerResponse response, int httpStatus, String message) {
+  static io.vertx.core.Future<Void> fail(HttpServerResponse response, int httpStatus, String message) {
     if (response.headWritten() || response.ended() || response.closed()) {
-      return;
+      return io.vertx.core.Future.succeededFuture();
     }
     int code = switch (httpStatus) {
       case ProxyErrors.GATEWAY_TIMEOUT -> DEADLINE_EXCEEDED;
@@ -70,9 +70,7 @@ public final class Grpc {
         .putHeader("content-type", "application/grpc")
         .putHeader("grpc-status", Integer.toString(code))
         .putHeader("grpc-message", percentEncode(message));
-    if (httpStatus != RESOURCE_EXHAUSTED_HTTP) {
-      response.end();
-    }
+    return response.end();
   }
 
   /** grpc-message is percent-encoded UTF-8 (the protocol's "Percent-Encoded" rule). */

@@ -45,6 +45,18 @@ public final class HopByHop {
     }
   }
 
+  /**
+   * The Host the client named: an HTTP/2 request's {@code :authority}, which Vert.x takes out of its headers, else
+   * the Host header; null when none.
+   */
+  public static String host(io.vertx.core.http.HttpServerRequest request) {
+    String host = request.headers().get("Host");
+    if (host == null && request.version() == io.vertx.core.http.HttpVersion.HTTP_2 && request.authority() != null) {
+      return request.authority().toString();
+    }
+    return host;
+  }
+
   /** Joins several Cookie lines into one, with "; " (RFC 9113 §8.2.3), for an HTTP/1.1 hop. */
   public static void joinCookies(MultiMap headers) {
     java.util.List<String> cookies = headers.getAll("cookie");

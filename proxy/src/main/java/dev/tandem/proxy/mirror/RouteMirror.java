@@ -59,10 +59,10 @@ public final class RouteMirror {
   public MirrorCopy begin(HttpServerRequest request, String uri, String path, String servedBy, ShadowWatch capture) {
     SocketAddress remote = request.remoteAddress();
     MultiMap headers = request.headers();
-    if (request.version() == io.vertx.core.http.HttpVersion.HTTP_2 && !headers.contains("Host")
-        && request.authority() != null) {
+    String host = HopByHop.host(request);
+    if (host != null && !headers.contains("Host")) {
       // HTTP/2's :authority is the Host (Vert.x takes it out of the headers); the shadow and its pool need it.
-      headers = MultiMap.caseInsensitiveMultiMap().addAll(headers).set("Host", request.authority().toString());
+      headers = MultiMap.caseInsensitiveMultiMap().addAll(headers).set("Host", host);
     }
     return begin(request.method().name(), headers, remote == null ? null : remote.hostAddress(), uri, path,
         servedBy, capture);

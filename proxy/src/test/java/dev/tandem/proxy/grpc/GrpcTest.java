@@ -60,15 +60,24 @@ class GrpcTest {
   }
 
   private Tandem tandem(int legacy, int candidate, String routes) {
+    return tandem("", legacy, candidate, routes, "");
+  }
+
+  /**
+   * @param server keys added to {@code server:}, after a comma
+   * @param more   top-level YAML after the routes
+   */
+  private Tandem tandem(String server, int legacy, int candidate, String routes, String more) {
     return h.tandem("""
-        server: { host: 127.0.0.1, port: 0, instances: 1 }
+        server: { host: 127.0.0.1, port: 0, instances: 1 %s }
         admin: { host: 127.0.0.1, port: 0, token: %s }
         backends:
           legacy: { url: "http://127.0.0.1:%d", protocol: h2c }
           candidate: { url: "http://127.0.0.1:%d", protocol: h2c }
         routes:
         %s
-        """.formatted(TandemHarness.TOKEN, legacy, candidate, routes));
+        %s
+        """.formatted(server, TandemHarness.TOKEN, legacy, candidate, routes, more));
   }
 
   @Test
@@ -242,15 +251,8 @@ class GrpcTest {
   void captureAndReplay() throws Exception {
     GrpcBackend legacy = backend("legacy");
     java.nio.file.Path dir = java.nio.file.Files.createTempDirectory(h.stateDir(), "grpc-capture");
-    Tandem t = h.tandem("""
-        server: { host: 127.0.0.1, port: 0, instances: 1 }
-        admin: { host: 127.0.0.1, port: 0, token: %s }
-        backends:
-          legacy: { url: "http://127.0.0.1:%d", protocol: h2c }
-        routes:
-          - { name: default, primary: legacy }
-        capture: { enabled: true, dir: "%s", file: { gzip: false } }
-        """.formatted(TandemHarness.TOKEN, legacy.port(), dir));
+    Tandem t = tandem("", legacy.port(), legacy.port(), "  - { name: default, primary: legacy }",
+        "capture: { enabled: true, dir: \"" + dir + "\", file: { gzip: false } }");
     byte[] binary = {0, 1, 2, (byte) 0xff, 10, 13};
     ManagedChannel c = channel(t);
     ClientCalls.blockingUnaryCall(c, GrpcBackend.CREATE, CallOptions.DEFAULT, binary);
@@ -304,14 +306,8 @@ class GrpcTest {
       }
       return bytes("late");
     });
-    Tandem t = h.tandem("""
-        server: { host: 127.0.0.1, port: 0, instances: 1, shutdown: { timeout: 10s } }
-        admin: { host: 127.0.0.1, port: 0, token: %s }
-        backends:
-          legacy: { url: "http://127.0.0.1:%d", protocol: h2c }
-        routes:
-          - { name: default, primary: legacy }
-        """.formatted(TandemHarness.TOKEN, legacy.port()));
+    Tandem t = tandem(", shutdown: { timeout: 10s }", legacy.port(), legacy.port(),
+        "  - { name: default, primary: legacy }", "");
     io.vertx.core.http.HttpClientAgent client = h.vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions()
         .setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false));
     io.vertx.core.Promise<Void> goAway = io.vertx.core.Promise.promise();
@@ -345,17 +341,9 @@ class GrpcTest {
       GrpcBackend candidate = new GrpcBackend(req -> order(7, "alice", 2000));
       open.add(legacy);
       open.add(candidate);
-      Tandem t = h.tandem("""
-          server: { host: 127.0.0.1, port: 0, instances: 1 }
-          admin: { host: 127.0.0.1, port: 0, token: %s }
-          backends:
-            legacy: { url: "http://127.0.0.1:%d", protocol: h2c }
-            candidate: { url: "http://127.0.0.1:%d", protocol: h2c }
-          routes:
-            - { name: default, primary: legacy, mirror: { backend: candidate, percent: 100, compare: true } }
-          comparator: { store: memory %s }
-          """.formatted(TandemHarness.TOKEN, legacy.port(), candidate.port(),
-          named ? ", grpc: { descriptorSet: \"" + descriptors + "\" }" : ""));
+      Tandem t = tandem("", legacy.port(), candidate.port(),
+          "  - { name: default, primary: legacy, mirror: { backend: candidate, percent: 100, compare: true } }",
+          named ? "comparator: { grpc: { descriptorSet: \"" + descriptors + "\" } }" : "");
       assertThat(ClientCalls.blockingUnaryCall(channel(t), GrpcBackend.CREATE, CallOptions.DEFAULT, bytes("x")))
           .isEqualTo(order(7, "alice", 1999));
       String[] field = new String[1];
