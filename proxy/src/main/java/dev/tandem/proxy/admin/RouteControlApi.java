@@ -294,8 +294,10 @@ final class RouteControlApi {
           throw new BadRequest("gates.metrics[" + i + "]: unknown field '" + f + "'; allowed: name, query, min, max");
         }
       }
-      if (!(m.getValue("name") instanceof String name) || name.isBlank() || !names.add(name)) {
-        throw new BadRequest("gates.metrics[" + i + "].name must be a string, unique among the gates");
+      Object given = m.getValue("name", RolloutConfig.MetricGate.defaultName(i));
+      if (!(given instanceof String name) || name.isBlank() || !names.add(name)) {
+        throw new BadRequest("gates.metrics[" + i + "].name must be a string, unique among the gates (without one,"
+            + " the gate is called " + RolloutConfig.MetricGate.defaultName(i) + ")");
       }
       if (!(m.getValue("query") instanceof String query) || query.isBlank()) {
         throw new BadRequest("gates.metrics[" + i + "].query must be a PromQL query");

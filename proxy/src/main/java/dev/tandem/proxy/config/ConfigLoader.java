@@ -554,9 +554,14 @@ public final class ConfigLoader {
     RolloutConfig.Gates d = RolloutConfig.Gates.DEFAULT;
     List<RolloutConfig.MetricGate> metrics = new ArrayList<>();
     Set<String> names = new HashSet<>();
-    for (Node m : g.list("metrics")) {
-      String name = m.requiredString("name");
-      if (name != null && !names.add(name)) {
+    List<Node> list = g.list("metrics");
+    for (int i = 0; i < list.size(); i++) {
+      Node m = list.get(i);
+      String name = m.string("name", RolloutConfig.MetricGate.defaultName(i));
+      if (name.isBlank()) {
+        m.error("name", "must not be empty (without a name the gate is called "
+            + RolloutConfig.MetricGate.defaultName(i) + ")");
+      } else if (!names.add(name)) {
         m.error("name", "metric gate '" + name + "' is defined twice");
       }
       String query = m.requiredString("query");

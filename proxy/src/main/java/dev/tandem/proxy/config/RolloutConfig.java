@@ -54,9 +54,14 @@ public record RolloutConfig(List<Double> steps, Duration interval, Gates gates) 
    * {@code {{interval}}} (e.g. {@code 30s}), {@code {{primary}}} and {@code {{canary}}} (backend names) are filled in.
    * A query that fails or has no single value holds the step; it never passes it.
    *
+   * @param name how checks and reasons name the gate; optional in the file and the API ({@link #defaultName})
    * @param min null for no lower bound
    * @param max null for no upper bound
    */
   public record MetricGate(String name, String query, Double min, Double max) {
+    /** The name of the {@code index}-th (from 0) gate that was given none: {@code metric-1}, {@code metric-2}, ... */
+    public static String defaultName(int index) {
+      return "metric-" + (index + 1);
+    }
   }
 }

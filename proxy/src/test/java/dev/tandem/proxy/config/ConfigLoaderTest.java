@@ -686,12 +686,14 @@ class ConfigLoaderTest {
                   metrics:
                     - { name: errors, query: 'sum(rate(x{route="{{route}}"}[{{interval}}]))', max: 0.01 }
                     - { name: traffic, query: 'sum(y)', min: 1 }
+                    - { query: 'sum(z)', max: 5 }
         rollout: { prometheus: "http://prometheus:9090", timeout: 3s }
         """);
     assertThat(c.rollout()).isEqualTo(new RolloutSettings("http://prometheus:9090", Duration.ofSeconds(3)));
     assertThat(c.routes().get(0).canary().rollout().gates().metrics()).containsExactly(
         new RolloutConfig.MetricGate("errors", "sum(rate(x{route=\"{{route}}\"}[{{interval}}]))", null, 0.01),
-        new RolloutConfig.MetricGate("traffic", "sum(y)", 1.0, null));
+        new RolloutConfig.MetricGate("traffic", "sum(y)", 1.0, null),
+        new RolloutConfig.MetricGate("metric-3", "sum(z)", null, 5.0));
     assertThat(errors("""
         backends: { legacy: http://127.0.0.1:9001, candidate: http://127.0.0.1:9002 }
         routes:
@@ -701,13 +703,15 @@ class ConfigLoaderTest {
               backend: candidate
               rollout:
                 steps: [10]
-                gates: { metrics: [ { name: a, query: 'q' }, { name: a, query: 'q', min: 2, max: 1 }, { max: x } ] }
+                gates: { metrics: [ { name: a, query: 'q' }, { name: a, query: 'q', min: 2, max: 1 }, { max: x },
+                                     { name: '', query: 'q', max: 1 } ] }
         """)).containsExactlyInAnyOrder(
         "routes[0].canary.rollout.gates.metrics[0]: gives no bound: add max (the value must stay at or below it)"
             + " and/or min",
         "routes[0].canary.rollout.gates.metrics[1].name: metric gate 'a' is defined twice",
         "routes[0].canary.rollout.gates.metrics[1].min: must not be above max (1.0), got 2.0",
-        "routes[0].canary.rollout.gates.metrics[2].name: is required",
+        "routes[0].canary.rollout.gates.metrics[3].name: must not be empty (without a name the gate is called"
+            + " metric-4)",
         "routes[0].canary.rollout.gates.metrics[2].query: is required",
         "routes[0].canary.rollout.gates.metrics[2].max: must be a number, got 'x'",
         "routes[0].canary.rollout.gates.metrics: query Prometheus: set rollout: { prometheus:"
