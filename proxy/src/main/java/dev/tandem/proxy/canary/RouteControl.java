@@ -58,6 +58,10 @@ public final class RouteControl {
   /** Per subject, the version of the newest state applied or made here; older saved states are ignored. */
   private final Map<String, Long> versions = new HashMap<>();
   private final Map<String, Overrides> overrides = new HashMap<>();
+  /** Subjects whose last save failed (the store was down): saved again every second until one succeeds. Bounded by
+   * the configured routes and the capture switch. */
+  private final java.util.Set<String> unsaved = new java.util.HashSet<>();
+  private long saveRetryTimer = -1;
   private final List<String> notices = new ArrayList<>();
   private final Function<String, long[]> diffCounts;
   private final Capturing capturing;
@@ -329,6 +333,10 @@ public final class RouteControl {
         released.add(lease.release(ro.route.name(), holder(ro)).otherwiseEmpty());
       }
     }
+    if (saveRetryTimer >= 0) {
+      vertx.cancelTimer(saveRetryTimer);
+      saveRetryTimer = -1;
+    }
     released.add(figures.close());
     released.add(metricGates.close());
     return Future.join(released).transform(v -> store.close());
@@ -424,9 +432,37 @@ public final class RouteControl {
   /** Saves the subject's state and writes the audit entry; the change is already applied. */
   private Future<Void> persist(String subject, String caller, String action, JsonObject old, JsonObject now,
                                String reason) {
-    JsonObject state = stateOf(subject);
-    return store.save(subject, state).compose(v -> audit(subject, caller, action, old, now, reason));
+    return save(subject).compose(v -> audit(subject, caller, action, old, now, reason));
   }
+
+  /**
+   * Saves a subject's state as it is now. A failed save is tried again every second (with the state as it is then)
+   * until one succeeds, so that a change made while the store was down reaches the fleet when it is back, even if
+   * the store lost everything meanwhile.
+   */
+  private Future<Void> save(String subject) {
+    return store.save(subject, stateOf(subject)).andThen(ar -> savedOrNot(subject, ar.succeeded()));
+  }
+
+  private synchronized void savedOrNot(String subject, boolean saved) {
+    if (saved) {
+      unsaved.remove(subject);
+      if (unsaved.isEmpty() && saveRetryTimer >= 0) {
+        vertx.cancelTimer(saveRetryTimer);
+        saveRetryTimer = -1;
+      }
+    } else if (unsaved.add(subject) && saveRetryTimer < 0) {
+      saveRetryTimer = vertx.setPeriodic(SAVE_RETRY_MILLIS, id -> retryUnsaved());
+    }
+  }
+
+  private synchronized void retryUnsaved() {
+    for (String subject : List.copyOf(unsaved)) {
+      save(subject).onFailure(e -> LOG.fine(() -> "state of " + subject + " still not saved: " + e.getMessage()));
+    }
+  }
+
+  static final long SAVE_RETRY_MILLIS = 1_000;
 
   /** What is saved of a subject: its overrides and, for a route, its rollout. */
   private synchronized JsonObject stateOf(String subject) {
@@ -461,7 +497,7 @@ public final class RouteControl {
     if (version < known) {
       // Older than what this instance has (a change whose save failed while the store was down): save ours again.
       if (!atStart) {
-        store.save(subject, stateOf(subject)).onFailure(e -> { });
+        save(subject).onFailure(e -> { });
       }
       return;
     }
@@ -503,19 +539,20 @@ public final class RouteControl {
             + Percent.plain(((Number) configured).doubleValue()) + "%)");
       }
     }
-    resetToConfig(r);
-    for (String field : now.names()) {
-      double v = ((Number) now.get(field).getValue("value")).doubleValue();
-      if (field.equals(WEIGHT)) {
-        r.state().canaryWeight(v);
-      } else {
-        r.state().mirrorPercent(v);
-      }
+    // Each value written once, as it ends up: this runs every second on every instance (the fleet's re-read), and
+    // writing the file's value first would let a request or a scrape see it for a moment.
+    if (r.config().canary() != null) {
+      r.state().canaryWeight(now.names().contains(WEIGHT)
+          ? ((Number) now.get(WEIGHT).getValue("value")).doubleValue() : r.config().canary().weight());
+    }
+    if (r.config().mirror() != null) {
+      r.state().mirrorPercent(now.names().contains(MIRROR)
+          ? ((Number) now.get(MIRROR).getValue("value")).doubleValue() : r.config().mirror().percent());
     }
     overrides.put(subject, now);
     applyRollout(r, state.getJsonObject("rollout"), atStart);
     if (configChanged) {
-      store.save(subject, stateOf(subject)).onFailure(e -> { });
+      save(subject).onFailure(e -> { });
     }
   }
 
@@ -774,7 +811,7 @@ public final class RouteControl {
       case WAIT -> {
         // Not audited (an idle route would fill the log); the rollout's history and lastCheck show it.
         drive(ro);
-        store.save(r.name(), stateOf(r.name()))
+        save(r.name())
             .onFailure(e -> LOG.warning("saving the rollout of route " + r.name() + " failed: " + e.getMessage()));
       }
       case PASS -> {

@@ -18,7 +18,9 @@ import java.util.logging.Logger;
  * window and, every {@link #FLUSH_MILLIS} ms, writes its running total for the window into the Redis hash
  * {@code <prefix>rollout:<route>:window:<window>}, under its own id (a rewrite, not an increment, so a retried write
  * never counts twice); the driver, at the end of the interval, writes its own and adds up every instance's. What an
- * instance served in the last second before the driver reads is counted in the next window at the latest.
+ * instance served after its last flush before the driver read is counted in the next window (moved, never lost,
+ * never counted twice), so a step is judged on up to about two seconds of each other instance's traffic from the
+ * step before.
  * Windows expire from Redis a while after their interval. Memory per instance: one total per route with a
  * rollout running.
  */
@@ -67,10 +69,10 @@ public final class FleetFigures implements RolloutFigures {
       return;
     }
     if (current != null) {
-      // What was served since the last flush belongs to the window that just ended.
-      current.total = current.total.plus(source.drain(route));
-      write(route, current);
-      windows.put(route, new Window(window, empty(current.total)));
+      // What was served since the last flush goes into the new window: the driver summed the old one when its
+      // interval ended, before this instance heard of the new one, so counted there it would never be judged.
+      Figures rest = source.drain(route);
+      windows.put(route, new Window(window, empty(current.total).plus(rest)));
     } else {
       Figures before = source.drain(route); // served before any window: not the rollout's
       windows.put(route, new Window(window, empty(before)));

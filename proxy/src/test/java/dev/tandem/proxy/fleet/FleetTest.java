@@ -185,6 +185,9 @@ class FleetTest {
     assertThat(canary.getLong("requests")).as("the fleet's canary requests, not instance 1's alone")
         .isGreaterThan(one.canaryHits.get());
     assertThat(done.getString("endedReason")).contains("errorRate failed");
+    JsonArray audit = admin(three, HttpMethod.GET, "/admin/audit", null).json().getJsonArray("entries");
+    assertThat(instanceOf(audit, "rollout_rollback")).as("the rollback is the driver's, on instance 1")
+        .isNotNull().isEqualTo(instanceOf(audit, "rollout_start"));
     for (Instance i : fleet) {
       eventually("every instance sends its users back", () -> weight(i) == 0.0);
     }
@@ -248,13 +251,30 @@ class FleetTest {
         .contains("metric:nothing-yet", "returned no data");
     admin(one, HttpMethod.POST, "/admin/routes/orders/rollout/abort", "");
 
+    // A query Prometheus refuses (a syntax error) holds the step too, with Prometheus's reason.
+    String broken = "{\"steps\": [50, 100], \"interval\": \"1500ms\", \"gates\": {\"minRequests\": 0,"
+        + " \"maxErrorRateIncrease\": 100, \"maxP99Ratio\": 100, \"metrics\": [{\"name\": \"broken\","
+        + " \"query\": \"sum(rate(tandem_requests_total[\", \"max\": 1}]}}";
+    assertThat(admin(one, HttpMethod.POST, "/admin/routes/orders/rollout", broken).status()).isEqualTo(200);
+    eventually("the broken query held the step", () -> {
+      traffic(5);
+      JsonObject c = admin(one, HttpMethod.GET, "/admin/routes/orders/rollout", null).json().getJsonObject("lastCheck");
+      return c != null && c.getJsonArray("gates").encode().contains("metric:broken");
+    });
+    JsonObject refused = admin(one, HttpMethod.GET, "/admin/routes/orders/rollout", null).json();
+    assertThat(refused.getString("status")).isEqualTo("running");
+    assertThat(refused.getInteger("step")).isEqualTo(1);
+    assertThat(refused.getJsonObject("lastCheck").getString("verdict")).isEqualTo("wait");
+    assertThat(refused.getJsonObject("lastCheck").getJsonArray("gates").encode()).contains("failed: ");
+    admin(one, HttpMethod.POST, "/admin/routes/orders/rollout/abort", "");
+
     // The fleet's 5xx from the canary, as Prometheus scraped them: the rollout is rolled back.
     String body = "{\"steps\": [50, 100], \"interval\": \"1500ms\", \"gates\": {\"minRequests\": 0,"
-        + " \"maxErrorRateIncrease\": 100, \"maxP99Ratio\": 100, \"metrics\": [{\"name\": \"candidate-5xx\","
+        + " \"maxErrorRateIncrease\": 100, \"maxP99Ratio\": 100, \"metrics\": [{"
         + " \"query\": \"sum(tandem_requests_total{route=\\\"{{route}}\\\",backend=\\\"{{canary}}\\\","
         + "code=~\\\"5..\\\"})\", \"max\": 0}]}}";
     assertThat(admin(one, HttpMethod.POST, "/admin/routes/orders/rollout", body).status()).isEqualTo(200);
     JsonObject done = trafficUntil(one, "rolled_back");
-    assertThat(done.getString("endedReason")).contains("metric:candidate-5xx failed");
+    assertThat(done.getString("endedReason")).contains("metric:metric-1 failed"); // a gate given no name
   }
 }
