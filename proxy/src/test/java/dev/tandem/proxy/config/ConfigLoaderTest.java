@@ -36,6 +36,37 @@ class ConfigLoaderTest {
   }
 
   @Test
+  @DisplayName("Tandem's own files default to the state directory, never the working directory: $TANDEM_STATE_DIR,"
+      + " else $XDG_STATE_HOME/tandem, else ~/.local/state/tandem")
+  void stateDirectory() throws Exception {
+    // The build points every test's state into target/ with this property; cleared here (tests run one at a time).
+    String property = System.clearProperty("tandem.stateDir");
+    try {
+      defaultsOutsideTheWorkingDirectory();
+    } finally {
+      if (property != null) {
+        System.setProperty("tandem.stateDir", property);
+      }
+    }
+  }
+
+  private void defaultsOutsideTheWorkingDirectory() throws Exception {
+    String yaml = "backends: { legacy: http://127.0.0.1:9001 }\nroutes: [ { name: all, primary: legacy } ]\n";
+    Map<Map<String, String>, Path> cases = Map.of(
+        Map.of("TANDEM_STATE_DIR", "/var/lib/tandem", "XDG_STATE_HOME", "/x", "HOME", "/home/ops"),
+        Path.of("/var/lib/tandem"),
+        Map.of("XDG_STATE_HOME", "/x", "HOME", "/home/ops"), Path.of("/x/tandem"),
+        Map.of("HOME", "/home/ops"), Path.of("/home/ops/.local/state/tandem"),
+        Map.of(), Path.of(System.getProperty("java.io.tmpdir"), "tandem-state"));
+    for (var c : cases.entrySet()) {
+      ConfigLoader l = ConfigLoader.withEnvironment(c.getKey()::get);
+      assertThat(l.stateDir()).as("with %s", c.getKey()).isEqualTo(c.getValue()).isAbsolute();
+      assertThat(Path.of(l.parse(yaml, "t.yaml").config().state().file())).as("the state file with %s", c.getKey())
+          .isEqualTo(c.getValue().resolve(StateConfig.DEFAULT_FILE));
+    }
+  }
+
+  @Test
   @DisplayName("the design's example configuration loads with its defaults")
   void designExample() throws Exception {
     TandemConfig c = load("""
