@@ -298,6 +298,21 @@ class KubernetesManifestsTest {
         .isTrue();
   }
 
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("phases")
+  @DisplayName("the PodDisruptionBudget selects the Deployment's pods")
+  void disruptionBudgetSelectsThePods(String dir) throws Exception {
+    Phase p = phase(dir);
+    JsonNode selector = object(p.objects, "PodDisruptionBudget").at("/spec/selector");
+    assertThat(selector.has("matchExpressions")).as("matchExpressions").isFalse();
+    JsonNode labels = selector.path("matchLabels");
+    assertThat(labels.isObject() && !labels.isEmpty()).as("matchLabels " + selector).isTrue();
+    assertThat(labels).as("the Deployment's selector")
+        .isEqualTo(deployment(p.objects).at("/spec/selector/matchLabels"));
+    labels.fields().forEachRemaining(l -> assertThat(p.pod.at("/metadata/labels").path(l.getKey()).asText(null))
+        .as("pod label " + l.getKey()).isEqualTo(l.getValue().asText()));
+  }
+
   @Test
   @DisplayName("the replay job's shards match its completions, and its flags are tandem replay's own")
   void replayJobShards() throws Exception {
