@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.tandem.proxy.cli.TandemCommand;
+import dev.tandem.proxy.cli.Version;
 import dev.tandem.proxy.config.BackendConfig;
 import dev.tandem.proxy.config.CanaryConfig;
 import dev.tandem.proxy.config.ConfigLoader;
@@ -311,6 +312,34 @@ class KubernetesManifestsTest {
         .isEqualTo(deployment(p.objects).at("/spec/selector/matchLabels"));
     labels.fields().forEachRemaining(l -> assertThat(p.pod.at("/metadata/labels").path(l.getKey()).asText(null))
         .as("pod label " + l.getKey()).isEqualTo(l.getValue().asText()));
+  }
+
+  @Test
+  @DisplayName("every Tandem container runs the image of the project's version, the tag Jib gives the image")
+  void imageTagIsTheVersion() throws Exception {
+    String version = Version.current();
+    assertThat(version).as("the version Maven filtered into version.properties").isNotEqualTo("unknown")
+        .doesNotContain("${");
+    Map<String, List<String>> images = new java.util.TreeMap<>();
+    for (String dir : DIRS) {
+      for (JsonNode o : render(dir)) {
+        JsonNode pod = switch (o.path("kind").asText()) {
+          case "Deployment", "Job" -> o.at("/spec/template");
+          case "CronJob" -> o.at("/spec/jobTemplate/spec/template");
+          default -> null;
+        };
+        if (pod != null) {
+          pod.at("/spec/containers").forEach(c -> {
+            String image = c.path("image").asText();
+            if (c.path("name").asText().equals("tandem") || image.startsWith("tandem:") || image.equals("tandem")) {
+              images.computeIfAbsent(dir, k -> new ArrayList<>()).add(image);
+            }
+          });
+        }
+      }
+    }
+    assertThat(images).as("the folders running Tandem").containsKeys("base", "jobs/replay", "jobs/verify-db");
+    images.forEach((dir, list) -> assertThat(list).as("k8s/" + dir + " images").containsOnly("tandem:" + version));
   }
 
   @Test
