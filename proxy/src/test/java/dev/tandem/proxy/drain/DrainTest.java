@@ -73,7 +73,7 @@ class DrainTest {
       h.vertx.setTimer(900, id -> req.response().putHeader("Content-Type", "application/json").end("{\"ok\":true}"));
     })).actualPort();
     Path captures = dir.resolve("captures");
-    Path config = Files.writeString(dir.resolve("tandem.yaml"), """
+    Proxy proxy = start(dir, """
         server: { host: 127.0.0.1, port: 0, instances: 2, shutdown: { delay: 500ms, timeout: 20s } }
         admin: { host: 127.0.0.1, port: 0, token: %s }
         backends: { legacy: "http://127.0.0.1:%d", candidate: "http://127.0.0.1:%d" }
@@ -84,72 +84,18 @@ class DrainTest {
         capture: { enabled: true, dir: "%s" }
         deadLetters: { store: file, file: "%s" }
         """.formatted(TandemHarness.TOKEN, primary, shadow, captures, dir.resolve("dead-letters.jsonl")));
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "dev.tandem.proxy.Main",
-        "proxy", "--config", config.toString())
-        .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(dir.resolve("out.txt").toFile()).start();
-    java.util.function.Supplier<List<String>> printed = () -> {
-      try {
-        return Files.readAllLines(dir.resolve("out.txt"));
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    };
-    Pattern started = Pattern.compile("proxy on http://127\\.0\\.0\\.1:(\\d+), admin on http://127\\.0\\.0\\.1:(\\d+)");
-    eventually("the proxy starts", () -> printed.get().stream().anyMatch(l -> started.matcher(l).find())
-        || !process.isAlive());
-    Matcher m = printed.get().stream().map(started::matcher).filter(Matcher::find).findFirst().orElseThrow(
-        () -> new AssertionError("the proxy did not start: " + printed));
-    int port = Integer.parseInt(m.group(1));
-    int admin = Integer.parseInt(m.group(2));
+    Load load = sigtermUnderLoad(proxy, 40);
+    String output = proxy.exitedCleanly();
 
-    HttpClientAgent client = h.vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
-        new PoolOptions().setHttp1MaxSize(16));
-    AtomicBoolean outOfService = new AtomicBoolean();
-    Map<String, AtomicInteger> outcomes = new ConcurrentHashMap<>();
-    AtomicInteger answered = new AtomicInteger();
-    List<String> readinessSeen = new CopyOnWriteArrayList<>();
-    // The load balancer: takes the instance out of service at the first 503 from readiness.
-    long poller = h.vertx.setPeriodic(20, id -> client.request(new RequestOptions().setPort(admin)
-            .setHost("127.0.0.1").setURI("/health/ready"))
-        .compose(r -> r.send().compose(resp -> resp.body().map(b -> resp.statusCode() + " " + b)))
-        .onSuccess(s -> {
-          if (s.startsWith("503")) {
-            readinessSeen.add(s);
-            outOfService.set(true);
-          }
-        }));
-    Promise<Void> loadDone = Promise.promise();
-    AtomicInteger running = new AtomicInteger(16);
-    h.vertx.runOnContext(v -> {
-      for (int c = 0; c < 16; c++) {
-        int clientNo = c;
-        loop(client, port, clientNo, outOfService, outcomes, answered, running, loadDone);
-      }
-    });
-    eventually("some load through the proxy", () -> answered.get() >= 40);
-    int beforeSignal = answered.get();
-    long signalled = System.nanoTime();
-    signalledAt.set(signalled);
-    process.destroy(); // SIGTERM
-    TandemHarness.await(loadDone.future());
-    h.vertx.cancelTimer(poller);
-    assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("exited within the deadline").isTrue();
-    String output = String.join("\n", printed.get());
-    assertThat(process.exitValue()).as(output).isZero();
-
-    assertThat(outcomes).as("every request answered 200, none refused or cut; printed: " + output)
+    assertThat(load.outcomes).as("every request answered 200, none refused or cut; printed: " + output)
         .containsOnlyKeys("200");
-    int total = outcomes.get("200").get();
-    assertThat(total).isGreaterThan(beforeSignal);
+    int total = load.outcomes.get("200").get();
+    assertThat(total).isGreaterThan(load.beforeSignal);
     assertThat(answeredAfterListenerStopped.get()).as("answers given after the listener stopped (500 ms after the"
         + " signal): the drain waited for them").isPositive();
-    assertThat(readinessSeen).as("readiness said why").isNotEmpty().allMatch(s -> s.contains("draining"));
+    assertThat(load.readinessSeen).as("readiness said why").isNotEmpty().allMatch(s -> s.contains("draining"));
     assertThat(primaryGot.get()).isEqualTo(total);
-    assertThat(output).contains("SIGTERM: draining", "nothing in flight was lost");
-    String ledgerLine = printed.get().stream().filter(l -> l.startsWith("tandem: mirror ledger of orders: ")).findFirst()
-        .orElseThrow(() -> new AssertionError("no ledger printed: " + output));
-    JsonObject ledger = new JsonObject(ledgerLine.substring(ledgerLine.indexOf('{')));
+    JsonObject ledger = proxy.ledger("orders");
     assertThat(ledger.getBoolean("balanced")).isTrue();
     assertThat(ledger.getLong("in_flight")).isZero();
     assertThat(ledger.getLong("eligible")).as(ledger.encode()).isEqualTo(total);
@@ -246,6 +192,94 @@ class DrainTest {
     assertThat(d.connectionsCut()).isEqualTo(1);
     assertThat(d.millis()).isGreaterThanOrEqualTo(300);
     eventually("the client saw its connection closed", () -> pending.failed());
+  }
+
+  /** A {@code tandem proxy} child process, its ports and what it printed. */
+  private record Proxy(Process process, Path out, int port, int admin) {
+
+    List<String> printed() {
+      try {
+        return Files.readAllLines(out);
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+
+    /** Waits for the exit, asserts it was 0 after a clean drain, and answers what the process printed. */
+    String exitedCleanly() throws InterruptedException {
+      assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("exited within the deadline").isTrue();
+      String output = String.join("\n", printed());
+      assertThat(process.exitValue()).as(output).isZero();
+      assertThat(output).contains("SIGTERM: draining", "nothing in flight was lost");
+      return output;
+    }
+
+    /** The mirror ledger of {@code route} as the drain printed it. */
+    JsonObject ledger(String route) {
+      String prefix = "tandem: mirror ledger of " + route + ": ";
+      String line = printed().stream().filter(l -> l.startsWith(prefix)).findFirst()
+          .orElseThrow(() -> new AssertionError("no ledger printed: " + printed()));
+      return new JsonObject(line.substring(prefix.length()));
+    }
+  }
+
+  /** Starts {@code tandem proxy} with this configuration in a JVM of its own, once it says where it listens. */
+  private Proxy start(Path dir, String yaml) throws Exception {
+    Path config = Files.writeString(dir.resolve("tandem.yaml"), yaml);
+    Path out = dir.resolve("out.txt");
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "dev.tandem.proxy.Main",
+        "proxy", "--config", config.toString())
+        .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+    Proxy unstarted = new Proxy(process, out, 0, 0);
+    Pattern started = Pattern.compile("proxy on http://127\\.0\\.0\\.1:(\\d+), admin on http://127\\.0\\.0\\.1:(\\d+)");
+    eventually("the proxy starts", () -> unstarted.printed().stream().anyMatch(l -> started.matcher(l).find())
+        || !process.isAlive());
+    Matcher m = unstarted.printed().stream().map(started::matcher).filter(Matcher::find).findFirst().orElseThrow(
+        () -> new AssertionError("the proxy did not start: " + unstarted.printed()));
+    return new Proxy(process, out, Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
+  }
+
+  /** What the clients saw: answers by outcome, how many before the signal, and readiness's 503s. */
+  private record Load(Map<String, AtomicInteger> outcomes, int beforeSignal, List<String> readinessSeen) {
+  }
+
+  /**
+   * 16 keep-alive clients and a load balancer polling readiness; SIGTERM once {@code answers} requests were answered;
+   * returns when every client has stopped, which each does after the balancer saw readiness turn 503.
+   */
+  private Load sigtermUnderLoad(Proxy proxy, int answers) {
+    HttpClientAgent client = h.vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
+        new PoolOptions().setHttp1MaxSize(16));
+    AtomicBoolean outOfService = new AtomicBoolean();
+    Map<String, AtomicInteger> outcomes = new ConcurrentHashMap<>();
+    AtomicInteger answered = new AtomicInteger();
+    List<String> readinessSeen = new CopyOnWriteArrayList<>();
+    // The load balancer: takes the instance out of service at the first 503 from readiness.
+    long poller = h.vertx.setPeriodic(20, id -> client.request(new RequestOptions().setPort(proxy.admin)
+            .setHost("127.0.0.1").setURI("/health/ready"))
+        .compose(r -> r.send().compose(resp -> resp.body().map(b -> resp.statusCode() + " " + b)))
+        .onSuccess(s -> {
+          if (s.startsWith("503")) {
+            readinessSeen.add(s);
+            outOfService.set(true);
+          }
+        }));
+    Promise<Void> loadDone = Promise.promise();
+    AtomicInteger running = new AtomicInteger(16);
+    h.vertx.runOnContext(v -> {
+      for (int c = 0; c < 16; c++) {
+        int clientNo = c;
+        loop(client, proxy.port, clientNo, outOfService, outcomes, answered, running, loadDone);
+      }
+    });
+    eventually("some load through the proxy", () -> answered.get() >= answers);
+    int beforeSignal = answered.get();
+    signalledAt.set(System.nanoTime());
+    proxy.process.destroy(); // SIGTERM
+    TandemHarness.await(loadDone.future());
+    h.vertx.cancelTimer(poller);
+    return new Load(outcomes, beforeSignal, readinessSeen);
   }
 
   /** One client: a request after another, until the balancer has taken the instance out of service. */
