@@ -1,6 +1,8 @@
 package dev.tandem.proxy.drain;
 
 import dev.tandem.proxy.TandemHarness;
+import dev.tandem.proxy.mirror.DeadLetter;
+import dev.tandem.testkit.OwnDatabases;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.http.HttpClientAgent;
@@ -9,6 +11,8 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.sqlclient.Pool;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -19,8 +23,10 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -36,7 +42,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * SIGTERM under load, to a real {@code tandem proxy} process: readiness turns 503 first, a client that stops
  * sending when it sees that (as a load balancer does) gets every answer, the mirror copies in flight land, the
- * capture file is complete, and the process exits 0.
+ * capture file is complete, the dead letters and the comparator's writes are flushed, and the process exits 0.
  */
 class DrainTest {
 
@@ -117,6 +123,80 @@ class DrainTest {
     try (var list = Files.list(dir)) {
       assertThat(list.map(p -> p.getFileName().toString())).as("nothing dead-lettered, nothing left behind")
           .containsExactlyInAnyOrder("tandem.yaml", "captures", "out.txt");
+    }
+  }
+
+  @Test
+  @DisplayName("SIGTERM under load with a shadow refusing writes: after exit 0 the dead-letter file holds every"
+      + " refused write, and PostgreSQL every comparison the ledger settled and a sample of each differing one")
+  void sigtermFlushesDeadLettersAndComparisons(@TempDir Path dir) throws Exception {
+    // The comparator's counts are written every 5 s and at close; a run this short leaves the last ones to close.
+    try (OwnDatabases databases = new OwnDatabases()) {
+      String comparatorDb = databases.create("drain_comparator");
+      Set<Integer> refused = ConcurrentHashMap.newKeySet();
+      AtomicInteger shadowGot = new AtomicInteger();
+      int primary = h.backend(req -> req.body().onSuccess(b -> h.vertx.setTimer(300, id -> req.response()
+          .putHeader("Content-Type", "application/json").end("{\"ok\":true}")))).actualPort();
+      // Every third write refused with a 503: dead-lettered, and compared as a difference. The answers are slow, so
+      // that copies are still in flight, and dead letters still to be written, when the signal comes.
+      int shadow = h.backend(req -> req.body().onSuccess(b -> {
+        shadowGot.incrementAndGet();
+        int order = req.method() == HttpMethod.POST ? order(b.toString()) : 0;
+        boolean refuse = order % 3 == 1;
+        if (refuse) {
+          refused.add(order);
+        }
+        h.vertx.setTimer(400, id -> req.response().setStatusCode(refuse ? 503 : 200)
+            .putHeader("Content-Type", "application/json").end(refuse ? "{\"error\":\"refused\"}" : "{\"ok\":true}"));
+      })).actualPort();
+      Path deadLetters = dir.resolve("dead-letters.jsonl");
+      Proxy proxy = start(dir, """
+          server: { host: 127.0.0.1, port: 0, instances: 2, shutdown: { delay: 500ms, timeout: 20s } }
+          admin: { host: 127.0.0.1, port: 0, token: %s }
+          backends: { legacy: "http://127.0.0.1:%d", candidate: "http://127.0.0.1:%d" }
+          routes:
+            - name: orders
+              primary: legacy
+              mirror: { backend: candidate, percent: 100, compare: true }
+          deadLetters: { store: file, file: "%s" }
+          comparator: { store: postgres, postgres: "%s" }
+          """.formatted(TandemHarness.TOKEN, primary, shadow, deadLetters, comparatorDb));
+      Load load = sigtermUnderLoad(proxy, 40);
+      String output = proxy.exitedCleanly();
+
+      assertThat(load.outcomes).as("printed: " + output).containsOnlyKeys("200");
+      int total = load.outcomes.get("200").get();
+      JsonObject ledger = proxy.ledger("orders");
+      assertThat(ledger.getBoolean("balanced")).as(ledger.encode()).isTrue();
+      assertThat(ledger.getLong("sent")).as(ledger.encode()).isEqualTo(total).isEqualTo(shadowGot.get());
+      assertThat(refused).as("some writes refused").isNotEmpty();
+      assertThat(ledger.getLong("dead_lettered")).as(ledger.encode()).isEqualTo(refused.size());
+      assertThat(ledger.getLong("delivered")).as(ledger.encode()).isEqualTo(total - refused.size());
+
+      List<DeadLetter> letters = Files.readAllLines(deadLetters).stream().filter(l -> !l.isBlank())
+          .map(l -> DeadLetter.fromJson(new JsonObject(l))).toList();
+      assertThat(letters).as("dead letters").allSatisfy(d -> {
+        assertThat(d.method()).isEqualTo("POST");
+        assertThat(d.reason()).isEqualTo("shadow answered 503");
+        assertThat(d.idempotencyKey()).isNotBlank();
+      });
+      assertThat(letters).extracting(d -> order(d.body().toString())).as("the refused orders")
+          .containsExactlyInAnyOrderElementsOf(refused);
+
+      Pool db = PgBuilder.pool().connectingTo(comparatorDb).using(h.vertx).build();
+      try {
+        long compared = TandemHarness.await(db.query("SELECT coalesce(sum(compared), 0) FROM tandem_diff_counts"
+            + " WHERE field = ''").execute()).iterator().next().getLong(0);
+        assertThat(compared).as("comparisons counted in PostgreSQL, against the ledger " + ledger.encode())
+            .isEqualTo(ledger.getLong("delivered") + ledger.getLong("dead_lettered"));
+        List<Integer> sampled = new ArrayList<>();
+        for (var row : TandemHarness.await(db.query("SELECT sample::text FROM tandem_diff_samples").execute())) {
+          sampled.add(order(new JsonObject(row.getString(0)).getJsonObject("request").getString("body")));
+        }
+        assertThat(sampled).as("a sample of each differing exchange").containsExactlyInAnyOrderElementsOf(refused);
+      } finally {
+        TandemHarness.await(db.close());
+      }
     }
   }
 
@@ -280,6 +360,11 @@ class DrainTest {
     TandemHarness.await(loadDone.future());
     h.vertx.cancelTimer(poller);
     return new Load(outcomes, beforeSignal, readinessSeen);
+  }
+
+  /** The order number of a write's body, {"sku":"A","n":7}. */
+  private static int order(String body) {
+    return new JsonObject(body).getInteger("n");
   }
 
   /** One client: a request after another, until the balancer has taken the instance out of service. */
