@@ -294,6 +294,26 @@ class ImportCommandTest {
   }
 
   @Test
+  @DisplayName("mirror_set_header is not an NGINX directive: the line says so and points to proxy_set_header in the"
+      + " mirror location, which is carried over")
+  void mirrorSetHeaderIsNotNginx(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("pay.yaml");
+    Files.writeString(file, mirroredIngress("mirror_set_header X-Shadow yes;",
+        "proxy_set_header X-Shadow \"yes\";\nmirror_set_header X-Copy yes;"));
+
+    assertThat(run("import", "ingress-nginx", file.toString())).as(err.toString()).isZero();
+    RouteConfig r = route(load(out.toString()), "pay");
+    assertThat(r.mirror().setHeaders()).as("from proxy_set_header").containsExactly(Map.entry("X-Shadow", "yes"));
+    String why = ": not carried over: not a directive of NGINX; use proxy_set_header inside the mirror location, which"
+        + " is carried over";
+    String object = file + ": Ingress shop/pay: ";
+    assertThat(notCarried()).containsExactlyInAnyOrder(
+        object + "directive 'mirror_set_header X-Shadow yes;' in configuration-snippet" + why,
+        object + "directive 'mirror_set_header X-Copy yes;' in location /mirror" + why);
+    assertChecks(dir);
+  }
+
+  @Test
   @DisplayName("an HTTPRoute's 90/10 backends, RequestMirror and header match become canary, mirror and opt-in")
   void httpRoute(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("route.yaml");
