@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * start: a {@code tandem_schema} table records the version applied, and each migration runs once, in a
  * transaction. Retention by age and by count runs at start and then every {@link #RETENTION_MILLIS} ms. At most
  * {@link #MAX_PENDING} inserts wait for a connection; beyond that a sample fails to be kept (the caller counts it),
- * so a slow database never queues without bound.
+ * so a slow database never queues without bound. {@link #close()} writes what is pending (samples and counts) first.
  */
 public final class PostgresResultStore implements ResultStore {
 
@@ -52,6 +52,8 @@ public final class PostgresResultStore implements ResultStore {
   private final Duration maxAge;
   private final int maxCount;
   private final AtomicInteger pending = new AtomicInteger();
+  /** Sample inserts not yet done: close() waits for them, as closing the pool would fail them ("Pool closed"). */
+  private final Set<Future<Void>> inserting = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private Future<Void> ready;
   private final long timer;
   private final long flushTimer;
@@ -201,10 +203,14 @@ public final class PostgresResultStore implements ResultStore {
     Tuple row = Tuple.of(sample.getString("id"),
         OffsetDateTime.ofInstant(Instant.parse(sample.getString("time")), ZoneOffset.UTC), sample.getString("route"),
         sample.getString("endpoint"), fields.toArray(new String[0]), sample);
-    return ready().compose(v -> pool.preparedQuery("INSERT INTO tandem_diff_samples (id, time, route, endpoint, fields,"
-            + " sample) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING").execute(row))
-        .<Void>mapEmpty()
-        .andThen(ar -> pending.decrementAndGet());
+    Future<Void> insert = ready().compose(v -> pool.preparedQuery("INSERT INTO tandem_diff_samples (id, time, route,"
+            + " endpoint, fields, sample) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING").execute(row))
+        .mapEmpty();
+    inserting.add(insert);
+    return insert.andThen(ar -> {
+      inserting.remove(insert);
+      pending.decrementAndGet();
+    });
   }
 
   @Override
@@ -244,6 +250,6 @@ public final class PostgresResultStore implements ResultStore {
   public Future<Void> close() {
     vertx.cancelTimer(timer);
     vertx.cancelTimer(flushTimer);
-    return flush().transform(ignored -> pool.close());
+    return Future.join(List.copyOf(inserting)).transform(ignored -> flush()).transform(ignored -> pool.close());
   }
 }

@@ -1,5 +1,6 @@
 package dev.tandem.comparator;
 
+import dev.tandem.testkit.OwnDatabases;
 import dev.tandem.testkit.TestServices;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -117,5 +118,27 @@ class PostgresResultStoreTest {
     assertThat(await(b.history("GET /x", null, null)).get(0).containsKey("raw")).isFalse();
     await(a.close());
     await(b.close());
+  }
+
+  @Test
+  @DisplayName("close waits for the samples still being written before it closes the pool")
+  void closeWaitsForPendingSamples() throws Exception {
+    try (OwnDatabases databases = new OwnDatabases()) {
+      String url = databases.create("close_samples");
+      PostgresResultStore store = new PostgresResultStore(vertx, url, Duration.ofDays(7), 1_000);
+      await(store.ready());
+      Instant now = Instant.now();
+      List<io.vertx.core.Future<Void>> added = new java.util.ArrayList<>();
+      for (int i = 0; i < 200; i++) { // more than the pool's 4 connections: most wait for one
+        added.add(store.add(sample("s" + i, now, "GET /x", "/a")));
+      }
+      // No counts pending: the flush at close has nothing to write and does not queue behind the samples.
+      await(store.close());
+      assertThat(added).allMatch(io.vertx.core.Future::succeeded);
+      Pool db = PgBuilder.pool().connectingTo(url).using(vertx).build();
+      assertThat(await(db.query("SELECT count(*) FROM tandem_diff_samples").execute()).iterator().next().getLong(0))
+          .isEqualTo(200);
+      await(db.close());
+    }
   }
 }

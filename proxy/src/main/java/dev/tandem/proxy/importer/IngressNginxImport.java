@@ -39,6 +39,9 @@ public final class IngressNginxImport {
       Map.entry("affinity", "Tandem keeps users on one side of the canary with its own sticky cookie, not on one pod"),
       Map.entry("session-cookie-name", "Tandem keeps users on one side of the canary with its own sticky cookie"),
       Map.entry("use-regex", "Tandem matches paths by prefix, not by regex"));
+  /** For mirror_set_header: NGINX has no such directive (nginx -t: unknown directive "mirror_set_header"). */
+  private static final String NOT_NGINX = "not a directive of NGINX; use proxy_set_header inside the mirror location,"
+      + " which is carried over";
 
   private final List<Manifest> manifests;
   private final ServiceUrls services;
@@ -293,6 +296,7 @@ public final class IngressNginxImport {
               headers.put(d.arg(0), d.arg(1));
             }
           }
+          case "mirror_set_header" -> draft.notCarried(l.ingress(), item, NOT_NGINX);
           case "proxy_pass_request_body" -> {
             if (d.arg(0).equalsIgnoreCase("off")) {
               draft.notCarried(l.ingress(), item, "Tandem copies the request body with it");
@@ -339,6 +343,7 @@ public final class IngressNginxImport {
       case "mirror_request_body" -> {
         return !d.arg(0).equalsIgnoreCase("off");
       }
+      case "mirror_set_header" -> draft.notCarried(m, "directive '" + d.text() + "' in " + annotation, NOT_NGINX);
       default -> draft.notCarried(m, "directive '" + d.text() + "' in " + annotation,
           "Tandem has no equivalent");
     }

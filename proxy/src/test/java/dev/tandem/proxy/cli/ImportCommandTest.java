@@ -250,6 +250,69 @@ class ImportCommandTest {
     assertChecks(dir);
   }
 
+  /** An Ingress mirroring to /mirror, with these directives (a line each) in its configuration-snippet and location. */
+  private static String mirroredIngress(String configurationSnippet, String location) {
+    return """
+        apiVersion: networking.k8s.io/v1
+        kind: Ingress
+        metadata:
+          name: pay
+          namespace: shop
+          annotations:
+            nginx.ingress.kubernetes.io/configuration-snippet: |
+              mirror /mirror;
+              %s
+            nginx.ingress.kubernetes.io/server-snippet: |
+              location = /mirror {
+                internal;
+                proxy_pass http://pay-next.shop.svc.cluster.local:9090$request_uri;
+                %s
+              }
+        spec:
+          rules:
+            - http:
+                paths:
+                  - { path: /, pathType: Prefix, backend: { service: { name: pay, port: { number: 8080 } } } }
+        """.formatted(configurationSnippet.replace("\n", "\n      "), location.replace("\n", "\n        "));
+  }
+
+  @Test
+  @DisplayName("mirror_request_body off; in configuration-snippet: the mirror is kept and the line says the body is"
+      + " copied anyway")
+  void mirrorRequestBodyOffDirective(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("pay.yaml");
+    Files.writeString(file, mirroredIngress("mirror_request_body off;", "proxy_set_header X-Shadow \"yes\";"));
+
+    assertThat(run("import", "ingress-nginx", file.toString())).as(err.toString()).isZero();
+    RouteConfig r = route(load(out.toString()), "pay");
+    assertThat(r.mirror().percent()).isEqualTo(100.0);
+    assertThat(r.mirror().methods()).as("every method still mirrored").isEmpty();
+    assertThat(notCarried()).containsExactly(file + ": Ingress shop/pay: mirror_request_body off: not carried over:"
+        + " Tandem copies the request body with it (up to mirror.maxBodyBytes); set mirror.methods: [GET, HEAD] to"
+        + " copy only requests without one");
+    assertChecks(dir);
+  }
+
+  @Test
+  @DisplayName("mirror_set_header is not an NGINX directive: the line says so and points to proxy_set_header in the"
+      + " mirror location, which is carried over")
+  void mirrorSetHeaderIsNotNginx(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("pay.yaml");
+    Files.writeString(file, mirroredIngress("mirror_set_header X-Shadow yes;",
+        "proxy_set_header X-Shadow \"yes\";\nmirror_set_header X-Copy yes;"));
+
+    assertThat(run("import", "ingress-nginx", file.toString())).as(err.toString()).isZero();
+    RouteConfig r = route(load(out.toString()), "pay");
+    assertThat(r.mirror().setHeaders()).as("from proxy_set_header").containsExactly(Map.entry("X-Shadow", "yes"));
+    String why = ": not carried over: not a directive of NGINX; use proxy_set_header inside the mirror location, which"
+        + " is carried over";
+    String object = file + ": Ingress shop/pay: ";
+    assertThat(notCarried()).containsExactlyInAnyOrder(
+        object + "directive 'mirror_set_header X-Shadow yes;' in configuration-snippet" + why,
+        object + "directive 'mirror_set_header X-Copy yes;' in location /mirror" + why);
+    assertChecks(dir);
+  }
+
   @Test
   @DisplayName("an HTTPRoute's 90/10 backends, RequestMirror and header match become canary, mirror and opt-in")
   void httpRoute(@TempDir Path dir) throws Exception {

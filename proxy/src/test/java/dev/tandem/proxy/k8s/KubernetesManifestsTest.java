@@ -6,9 +6,14 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.tandem.proxy.cli.TandemCommand;
+import dev.tandem.proxy.cli.Version;
 import dev.tandem.proxy.config.BackendConfig;
+import dev.tandem.proxy.config.CanaryConfig;
 import dev.tandem.proxy.config.ConfigLoader;
 import dev.tandem.proxy.config.LoadedConfig;
+import dev.tandem.proxy.config.MirrorConfig;
+import dev.tandem.proxy.config.RolloutConfig;
+import dev.tandem.proxy.config.RouteConfig;
 import dev.tandem.proxy.config.TandemConfig;
 import dev.tandem.testkit.TestServices;
 import org.assertj.core.api.InstanceOfAssertFactories;
@@ -40,7 +45,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The manifests under k8s/ render with {@code kubectl kustomize}, every object is valid against the Kubernetes (and
- * Prometheus operator) schemas offline, and what they say agrees with the Tandem configuration they carry.
+ * Prometheus operator) schemas offline, what they say agrees with the Tandem configuration they carry, and each
+ * migration phase configures what its name promises.
  */
 class KubernetesManifestsTest {
 
@@ -224,6 +230,118 @@ class KubernetesManifestsTest {
     }
   }
 
+  // --- what each phase configures: the route's sides, read from the loaded configuration ---
+
+  @Test
+  @DisplayName("shadow: legacy answers everyone, every request is mirrored to the candidate and compared")
+  void shadowPhase() throws Exception {
+    Phase p = phase("overlays/shadow");
+    RouteConfig route = onlyRoute(p);
+    assertThat(route.primary()).as("primary").isEqualTo(legacy(p));
+    assertMirroredWhole(route, candidate(p));
+    assertThat(route.canary() == null || route.canary().weight() == 0).as("nobody on the candidate by weight")
+        .isTrue();
+  }
+
+  @Test
+  @DisplayName("canary: 5% of users on the candidate, opt-in by header and by cookie, the rest mirrored and compared")
+  void canaryPhase() throws Exception {
+    Phase p = phase("overlays/canary");
+    RouteConfig route = onlyRoute(p);
+    assertThat(route.primary()).as("primary").isEqualTo(legacy(p));
+    CanaryConfig canary = route.canary();
+    assertThat(canary).as("canary").isNotNull();
+    assertThat(canary.backend()).isEqualTo(candidate(p));
+    assertThat(canary.weight()).isEqualTo(5.0);
+    assertThat(canary.header()).as("opt-in header").isEqualTo("X-Canary");
+    assertThat(canary.cookie()).as("opt-in cookie").isEqualTo("canary");
+    assertThat(canary.rollout()).as("no rollout declared yet").isNull();
+    assertMirroredWhole(route, candidate(p));
+  }
+
+  @Test
+  @DisplayName("rollout: a progressive rollout of the candidate declared, ascending steps up to 100% and its gates")
+  void rolloutPhase() throws Exception {
+    Phase p = phase("overlays/rollout");
+    RouteConfig route = onlyRoute(p);
+    assertThat(route.primary()).as("primary").isEqualTo(legacy(p));
+    CanaryConfig canary = route.canary();
+    assertThat(canary).as("canary").isNotNull();
+    assertThat(canary.backend()).isEqualTo(candidate(p));
+    assertThat(canary.header()).isEqualTo("X-Canary");
+    assertThat(canary.cookie()).isEqualTo("canary");
+    RolloutConfig rollout = canary.rollout();
+    assertThat(rollout).as("canary.rollout").isNotNull();
+    assertThat(rollout.steps()).as("steps").hasSizeGreaterThan(1).isSorted().doesNotHaveDuplicates()
+        .last().isEqualTo(100.0);
+    assertThat(rollout.steps().get(0)).as("the first step beyond the canary's weight").isGreaterThan(canary.weight());
+    assertThat(rollout.interval()).isPositive();
+    RolloutConfig.Gates gates = rollout.gates();
+    assertThat(gates.maxErrorRateIncrease()).isPositive();
+    assertThat(gates.maxP99Ratio()).isGreaterThan(1);
+    assertThat(gates.maxDiffRate()).isPositive().isLessThan(100);
+    assertThat(gates.minRequests()).isPositive();
+    assertThat(gates.metrics()).as("metric gates").isNotEmpty()
+        .allSatisfy(g -> assertThat(g.min() != null || g.max() != null).as(g.name() + " has a bound").isTrue());
+    assertThat(p.config.rollout().prometheus()).as("rollout.prometheus, which the metric gates ask").isNotBlank();
+    // The diff-rate gate judges compared exchanges: the candidate must still get every request's copy.
+    assertMirroredWhole(route, candidate(p));
+  }
+
+  @Test
+  @DisplayName("cutover: the candidate answers everyone, legacy gets a copy of every request, compared")
+  void cutoverPhase() throws Exception {
+    Phase p = phase("overlays/cutover");
+    RouteConfig route = onlyRoute(p);
+    assertThat(route.primary()).as("primary").isEqualTo(candidate(p));
+    assertMirroredWhole(route, legacy(p));
+    assertThat(route.canary() == null || route.canary().weight() == 0).as("nobody sent back to legacy by weight")
+        .isTrue();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("phases")
+  @DisplayName("the PodDisruptionBudget selects the Deployment's pods")
+  void disruptionBudgetSelectsThePods(String dir) throws Exception {
+    Phase p = phase(dir);
+    JsonNode selector = object(p.objects, "PodDisruptionBudget").at("/spec/selector");
+    assertThat(selector.has("matchExpressions")).as("matchExpressions").isFalse();
+    JsonNode labels = selector.path("matchLabels");
+    assertThat(labels.isObject() && !labels.isEmpty()).as("matchLabels " + selector).isTrue();
+    assertThat(labels).as("the Deployment's selector")
+        .isEqualTo(deployment(p.objects).at("/spec/selector/matchLabels"));
+    labels.fields().forEachRemaining(l -> assertThat(p.pod.at("/metadata/labels").path(l.getKey()).asText(null))
+        .as("pod label " + l.getKey()).isEqualTo(l.getValue().asText()));
+  }
+
+  @Test
+  @DisplayName("every Tandem container runs the image of the project's version, the tag Jib gives the image")
+  void imageTagIsTheVersion() throws Exception {
+    String version = Version.current();
+    assertThat(version).as("the version Maven filtered into version.properties").isNotEqualTo("unknown")
+        .doesNotContain("${");
+    Map<String, List<String>> images = new java.util.TreeMap<>();
+    for (String dir : DIRS) {
+      for (JsonNode o : render(dir)) {
+        JsonNode pod = switch (o.path("kind").asText()) {
+          case "Deployment", "Job" -> o.at("/spec/template");
+          case "CronJob" -> o.at("/spec/jobTemplate/spec/template");
+          default -> null;
+        };
+        if (pod != null) {
+          pod.at("/spec/containers").forEach(c -> {
+            String image = c.path("image").asText();
+            if (c.path("name").asText().equals("tandem") || image.startsWith("tandem:") || image.equals("tandem")) {
+              images.computeIfAbsent(dir, k -> new ArrayList<>()).add(image);
+            }
+          });
+        }
+      }
+    }
+    assertThat(images).as("the folders running Tandem").containsKeys("base", "jobs/replay", "jobs/verify-db");
+    images.forEach((dir, list) -> assertThat(list).as("k8s/" + dir + " images").containsOnly("tandem:" + version));
+  }
+
   @Test
   @DisplayName("the replay job's shards match its completions, and its flags are tandem replay's own")
   void replayJobShards() throws Exception {
@@ -274,6 +392,43 @@ class KubernetesManifestsTest {
   }
 
   // --- a phase: its rendered objects, the Tandem pod, and its configuration loaded with the pod's environment ---
+
+  private static RouteConfig onlyRoute(Phase p) {
+    assertThat(p.config.routes()).as("routes").hasSize(1);
+    return p.config.routes().get(0);
+  }
+
+  /** The backend that is the legacy container beside Tandem in the pod (reached on loopback). */
+  private static String legacy(Phase p) {
+    String url = "http://127.0.0.1:" + container(p.pod, "legacy").at("/ports/0/containerPort").asInt();
+    List<String> names = p.config.backends().values().stream().filter(b -> b.url().equals(url))
+        .map(BackendConfig::name).toList();
+    assertThat(names).as("the backend at " + url).hasSize(1);
+    return names.get(0);
+  }
+
+  /** The one other backend: the candidate service, outside the pod. */
+  private static String candidate(Phase p) {
+    String legacy = legacy(p);
+    List<String> others = p.config.backends().keySet().stream().filter(n -> !n.equals(legacy)).toList();
+    assertThat(others).as("backends besides legacy").hasSize(1);
+    assertThat(p.config.backend(others.get(0)).host()).as("the candidate is a Service, not in the pod")
+        .isNotIn("127.0.0.1", "localhost");
+    return others.get(0);
+  }
+
+  /** Every request's copy goes to {@code shadow} alone, and both answers are compared. */
+  private static void assertMirroredWhole(RouteConfig route, String shadow) {
+    MirrorConfig mirror = route.mirror();
+    assertThat(mirror).as("mirror").isNotNull();
+    assertThat(mirror.shadows()).extracting(MirrorConfig.Shadow::backend).as("mirror backend").containsExactly(shadow);
+    assertThat(mirror.percent()).as("mirror.percent").isEqualTo(100.0);
+    assertThat(mirror.compare()).as("mirror.compare").isTrue();
+    assertThat(mirror.methods()).as("mirror.methods: all").isEmpty();
+    assertThat(mirror.excludeMethods()).as("mirror.excludeMethods").isEmpty();
+    assertThat(mirror.paths()).as("mirror.paths: all").isEmpty();
+    assertThat(mirror.excludePaths()).as("mirror.excludePaths").isEmpty();
+  }
 
   private record Phase(List<JsonNode> objects, JsonNode pod, JsonNode tandem, LoadedConfig loaded,
                        TandemConfig config) {
