@@ -1,5 +1,6 @@
 // Drives the dashboard in Debian's Chromium; run by DashboardTest from target/ui-test, where playwright-core is
-// installed. Env: TANDEM_UI_URL (…/ui/), TANDEM_UI_TOKEN, TANDEM_UI_CHROMIUM, TANDEM_UI_OUT (screenshots).
+// installed. Env: TANDEM_UI_URL (…/ui/), TANDEM_UI_TOKEN, TANDEM_UI_CHROMIUM, TANDEM_UI_OUT (screenshots),
+// TANDEM_UI_HISTORY_FROM (epoch ms of a traffic history point with orders traffic, taken before the page opened).
 // Exits 0 when every step held, 1 with the step that failed and a screenshot of the page at that moment.
 import { chromium } from 'playwright-core';
 import path from 'node:path';
@@ -7,6 +8,7 @@ import path from 'node:path';
 const url = process.env.TANDEM_UI_URL;
 const token = process.env.TANDEM_UI_TOKEN;
 const out = process.env.TANDEM_UI_OUT ?? '.';
+const historyFrom = Number(process.env.TANDEM_UI_HISTORY_FROM);
 const WAIT = { timeout: 15000 };
 
 let step = 'launching Chromium';
@@ -46,6 +48,7 @@ async function weightShown(text) {
 
 try {
   step = 'the login form, and nothing else, without a token';
+  const openedAt = Date.now();
   await page.goto(url);
   await page.locator('#login-form').waitFor(WAIT);
   if (await page.locator('#app').isVisible()) throw new Error('the app is visible before signing in');
@@ -144,6 +147,14 @@ try {
       && Number(/^(\d+) points/.exec(document.getElementById('traffic-status').textContent)?.[1] ?? 0) >= 3;
   }, null, { timeout: 30000 });
   await page.locator('#tab-traffic .u-legend', { hasText: 'orders / candidate' }).first().waitFor(WAIT);
+
+  step = 'the traffic charts start before the page opened, with the server\'s history';
+  if (!(historyFrom > 0)) throw new Error('TANDEM_UI_HISTORY_FROM is not set');
+  const from = Number(await page.locator('#tab-traffic .charts').getAttribute('data-from'));
+  if (!(from <= historyFrom && from < openedAt)) {
+    throw new Error(`the charts start at ${new Date(from).toISOString()}, not at the history point `
+      + `${new Date(historyFrom).toISOString()} from before the page opened at ${new Date(openedAt).toISOString()}`);
+  }
   await page.screenshot({ path: path.join(out, 'traffic.png'), fullPage: true });
 
   step = 'the mirror ledger balanced';

@@ -98,7 +98,7 @@ class DashboardTest {
     String[] dbs = databases();
     return h.tandem("""
         server: { host: 127.0.0.1, port: 0, instances: 1 }
-        admin: { host: 127.0.0.1, port: 0, token: %s, replayReports: "%s" }
+        admin: { host: 127.0.0.1, port: 0, token: %s, replayReports: "%s", trafficHistory: { interval: 500ms } }
         backends: { legacy: "http://127.0.0.1:%d", candidate: "http://127.0.0.1:%d" }
         routes:
           - name: orders
@@ -147,6 +147,20 @@ class DashboardTest {
       return data.request(o).compose(r -> r.send()).compose(r -> r.body()).onSuccess(b -> { });
     }));
 
+    // The page must show traffic from before it opened: the server's history has the orders route's first requests.
+    long[] historyFrom = new long[1];
+    eventually("the first orders traffic in /admin/traffic/history", () -> {
+      for (Object p : h.admin(t, HttpMethod.GET, "/admin/traffic/history", null).json().getJsonArray("points")) {
+        JsonObject point = (JsonObject) p;
+        if (point.getJsonArray("series").stream().map(JsonObject.class::cast)
+            .anyMatch(s -> s.getString("route").equals("orders") && s.getLong("requests") > 0)) {
+          historyFrom[0] = point.getLong("time");
+          return true;
+        }
+      }
+      return false;
+    });
+
     // The script runs beside its node_modules, where Node finds playwright-core.
     dev.tandem.proxy.NpmPackages.install(SOURCE, WORK, List.of("package.json", "package-lock.json",
         "dashboard.spec.mjs"));
@@ -154,7 +168,8 @@ class DashboardTest {
     ProcessBuilder pb = new ProcessBuilder(node, "dashboard.spec.mjs").directory(WORK.toFile())
         .redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().putAll(Map.of("TANDEM_UI_URL", "http://127.0.0.1:" + t.adminPort() + "/ui/",
-        "TANDEM_UI_TOKEN", TandemHarness.TOKEN, "TANDEM_UI_CHROMIUM", chromium, "TANDEM_UI_OUT", WORK.toString()));
+        "TANDEM_UI_TOKEN", TandemHarness.TOKEN, "TANDEM_UI_CHROMIUM", chromium, "TANDEM_UI_OUT", WORK.toString(),
+        "TANDEM_UI_HISTORY_FROM", Long.toString(historyFrom[0])));
     Process p = pb.start();
     boolean finished = p.waitFor(3, TimeUnit.MINUTES);
     h.vertx.cancelTimer(timer);
