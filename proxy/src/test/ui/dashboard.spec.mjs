@@ -173,6 +173,16 @@ try {
   await page.click('a[data-tab="diffs"]');
   const endpoint = page.locator('#tab-diffs tr[data-endpoint="GET /orders/{id}"]');
   await endpoint.waitFor(WAIT);
+
+  step = 'the top field\'s raw and noise counts in columns of their own';
+  const customer = endpoint.locator('tr[data-field="/customer"]');
+  await endpoint.locator('th', { hasText: /^raw$/ }).waitFor(WAIT);
+  await endpoint.locator('th', { hasText: /^noise$/ }).waitFor(WAIT);
+  const raw = Number((await customer.locator('td[data-count="raw"]').textContent()).replace(/,/g, ''));
+  const noise = (await customer.locator('td[data-count="noise"]').textContent()).trim();
+  // Every compared GET renames the field (20 before the page opened, more since); no second legacy: no noise.
+  if (!(raw >= 20) || noise !== '0') throw new Error(`/customer shows raw ${raw}, noise ${noise}`);
+  if (!(await customer.locator('td[data-count="raw"]').isVisible())) throw new Error('the raw count is not visible');
   await endpoint.locator('button.real[data-field="/customer"]').click();
 
   step = 'a sample: both sides side by side with the differing path highlighted, a curl per side';
