@@ -223,6 +223,13 @@ try {
   await opened.locator('td', { hasText: '/customer' }).first().waitFor(WAIT);
   await page.screenshot({ path: path.join(out, 'cutover.png'), fullPage: true });
 
+  step = 'the dead-letter replay and Verify now in the audit log, each with its reason';
+  await page.click('a[data-tab="routes"]');
+  await page.locator('#tab-routes tr', { hasText: 'the candidate takes notes now' }).filter({ hasText: 'dlq_replay' })
+    .waitFor(WAIT);
+  await page.locator('#tab-routes tr', { hasText: 'before the release meeting' }).filter({ hasText: 'verify_now' })
+    .waitFor(WAIT);
+
   step = 'no errors in the page';
   if (problems.length) throw new Error(problems.join('\n'));
 

@@ -58,10 +58,10 @@ public final class AdminServer {
     new DashboardRoutes().mount(router);
     router.route("/admin/*").handler(new BearerAuth(config.tokens()));
     new RouteControlApi(control, routes).mount(router);
-    new DeadLetterApi(mirroring).mount(router);
+    new DeadLetterApi(mirroring, control).mount(router);
     new DiffsApi(mirroring).mount(router);
     new CaptureApi(capturing, control).mount(router);
-    new VerifyApi(verification).mount(router);
+    new VerifyApi(verification, control).mount(router);
     new ReplayReportsApi(vertx, config.replayReports()).mount(router);
     new TrafficApi(traffic).mount(router);
     router.errorHandler(404, ctx -> json(ctx, 404, new JsonObject().put("error", "not_found")

@@ -187,7 +187,8 @@ class DashboardTest {
     assertThat(route.getJsonObject("mirror").getDouble("percent")).isEqualTo(50.0);
     String audit = h.admin(t, HttpMethod.GET, "/admin/audit", null).json().encode();
     assertThat(audit).contains("\"action\":\"rollback\"", "rolled back from the dashboard test",
-        "\"caller\":\"admin\"");
+        "\"caller\":\"admin\"", "\"action\":\"dlq_replay\"", "the candidate takes notes now",
+        "\"action\":\"verify_now\"", "before the release meeting");
     assertThat(Files.size(WORK.resolve("dashboard.png"))).isPositive();
   }
 

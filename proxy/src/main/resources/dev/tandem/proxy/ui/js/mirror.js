@@ -45,7 +45,7 @@ function letterList(list) {
 async function replay(body, question) {
   const reason = await confirmAction(question, 'Sent again to the shadow under the same Idempotency-Key.');
   if (reason == null) return;
-  const r = await api('/admin/dlq/replay', { method: 'POST', body });
+  const r = await api('/admin/dlq/replay', { method: 'POST', body: { ...body, reason } });
   if (r.ok) {
     const problems = r.json.problems?.length ? `; ${r.json.problems.join('; ')}` : '';
     notify(`Replayed: ${r.json.delivered} delivered, ${r.json.duplicate} duplicate, ${r.json.failed} failed${problems}`,
