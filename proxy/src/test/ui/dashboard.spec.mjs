@@ -3,6 +3,7 @@
 // TANDEM_UI_HISTORY_FROM (epoch ms of a traffic history point with orders traffic, taken before the page opened).
 // Exits 0 when every step held, 1 with the step that failed and a screenshot of the page at that moment.
 import { chromium } from 'playwright-core';
+import fs from 'node:fs';
 import path from 'node:path';
 
 const url = process.env.TANDEM_UI_URL;
@@ -10,6 +11,11 @@ const token = process.env.TANDEM_UI_TOKEN;
 const out = process.env.TANDEM_UI_OUT ?? '.';
 const historyFrom = Number(process.env.TANDEM_UI_HISTORY_FROM);
 const WAIT = { timeout: 15000 };
+
+// What a run before this one left must not pass for this run's pictures.
+for (const name of ['routes.png', 'traffic.png', 'dashboard.png', 'cutover.png', 'failure.png']) {
+  fs.rmSync(path.join(out, name), { force: true });
+}
 
 let step = 'launching Chromium';
 const browser = await chromium.launch({
@@ -157,9 +163,10 @@ try {
   }
   await page.screenshot({ path: path.join(out, 'traffic.png'), fullPage: true });
 
-  step = 'the mirror ledger balanced';
+  step = 'the mirror ledger of orders balanced';
   await page.click('a[data-tab="mirror"]');
-  await page.locator('#tab-mirror .badge', { hasText: /balanced/ }).first().waitFor(WAIT);
+  // Exactly "balanced" on a green badge: "not balanced" must not pass.
+  await page.locator('#tab-mirror tr[data-ledger="orders"] .badge.ok', { hasText: /^balanced$/ }).waitFor(WAIT);
 
   step = 'a dead letter replayed from the page, delivered this time';
   const letter = page.locator('#tab-mirror tr', { hasText: 'POST /orders/7/notes' });
@@ -236,9 +243,9 @@ try {
   console.log('dashboard: every step held');
   await browser.close();
 } catch (e) {
+  // failure.png only: dashboard.png is the success screenshot the README's image is made from.
   const shot = path.join(out, 'failure.png');
   await page.screenshot({ path: shot, fullPage: true }).catch(() => {});
-  await page.screenshot({ path: path.join(out, 'dashboard.png'), fullPage: true }).catch(() => {});
   console.error(`dashboard: FAILED at "${step}": ${e.message.split('\n')[0]}`);
   if (problems.length) console.error(problems.join('\n'));
   console.error(`screenshot: ${shot}`);

@@ -185,6 +185,8 @@ class DashboardTest {
         .getJsonObject(0);
     assertThat(route.getJsonObject("canary").getDouble("weight")).isEqualTo(12.5);
     assertThat(route.getJsonObject("mirror").getDouble("percent")).isEqualTo(50.0);
+    eventually("the orders ledger balanced once the traffic stopped", () -> h.admin(t, HttpMethod.GET,
+        "/admin/mirror/stats", null).json().getJsonObject("routes").getJsonObject("orders").getBoolean("balanced"));
     String audit = h.admin(t, HttpMethod.GET, "/admin/audit", null).json().encode();
     assertThat(audit).contains("\"action\":\"rollback\"", "rolled back from the dashboard test",
         "\"caller\":\"admin\"", "\"action\":\"dlq_replay\"", "the candidate takes notes now",

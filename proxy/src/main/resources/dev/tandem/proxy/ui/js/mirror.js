@@ -24,9 +24,9 @@ export async function refresh() {
 }
 
 function ledgerTable(routes) {
-  const rows = Object.entries(routes).map(([name, l]) => [name,
+  const rows = Object.entries(routes).map(([name, l]) => ({ attrs: { dataset: { ledger: name } }, cells: [name,
     ...LEDGER.map(k => h('td', { class: 'num' }, num(l[k], 0))),
-    l.balanced ? badge('balanced', 'ok') : badge('not balanced', 'bad')]);
+    l.balanced ? badge('balanced', 'ok') : badge('not balanced', 'bad')] }));
   return table(['route', ...LEDGER.map(k => ({ text: k.replaceAll('_', ' '), attrs: { class: 'num' } })), ''], rows,
     'no route mirrors');
 }
