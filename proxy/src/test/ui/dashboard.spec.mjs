@@ -13,7 +13,7 @@ const historyFrom = Number(process.env.TANDEM_UI_HISTORY_FROM);
 const WAIT = { timeout: 15000 };
 
 // What a run before this one left must not pass for this run's pictures.
-for (const name of ['routes.png', 'traffic.png', 'dashboard.png', 'cutover.png', 'failure.png']) {
+for (const name of ['routes.png', 'traffic.png', 'dashboard.png', 'rows.png', 'cutover.png', 'failure.png']) {
   fs.rmSync(path.join(out, name), { force: true });
 }
 
@@ -169,7 +169,7 @@ try {
   await page.locator('#tab-mirror tr[data-ledger="orders"] .badge.ok', { hasText: /^balanced$/ }).waitFor(WAIT);
 
   step = 'a dead letter replayed from the page, delivered this time';
-  const letter = page.locator('#tab-mirror tr', { hasText: 'POST /orders/7/notes' });
+  const letter = page.locator('#tab-mirror tr', { hasText: 'POST /orders/50/notes' });
   await letter.locator('td', { hasText: 'shadow answered 503' }).waitFor(WAIT);
   await letter.locator('button', { hasText: 'Replay' }).click();
   await confirm('the candidate takes notes now');
@@ -209,6 +209,21 @@ try {
   }
   await page.locator('#tab-diffs .sides').scrollIntoViewIfNeeded();
   await page.screenshot({ path: path.join(out, 'dashboard.png'), fullPage: true });
+
+  step = 'a write\'s sample: the database rows each side has, the primary\'s row missing on the shadow highlighted';
+  await page.locator('#tab-diffs tr[data-endpoint="POST /orders/{id}/notes"]').click();
+  await page.locator('#tab-diffs tr[data-sample]', { hasText: 'POST /orders/50/notes' }).first().click();
+  const primaryRows = page.locator('#tab-diffs [data-rows="primary"]');
+  const shadowRows = page.locator('#tab-diffs [data-rows="shadow"]');
+  await primaryRows.locator('[data-path="/0/total"]', { hasText: '50' }).waitFor(WAIT);
+  // One row against none: the number of rows differs (db:order, array_length), both lists marked whole.
+  await primaryRows.locator('pre.hl').waitFor(WAIT);
+  await shadowRows.locator('pre.hl').waitFor(WAIT);
+  if ((await shadowRows.locator('pre').textContent()).trim() !== '[]') {
+    throw new Error(`the shadow has rows for order 50: ${await shadowRows.textContent()}`);
+  }
+  await page.locator('#tab-diffs td', { hasText: /^db:order$/ }).first().waitFor(WAIT);
+  await page.screenshot({ path: path.join(out, 'rows.png'), fullPage: true });
 
   step = 'cut-over: Verify now, then the verdict with its per-table evidence';
   await page.click('a[data-tab="cutover"]');

@@ -45,7 +45,10 @@ class DashboardTest {
     databases.close();
   }
 
-  /** The two sides' databases, the shadow one row behind: the verdict has a finding to show. */
+  /**
+   * The two sides' databases, the shadow one row behind: the verdict has a finding to show, and the effect probe of
+   * the note written on order 50 finds its row on the primary only.
+   */
   private String[] databases() throws Exception {
     String legacy = databases.create("ui_legacy");
     String shadow = databases.create("ui_shadow");
@@ -79,6 +82,7 @@ class DashboardTest {
 
   private Tandem tandem() throws Exception {
     // The candidate renames customer to customerName, and fails every seventh order: the charts get a 5xx rate.
+    // Neither writes a database: the probe reads the rows the test put there.
     int legacy = h.backend(req -> req.response().putHeader("Content-Type", "application/json")
         .end("{\"id\":" + id(req.path()) + ",\"customer\":\"ann\",\"status\":\"NEW\"}")).actualPort();
     java.util.Set<String> refusedOnce = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -106,6 +110,15 @@ class DashboardTest {
             primary: legacy
             canary: { backend: candidate, weight: 0 }
             mirror: { backend: candidate, percent: 100, compare: true }
+            effects:
+              settle: 50ms
+              retries: 1
+              probes:
+                - name: order
+                  methods: [POST]
+                  path: ^/orders/[0-9]+/notes$
+                  sql: SELECT id, total FROM orders WHERE id = $1
+                  params: [ "path:1" ]
         deadLetters: { store: file, file: "%s" }
         verify:
           primary: %s
@@ -135,7 +148,7 @@ class DashboardTest {
     eventually("20 comparisons", () -> h.registry.scrape().contains(
         "tandem_comparisons_total{result=\"differ\",route=\"orders\"} 20.0"));
     RequestOptions write = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(t.port())
-        .setURI("/orders/7/notes").putHeader("Content-Type", "application/json");
+        .setURI("/orders/50/notes").putHeader("Content-Type", "application/json");
     TandemHarness.await(h.onContext(() -> data.request(write).compose(r -> r.send("{\"note\":\"gift\"}"))
         .compose(r -> r.body())));
     eventually("the refused write dead-lettered", () -> h.registry.scrape().contains(

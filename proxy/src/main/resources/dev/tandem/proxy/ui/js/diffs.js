@@ -160,11 +160,17 @@ function effects(list) {
   return h('div', { class: 'card' }, h('h2', {}, 'Database rows'), list.map(e => {
     // Row differences may be named from the exchange's side (db:<probe>/0/total); the rows here start at /0.
     const marks = new Map(e.differences.map(x => [x.path.replace(/^db:[^/]*/, ''), 'real']));
+    // A difference at the top (a row on one side only: the number of rows differs) marks both lists whole.
+    const rows = list => {
+      const view = jsonView(list ?? [], marks);
+      if (marks.has('')) view.classList.add('hl');
+      return view;
+    };
     return h('div', {}, h('h3', {}, `probe ${e.probe}`, ' ', h('span', { class: 'muted' },
       `${e.attempts} attempts${e.error ? `, error: ${e.error}` : ''}`)),
     h('div', { class: 'sides' },
-      h('div', { class: 'side', dataset: { rows: 'primary' } }, h('h3', {}, 'primary'), jsonView(e.primaryRows ?? [], marks)),
-      h('div', { class: 'side', dataset: { rows: 'shadow' } }, h('h3', {}, 'shadow'), jsonView(e.shadowRows ?? [], marks))),
+      h('div', { class: 'side', dataset: { rows: 'primary' } }, h('h3', {}, 'primary'), rows(e.primaryRows)),
+      h('div', { class: 'side', dataset: { rows: 'shadow' } }, h('h3', {}, 'shadow'), rows(e.shadowRows))),
     table(['path', 'kind', 'primary', 'shadow'], e.differences.map(x => [h('td', { class: 'mono' }, x.path), x.kind,
       JSON.stringify(x.primary), JSON.stringify(x.shadow)]), 'rows match'));
   }));
