@@ -1,13 +1,21 @@
 // Drives the dashboard in Debian's Chromium; run by DashboardTest from target/ui-test, where playwright-core is
-// installed. Env: TANDEM_UI_URL (…/ui/), TANDEM_UI_TOKEN, TANDEM_UI_CHROMIUM, TANDEM_UI_OUT (screenshots).
+// installed. Env: TANDEM_UI_URL (…/ui/), TANDEM_UI_TOKEN, TANDEM_UI_CHROMIUM, TANDEM_UI_OUT (screenshots),
+// TANDEM_UI_HISTORY_FROM (epoch ms of a traffic history point with orders traffic, taken before the page opened).
 // Exits 0 when every step held, 1 with the step that failed and a screenshot of the page at that moment.
 import { chromium } from 'playwright-core';
+import fs from 'node:fs';
 import path from 'node:path';
 
 const url = process.env.TANDEM_UI_URL;
 const token = process.env.TANDEM_UI_TOKEN;
 const out = process.env.TANDEM_UI_OUT ?? '.';
+const historyFrom = Number(process.env.TANDEM_UI_HISTORY_FROM);
 const WAIT = { timeout: 15000 };
+
+// What a run before this one left must not pass for this run's pictures.
+for (const name of ['routes.png', 'traffic.png', 'dashboard.png', 'rows.png', 'cutover.png', 'failure.png']) {
+  fs.rmSync(path.join(out, name), { force: true });
+}
 
 let step = 'launching Chromium';
 const browser = await chromium.launch({
@@ -46,6 +54,7 @@ async function weightShown(text) {
 
 try {
   step = 'the login form, and nothing else, without a token';
+  const openedAt = Date.now();
   await page.goto(url);
   await page.locator('#login-form').waitFor(WAIT);
   if (await page.locator('#app').isVisible()) throw new Error('the app is visible before signing in');
@@ -144,14 +153,23 @@ try {
       && Number(/^(\d+) points/.exec(document.getElementById('traffic-status').textContent)?.[1] ?? 0) >= 3;
   }, null, { timeout: 30000 });
   await page.locator('#tab-traffic .u-legend', { hasText: 'orders / candidate' }).first().waitFor(WAIT);
+
+  step = 'the traffic charts start before the page opened, with the server\'s history';
+  if (!(historyFrom > 0)) throw new Error('TANDEM_UI_HISTORY_FROM is not set');
+  const from = Number(await page.locator('#tab-traffic .charts').getAttribute('data-from'));
+  if (!(from <= historyFrom && from < openedAt)) {
+    throw new Error(`the charts start at ${new Date(from).toISOString()}, not at the history point `
+      + `${new Date(historyFrom).toISOString()} from before the page opened at ${new Date(openedAt).toISOString()}`);
+  }
   await page.screenshot({ path: path.join(out, 'traffic.png'), fullPage: true });
 
-  step = 'the mirror ledger balanced';
+  step = 'the mirror ledger of orders balanced';
   await page.click('a[data-tab="mirror"]');
-  await page.locator('#tab-mirror .badge', { hasText: /balanced/ }).first().waitFor(WAIT);
+  // Exactly "balanced" on a green badge: "not balanced" must not pass.
+  await page.locator('#tab-mirror tr[data-ledger="orders"] .badge.ok', { hasText: /^balanced$/ }).waitFor(WAIT);
 
   step = 'a dead letter replayed from the page, delivered this time';
-  const letter = page.locator('#tab-mirror tr', { hasText: 'POST /orders/7/notes' });
+  const letter = page.locator('#tab-mirror tr', { hasText: 'POST /orders/50/notes' });
   await letter.locator('td', { hasText: 'shadow answered 503' }).waitFor(WAIT);
   await letter.locator('button', { hasText: 'Replay' }).click();
   await confirm('the candidate takes notes now');
@@ -162,6 +180,16 @@ try {
   await page.click('a[data-tab="diffs"]');
   const endpoint = page.locator('#tab-diffs tr[data-endpoint="GET /orders/{id}"]');
   await endpoint.waitFor(WAIT);
+
+  step = 'the top field\'s raw and noise counts in columns of their own';
+  const customer = endpoint.locator('tr[data-field="/customer"]');
+  await endpoint.locator('th', { hasText: /^raw$/ }).waitFor(WAIT);
+  await endpoint.locator('th', { hasText: /^noise$/ }).waitFor(WAIT);
+  const raw = Number((await customer.locator('td[data-count="raw"]').textContent()).replace(/,/g, ''));
+  const noise = (await customer.locator('td[data-count="noise"]').textContent()).trim();
+  // Every compared GET renames the field (20 before the page opened, more since); no second legacy: no noise.
+  if (!(raw >= 20) || noise !== '0') throw new Error(`/customer shows raw ${raw}, noise ${noise}`);
+  if (!(await customer.locator('td[data-count="raw"]').isVisible())) throw new Error('the raw count is not visible');
   await endpoint.locator('button.real[data-field="/customer"]').click();
 
   step = 'a sample: both sides side by side with the differing path highlighted, a curl per side';
@@ -181,6 +209,21 @@ try {
   }
   await page.locator('#tab-diffs .sides').scrollIntoViewIfNeeded();
   await page.screenshot({ path: path.join(out, 'dashboard.png'), fullPage: true });
+
+  step = 'a write\'s sample: the database rows each side has, the primary\'s row missing on the shadow highlighted';
+  await page.locator('#tab-diffs tr[data-endpoint="POST /orders/{id}/notes"]').click();
+  await page.locator('#tab-diffs tr[data-sample]', { hasText: 'POST /orders/50/notes' }).first().click();
+  const primaryRows = page.locator('#tab-diffs [data-rows="primary"]');
+  const shadowRows = page.locator('#tab-diffs [data-rows="shadow"]');
+  await primaryRows.locator('[data-path="/0/total"]', { hasText: '50' }).waitFor(WAIT);
+  // One row against none: the number of rows differs (db:order, array_length), both lists marked whole.
+  await primaryRows.locator('pre.hl').waitFor(WAIT);
+  await shadowRows.locator('pre.hl').waitFor(WAIT);
+  if ((await shadowRows.locator('pre').textContent()).trim() !== '[]') {
+    throw new Error(`the shadow has rows for order 50: ${await shadowRows.textContent()}`);
+  }
+  await page.locator('#tab-diffs td', { hasText: /^db:order$/ }).first().waitFor(WAIT);
+  await page.screenshot({ path: path.join(out, 'rows.png'), fullPage: true });
 
   step = 'cut-over: Verify now, then the verdict with its per-table evidence';
   await page.click('a[data-tab="cutover"]');
@@ -202,15 +245,22 @@ try {
   await opened.locator('td', { hasText: '/customer' }).first().waitFor(WAIT);
   await page.screenshot({ path: path.join(out, 'cutover.png'), fullPage: true });
 
+  step = 'the dead-letter replay and Verify now in the audit log, each with its reason';
+  await page.click('a[data-tab="routes"]');
+  await page.locator('#tab-routes tr', { hasText: 'the candidate takes notes now' }).filter({ hasText: 'dlq_replay' })
+    .waitFor(WAIT);
+  await page.locator('#tab-routes tr', { hasText: 'before the release meeting' }).filter({ hasText: 'verify_now' })
+    .waitFor(WAIT);
+
   step = 'no errors in the page';
   if (problems.length) throw new Error(problems.join('\n'));
 
   console.log('dashboard: every step held');
   await browser.close();
 } catch (e) {
+  // failure.png only: dashboard.png is the success screenshot the README's image is made from.
   const shot = path.join(out, 'failure.png');
   await page.screenshot({ path: shot, fullPage: true }).catch(() => {});
-  await page.screenshot({ path: path.join(out, 'dashboard.png'), fullPage: true }).catch(() => {});
   console.error(`dashboard: FAILED at "${step}": ${e.message.split('\n')[0]}`);
   if (problems.length) console.error(problems.join('\n'));
   console.error(`screenshot: ${shot}`);

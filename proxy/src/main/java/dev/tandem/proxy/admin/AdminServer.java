@@ -3,6 +3,7 @@ package dev.tandem.proxy.admin;
 import dev.tandem.proxy.canary.RouteControl;
 import dev.tandem.proxy.config.AdminConfig;
 import dev.tandem.proxy.health.Readiness;
+import dev.tandem.proxy.metrics.TrafficHistory;
 import dev.tandem.proxy.mirror.Mirroring;
 import dev.tandem.proxy.route.RouteTable;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -18,7 +19,7 @@ import io.vertx.micrometer.PrometheusScrapingHandler;
 
 /**
  * The admin listener: health probes, metrics and the dashboard's static files without a token, the {@code /admin/*}
- * API behind {@link BearerAuth}.
+ * API behind {@link BearerAuth}. While it runs it samples the request metrics for the dashboard's traffic history.
  */
 public final class AdminServer {
 
@@ -28,6 +29,7 @@ public final class AdminServer {
   private final AdminConfig config;
   private final dev.tandem.proxy.tls.TlsMaterial tls;
   private final Router router;
+  private final TrafficHistory traffic;
   private HttpServer server;
 
   public AdminServer(Vertx vertx, AdminConfig config, dev.tandem.proxy.tls.TlsMaterial tls, RouteTable routes, Readiness readiness,
@@ -37,6 +39,7 @@ public final class AdminServer {
     this.config = config;
     this.tls = tls;
     this.router = Router.router(vertx);
+    this.traffic = new TrafficHistory(registry, config.trafficHistory().interval(), config.trafficHistory().points());
     // Answers are often written from a store's callback, which may run on another event loop than the one that
     // owns the connection; json() hops back to this one, since a response is not safe to touch from another thread.
     router.route().handler(ctx -> {
@@ -55,11 +58,12 @@ public final class AdminServer {
     new DashboardRoutes().mount(router);
     router.route("/admin/*").handler(new BearerAuth(config.tokens()));
     new RouteControlApi(control, routes).mount(router);
-    new DeadLetterApi(mirroring).mount(router);
+    new DeadLetterApi(mirroring, control).mount(router);
     new DiffsApi(mirroring).mount(router);
     new CaptureApi(capturing, control).mount(router);
-    new VerifyApi(verification).mount(router);
+    new VerifyApi(verification, control).mount(router);
     new ReplayReportsApi(vertx, config.replayReports()).mount(router);
+    new TrafficApi(traffic).mount(router);
     router.errorHandler(404, ctx -> json(ctx, 404, new JsonObject().put("error", "not_found")
         .put("message", "no endpoint " + ctx.request().method() + " " + ctx.request().path())));
     router.errorHandler(405, ctx -> json(ctx, 405, new JsonObject().put("error", "method_not_allowed")
@@ -75,6 +79,8 @@ public final class AdminServer {
     HttpServerOptions options = new HttpServerOptions().setHost(config.host()).setPort(config.port());
     server = vertx.createHttpServer(dev.tandem.proxy.tls.TlsOptions.listener(options, tls))
         .requestHandler(router);
+    // Sampled from the start, so that a page opened later has the minutes before it.
+    traffic.start(vertx);
     return server.listen();
   }
 
@@ -83,6 +89,7 @@ public final class AdminServer {
   }
 
   public Future<Void> close() {
+    traffic.stop();
     return server == null ? Future.succeededFuture() : server.close();
   }
 

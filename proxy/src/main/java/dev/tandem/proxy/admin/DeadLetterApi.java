@@ -1,5 +1,6 @@
 package dev.tandem.proxy.admin;
 
+import dev.tandem.proxy.canary.RouteControl;
 import dev.tandem.proxy.mirror.DeadLetter;
 import dev.tandem.proxy.mirror.Mirroring;
 import io.vertx.core.json.JsonArray;
@@ -12,14 +13,20 @@ import java.util.List;
 
 /**
  * {@code GET /admin/mirror/stats}: each mirrored route's ledger; {@code GET /admin/dlq}: undelivered writes;
- * {@code POST /admin/dlq/replay} with {@code {"ids": [...]}} or {@code {"all": true}}: send them again.
+ * {@code POST /admin/dlq/replay} with {@code {"ids": [...]}} or {@code {"all": true}}, and an optional
+ * {@code "reason"}: send them again, audited with what came of it.
  */
 final class DeadLetterApi {
 
-  private final Mirroring mirroring;
+  /** Where a replay's audit entry puts a route's name. */
+  static final String AUDIT_SUBJECT = "@dead-letters";
 
-  DeadLetterApi(Mirroring mirroring) {
+  private final Mirroring mirroring;
+  private final RouteControl control;
+
+  DeadLetterApi(Mirroring mirroring, RouteControl control) {
     this.mirroring = mirroring;
+    this.control = control;
   }
 
   void mount(Router router) {
@@ -43,11 +50,12 @@ final class DeadLetterApi {
     router.post("/admin/dlq/replay").handler(BodyHandler.create().setBodyLimit(64 * 1024)).handler(ctx -> {
       List<String> ids = new ArrayList<>();
       String problem = null;
+      String reason = null;
       try {
         JsonObject body = ctx.body().length() == 0 ? new JsonObject() : ctx.body().asJsonObject();
         for (String key : body.fieldNames()) {
-          if (!key.equals("ids") && !key.equals("all")) {
-            problem = "unknown field '" + key + "'; give {\"ids\": [...]} or {\"all\": true}";
+          if (!key.equals("ids") && !key.equals("all") && !key.equals("reason")) {
+            problem = "unknown field '" + key + "'; give {\"ids\": [...]} or {\"all\": true}, and a \"reason\"";
           }
         }
         if (body.containsKey("ids")) {
@@ -58,6 +66,10 @@ final class DeadLetterApi {
         if (problem == null && ids.isEmpty() && !Boolean.TRUE.equals(body.getBoolean("all"))) {
           problem = "say which letters: {\"ids\": [\"...\"]} or {\"all\": true}";
         }
+        if (problem == null) {
+          problem = AuditReason.problem(body.getValue("reason"));
+          reason = AuditReason.of(body.getValue("reason"));
+        }
       } catch (RuntimeException e) {
         problem = "the body must be JSON such as {\"all\": true}: " + e.getMessage();
       }
@@ -65,13 +77,22 @@ final class DeadLetterApi {
         AdminServer.json(ctx, 400, new JsonObject().put("error", "bad_request").put("message", problem));
         return;
       }
+      String caller = ctx.get(BearerAuth.CALLER);
+      String why = reason;
+      JsonObject asked = ids.isEmpty() ? new JsonObject().put("all", true) : new JsonObject().put("ids", new JsonArray(ids));
       mirroring.replayer().replay(ids).onComplete(ar -> {
         if (ar.failed()) {
           AdminServer.json(ctx, 500, new JsonObject().put("error", "replay_failed").put("message",
               ar.cause().getMessage()));
-        } else {
-          AdminServer.json(ctx, 200, ar.result().toJson());
+          return;
         }
+        JsonObject report = ar.result().toJson();
+        JsonObject outcome = asked.copy().put("delivered", report.getValue("delivered"))
+            .put("duplicate", report.getValue("duplicate")).put("failed", report.getValue("failed"));
+        // The letters are sent: an audit log that cannot be written is said in the answer, not made a failure.
+        control.audit(AUDIT_SUBJECT, caller == null ? "unknown" : caller, "dlq_replay", null, outcome, why)
+            .onComplete(audit -> AdminServer.json(ctx, 200, audit.succeeded() ? report
+                : report.put("auditFailed", audit.cause().getMessage())));
       });
     });
   }

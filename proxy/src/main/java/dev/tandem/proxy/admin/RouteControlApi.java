@@ -25,7 +25,6 @@ import java.util.function.Supplier;
  */
 final class RouteControlApi {
 
-  private static final int MAX_REASON = 500;
   private static final int MAX_AUDIT_LIMIT = 10_000;
 
   private final RouteControl control;
@@ -187,16 +186,11 @@ final class RouteControlApi {
 
   private static String reason(JsonObject b) {
     Object v = b.getValue("reason");
-    if (v == null) {
-      return null;
+    String problem = AuditReason.problem(v);
+    if (problem != null) {
+      throw new BadRequest(problem);
     }
-    if (!(v instanceof String s)) {
-      throw new BadRequest("reason must be a string, got " + describe(v));
-    }
-    if (s.length() > MAX_REASON) {
-      throw new BadRequest("reason must be at most " + MAX_REASON + " characters, got " + s.length());
-    }
-    return s.isBlank() ? null : s;
+    return AuditReason.of(v);
   }
 
   private static String describe(Object v) {

@@ -352,8 +352,18 @@ public final class ConfigLoader {
       n.error("replayReports", "must name a directory (where tandem replay --report DIR/NAME.json writes)");
       reports = null;
     }
+    Node th = n.child("trafficHistory");
+    AdminConfig.TrafficHistory d = AdminConfig.TrafficHistory.DEFAULT;
+    java.time.Duration every = th.duration("interval", d.interval());
+    if (every.compareTo(AdminConfig.TrafficHistory.MIN_INTERVAL) < 0
+        || every.compareTo(AdminConfig.TrafficHistory.MAX_INTERVAL) > 0) {
+      th.error("interval", "must be from 10ms to 1h, got " + Durations.format(every));
+      every = d.interval();
+    }
+    int points = th.integer("points", d.points(), 1, AdminConfig.TrafficHistory.MAX_POINTS);
+    th.rejectUnknownKeys();
     n.rejectUnknownKeys();
-    return new AdminConfig(host, port, tokens, tls, reports);
+    return new AdminConfig(host, port, tokens, tls, reports, new AdminConfig.TrafficHistory(every, points));
   }
 
   private Map<String, BackendConfig> readBackends(Node root) {

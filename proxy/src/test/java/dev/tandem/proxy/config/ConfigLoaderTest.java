@@ -355,6 +355,20 @@ class ConfigLoaderTest {
   }
 
   @Test
+  @DisplayName("admin.trafficHistory: a sample every 5 s, 180 kept (15 minutes) by default; bounds named")
+  void trafficHistory() throws Exception {
+    assertThat(load(MINIMAL).admin().trafficHistory()).isEqualTo(AdminConfig.TrafficHistory.DEFAULT);
+    assertThat(AdminConfig.TrafficHistory.DEFAULT.interval().multipliedBy(AdminConfig.TrafficHistory.DEFAULT.points()))
+        .isEqualTo(java.time.Duration.ofMinutes(15));
+    assertThat(load(MINIMAL + "admin: { trafficHistory: { interval: 1s, points: 900 } }\n").admin().trafficHistory())
+        .isEqualTo(new AdminConfig.TrafficHistory(java.time.Duration.ofSeconds(1), 900));
+    assertThat(errors(MINIMAL + "admin: { trafficHistory: { interval: 2h, points: 0, every: 1s } }\n"))
+        .anyMatch(e -> e.startsWith("admin.trafficHistory.interval: must be from 10ms to 1h"))
+        .anyMatch(e -> e.startsWith("admin.trafficHistory.points: "))
+        .anyMatch(e -> e.startsWith("admin.trafficHistory.every: "));
+  }
+
+  @Test
   @DisplayName("store URLs must match their store; verify needs PostgreSQL URLs and table keys")
   void storesAndVerify() {
     assertThat(errors(MINIMAL + """

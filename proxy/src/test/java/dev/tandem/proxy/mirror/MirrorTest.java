@@ -378,6 +378,32 @@ class MirrorTest {
   }
 
   @Test
+  @DisplayName("a replay's reason goes to the audit log, with the caller and what came of the replay")
+  void replayAudited() {
+    java.util.concurrent.atomic.AtomicInteger status = new java.util.concurrent.atomic.AtomicInteger(503);
+    int shadowPort = h.backend(req -> req.body().onSuccess(b -> req.response().setStatusCode(status.get()).end()))
+        .actualPort();
+    Tandem t = tandem(primary(), shadowPort, "", "");
+    call(t, HttpMethod.POST, "/pay", "{\"amount\":10}");
+    settled(t, 1);
+    String id = admin(t, HttpMethod.GET, "/admin/dlq", null).getJsonArray("deadLetters").getJsonObject(0)
+        .getString("id");
+    status.set(201);
+    assertThat(admin(t, HttpMethod.POST, "/admin/dlq/replay", "{\"reason\": 7, \"all\": true}").getString("message"))
+        .isEqualTo("reason must be a string, got 7");
+    JsonObject report = admin(t, HttpMethod.POST, "/admin/dlq/replay",
+        "{\"ids\": [\"" + id + "\"], \"reason\": \"the shadow is back\"}");
+    assertThat(report.getInteger("delivered")).as(report.encode()).isEqualTo(1);
+    JsonObject entry = admin(t, HttpMethod.GET, "/admin/audit", null).getJsonArray("entries").getJsonObject(0);
+    assertThat(entry.getString("action")).isEqualTo("dlq_replay");
+    assertThat(entry.getString("route")).isEqualTo("@dead-letters");
+    assertThat(entry.getString("caller")).isEqualTo("admin");
+    assertThat(entry.getString("reason")).isEqualTo("the shadow is back");
+    assertThat(entry.getJsonObject("new")).isEqualTo(new JsonObject().put("ids", new io.vertx.core.json.JsonArray()
+        .add(id)).put("delivered", 1).put("duplicate", 0).put("failed", 0));
+  }
+
+  @Test
   @DisplayName("a replay request without ids or all is a 400 saying what to send")
   void replayBadBody() {
     Tandem t = tandem(primary(), shadow(200), "", "");

@@ -45,7 +45,10 @@ class DashboardTest {
     databases.close();
   }
 
-  /** The two sides' databases, the shadow one row behind: the verdict has a finding to show. */
+  /**
+   * The two sides' databases, the shadow one row behind: the verdict has a finding to show, and the effect probe of
+   * the note written on order 50 finds its row on the primary only.
+   */
   private String[] databases() throws Exception {
     String legacy = databases.create("ui_legacy");
     String shadow = databases.create("ui_shadow");
@@ -79,6 +82,7 @@ class DashboardTest {
 
   private Tandem tandem() throws Exception {
     // The candidate renames customer to customerName, and fails every seventh order: the charts get a 5xx rate.
+    // Neither writes a database: the probe reads the rows the test put there.
     int legacy = h.backend(req -> req.response().putHeader("Content-Type", "application/json")
         .end("{\"id\":" + id(req.path()) + ",\"customer\":\"ann\",\"status\":\"NEW\"}")).actualPort();
     java.util.Set<String> refusedOnce = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -98,7 +102,7 @@ class DashboardTest {
     String[] dbs = databases();
     return h.tandem("""
         server: { host: 127.0.0.1, port: 0, instances: 1 }
-        admin: { host: 127.0.0.1, port: 0, token: %s, replayReports: "%s" }
+        admin: { host: 127.0.0.1, port: 0, token: %s, replayReports: "%s", trafficHistory: { interval: 500ms } }
         backends: { legacy: "http://127.0.0.1:%d", candidate: "http://127.0.0.1:%d" }
         routes:
           - name: orders
@@ -106,6 +110,15 @@ class DashboardTest {
             primary: legacy
             canary: { backend: candidate, weight: 0 }
             mirror: { backend: candidate, percent: 100, compare: true }
+            effects:
+              settle: 50ms
+              retries: 1
+              probes:
+                - name: order
+                  methods: [POST]
+                  path: ^/orders/[0-9]+/notes$
+                  sql: SELECT id, total FROM orders WHERE id = $1
+                  params: [ "path:1" ]
         deadLetters: { store: file, file: "%s" }
         verify:
           primary: %s
@@ -135,7 +148,7 @@ class DashboardTest {
     eventually("20 comparisons", () -> h.registry.scrape().contains(
         "tandem_comparisons_total{result=\"differ\",route=\"orders\"} 20.0"));
     RequestOptions write = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(t.port())
-        .setURI("/orders/7/notes").putHeader("Content-Type", "application/json");
+        .setURI("/orders/50/notes").putHeader("Content-Type", "application/json");
     TandemHarness.await(h.onContext(() -> data.request(write).compose(r -> r.send("{\"note\":\"gift\"}"))
         .compose(r -> r.body())));
     eventually("the refused write dead-lettered", () -> h.registry.scrape().contains(
@@ -147,6 +160,20 @@ class DashboardTest {
       return data.request(o).compose(r -> r.send()).compose(r -> r.body()).onSuccess(b -> { });
     }));
 
+    // The page must show traffic from before it opened: the server's history has the orders route's first requests.
+    long[] historyFrom = new long[1];
+    eventually("the first orders traffic in /admin/traffic/history", () -> {
+      for (Object p : h.admin(t, HttpMethod.GET, "/admin/traffic/history", null).json().getJsonArray("points")) {
+        JsonObject point = (JsonObject) p;
+        if (point.getJsonArray("series").stream().map(JsonObject.class::cast)
+            .anyMatch(s -> s.getString("route").equals("orders") && s.getLong("requests") > 0)) {
+          historyFrom[0] = point.getLong("time");
+          return true;
+        }
+      }
+      return false;
+    });
+
     // The script runs beside its node_modules, where Node finds playwright-core.
     dev.tandem.proxy.NpmPackages.install(SOURCE, WORK, List.of("package.json", "package-lock.json",
         "dashboard.spec.mjs"));
@@ -154,7 +181,8 @@ class DashboardTest {
     ProcessBuilder pb = new ProcessBuilder(node, "dashboard.spec.mjs").directory(WORK.toFile())
         .redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().putAll(Map.of("TANDEM_UI_URL", "http://127.0.0.1:" + t.adminPort() + "/ui/",
-        "TANDEM_UI_TOKEN", TandemHarness.TOKEN, "TANDEM_UI_CHROMIUM", chromium, "TANDEM_UI_OUT", WORK.toString()));
+        "TANDEM_UI_TOKEN", TandemHarness.TOKEN, "TANDEM_UI_CHROMIUM", chromium, "TANDEM_UI_OUT", WORK.toString(),
+        "TANDEM_UI_HISTORY_FROM", Long.toString(historyFrom[0])));
     Process p = pb.start();
     boolean finished = p.waitFor(3, TimeUnit.MINUTES);
     h.vertx.cancelTimer(timer);
@@ -170,9 +198,12 @@ class DashboardTest {
         .getJsonObject(0);
     assertThat(route.getJsonObject("canary").getDouble("weight")).isEqualTo(12.5);
     assertThat(route.getJsonObject("mirror").getDouble("percent")).isEqualTo(50.0);
+    eventually("the orders ledger balanced once the traffic stopped", () -> h.admin(t, HttpMethod.GET,
+        "/admin/mirror/stats", null).json().getJsonObject("routes").getJsonObject("orders").getBoolean("balanced"));
     String audit = h.admin(t, HttpMethod.GET, "/admin/audit", null).json().encode();
     assertThat(audit).contains("\"action\":\"rollback\"", "rolled back from the dashboard test",
-        "\"caller\":\"admin\"");
+        "\"caller\":\"admin\"", "\"action\":\"dlq_replay\"", "the candidate takes notes now",
+        "\"action\":\"verify_now\"", "before the release meeting");
     assertThat(Files.size(WORK.resolve("dashboard.png"))).isPositive();
   }
 

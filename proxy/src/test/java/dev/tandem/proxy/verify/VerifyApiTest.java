@@ -34,9 +34,14 @@ class VerifyApiTest {
   }
 
   private JsonObject admin(Tandem t, HttpMethod method, String uri, int status) {
+    return admin(t, method, uri, null, status);
+  }
+
+  private JsonObject admin(Tandem t, HttpMethod method, String uri, String body, int status) {
     RequestOptions o = new RequestOptions().setMethod(method).setHost("127.0.0.1").setPort(t.adminPort()).setURI(uri)
         .putHeader("Authorization", "Bearer " + TandemHarness.TOKEN);
-    return await(h.onContext(() -> h.client().request(o).compose(r -> r.send()).compose(r -> r.body().map(b -> {
+    return await(h.onContext(() -> h.client().request(o).compose(r -> body == null ? r.send() : r.send(body))
+        .compose(r -> r.body().map(b -> {
       assertThat(r.statusCode()).as(method + " " + uri + ": " + b).isEqualTo(status);
       return b;
     })))).toJsonObject();
@@ -75,7 +80,12 @@ class VerifyApiTest {
     assertThat(first.getJsonObject("latest").getString("verdict")).isEqualTo("MONITORING_REQUIRED");
     assertThat(first.getJsonObject("latest").getJsonArray("reasons").encode()).contains("1 of 2 consecutive clean runs");
     assertThat(first.getString("schedule")).isEqualTo("1h");
-    admin(t, HttpMethod.POST, "/admin/verify", 202);
+    admin(t, HttpMethod.POST, "/admin/verify", "{\"reason\": \"before the release\"}", 202);
+    JsonObject audited = admin(t, HttpMethod.GET, "/admin/audit", 200).getJsonArray("entries").getJsonObject(0);
+    assertThat(audited.getString("action")).isEqualTo("verify_now");
+    assertThat(audited.getString("route")).isEqualTo("@verify");
+    assertThat(audited.getString("caller")).isEqualTo("admin");
+    assertThat(audited.getString("reason")).isEqualTo("before the release");
     eventually("a second verdict", () -> admin(t, HttpMethod.GET, "/admin/verify", 200).getJsonObject("history")
         .getJsonArray("recent").size() == 2);
     JsonObject second = admin(t, HttpMethod.GET, "/admin/verify", 200).getJsonObject("latest");
@@ -92,6 +102,9 @@ class VerifyApiTest {
         """.formatted(TandemHarness.TOKEN, backend, legacy, shadow, dir.resolve("scheduled.jsonl")));
     eventually("a scheduled verdict, without asking", () -> admin(scheduled, HttpMethod.GET, "/admin/verify", 200)
         .getJsonObject("latest") != null);
+
+    assertThat(admin(t, HttpMethod.POST, "/admin/verify", "{\"why\": \"x\"}", 400).getString("message"))
+        .contains("only give a reason");
 
     Tandem plain = h.proxyTo(backend, "");
     assertThat(admin(plain, HttpMethod.GET, "/admin/verify", 404).getString("message")).contains("no verify:");

@@ -7,7 +7,7 @@ import * as cutover from './cutover.js';
 
 const SECTIONS = { routes, traffic, mirror, diffs, cutover };
 const REFRESH_MS = 5000;
-const SCRAPE_MS = 3000;
+const TRAFFIC_MS = 3000;
 
 let timers = [];
 
@@ -56,9 +56,10 @@ function showApp() {
     section.mount(document.getElementById(`tab-${name}`));
   }
   showTab();
-  // The traffic window is kept whichever tab is open, so the charts have history when one turns to them.
-  traffic.scrape();
-  timers.push(setInterval(() => traffic.scrape(), SCRAPE_MS));
+  // The traffic history is read whichever tab is open (whole now, then what is new), so the charts are current when
+  // one turns to them.
+  traffic.poll();
+  timers.push(setInterval(() => traffic.poll(), TRAFFIC_MS));
   timers.push(setInterval(() => {
     if (current() !== 'traffic') refreshCurrent();
   }, REFRESH_MS));

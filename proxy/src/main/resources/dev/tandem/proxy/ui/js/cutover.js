@@ -130,7 +130,7 @@ function locks(l) {
 async function verifyNow() {
   const reason = await confirmAction('Verify the databases now?', 'Compares every configured table once.');
   if (reason == null) return;
-  const r = await api('/admin/verify', { method: 'POST' });
+  const r = await api('/admin/verify', { method: 'POST', body: { reason } });
   notify(r.ok ? r.json.message : `Refused: ${refusal(r)}`, !r.ok);
   await refresh();
 }

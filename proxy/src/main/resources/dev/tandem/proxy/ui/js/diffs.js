@@ -38,19 +38,36 @@ function summaryTable(endpoints) {
       h('td', { class: 'num' }, num(e.matched, 0)),
       h('td', { class: 'num' }, num(e.differing, 0)),
       h('td', { class: 'num' }, e.latency?.p99Ratio == null ? '–' : `×${num(e.latency.p99Ratio)}`),
-      h('td', {}, h('div', { class: 'fields' }, (e.fields ?? []).slice(0, 12).map(f => h('button', {
-        type: 'button', class: f.verdict, title: `${f.kind}: ${f.raw} raw, ${f.noise} noise (${f.verdict})`,
-        dataset: { field: f.field },
-        onclick: ev => { ev.stopPropagation(); list(e.endpoint, f.field); },
-      }, `${f.field} ${f.kind} ${pct(f.rate)}`)))),
+      h('td', { class: 'fields' }, fieldTable(e)),
     ],
   }));
   return h('div', {},
-    h('p', { class: 'muted' }, 'Click an endpoint or a field for samples. ', badge('real', 'real'), ' differs more '
-      + 'than between two legacy instances; ', badge('noise', 'noise'), ' differs as much there too.'),
+    h('p', { class: 'muted' }, 'Click an endpoint or a field for samples. Per field, raw: exchanges where legacy and '
+      + 'the candidate differed there; noise: where legacy and a second legacy instance (mirror.secondary) did. ',
+    badge('real', 'real'), ' differs more than between two legacy instances; ', badge('noise', 'noise'),
+    ' differs as much there too.'),
     table(['endpoint', 'sides', { text: 'compared', attrs: { class: 'num' } }, { text: 'matched', attrs: { class: 'num' } },
       { text: 'differing', attrs: { class: 'num' } }, { text: 'p99 ratio', attrs: { class: 'num' } }, 'top fields'],
     rows, 'nothing compared yet'));
+}
+
+/** The endpoint's top fields, each with its raw and noise counts; a field's name opens its samples. */
+function fieldTable(e) {
+  const fields = (e.fields ?? []).slice(0, 12);
+  if (fields.length === 0) return '–';
+  const count = (v, kind) => h('td', { class: 'num', dataset: { count: kind } }, num(v, 0));
+  return table(['field', 'kind', { text: 'raw', attrs: { class: 'num' } }, { text: 'noise', attrs: { class: 'num' } },
+    { text: 'rate', attrs: { class: 'num' } }, 'verdict'], fields.map(f => ({
+    attrs: { dataset: { field: f.field } },
+    cells: [
+      h('td', {}, h('button', {
+        type: 'button', class: `${f.verdict} mono`, dataset: { field: f.field }, title: `samples differing at ${f.field}`,
+        onclick: ev => { ev.stopPropagation(); list(e.endpoint, f.field); },
+      }, f.field === '' ? '(the body)' : f.field)),
+      f.kind ?? '–', count(f.raw, 'raw'), count(f.noise, 'noise'), h('td', { class: 'num' }, pct(f.rate)),
+      h('td', {}, badge(f.verdict.replace('_', ' '), f.verdict)),
+    ],
+  })));
 }
 
 async function list(endpoint, field) {
@@ -143,11 +160,17 @@ function effects(list) {
   return h('div', { class: 'card' }, h('h2', {}, 'Database rows'), list.map(e => {
     // Row differences may be named from the exchange's side (db:<probe>/0/total); the rows here start at /0.
     const marks = new Map(e.differences.map(x => [x.path.replace(/^db:[^/]*/, ''), 'real']));
+    // A difference at the top (a row on one side only: the number of rows differs) marks both lists whole.
+    const rows = list => {
+      const view = jsonView(list ?? [], marks);
+      if (marks.has('')) view.classList.add('hl');
+      return view;
+    };
     return h('div', {}, h('h3', {}, `probe ${e.probe}`, ' ', h('span', { class: 'muted' },
       `${e.attempts} attempts${e.error ? `, error: ${e.error}` : ''}`)),
     h('div', { class: 'sides' },
-      h('div', { class: 'side', dataset: { rows: 'primary' } }, h('h3', {}, 'primary'), jsonView(e.primaryRows ?? [], marks)),
-      h('div', { class: 'side', dataset: { rows: 'shadow' } }, h('h3', {}, 'shadow'), jsonView(e.shadowRows ?? [], marks))),
+      h('div', { class: 'side', dataset: { rows: 'primary' } }, h('h3', {}, 'primary'), rows(e.primaryRows)),
+      h('div', { class: 'side', dataset: { rows: 'shadow' } }, h('h3', {}, 'shadow'), rows(e.shadowRows))),
     table(['path', 'kind', 'primary', 'shadow'], e.differences.map(x => [h('td', { class: 'mono' }, x.path), x.kind,
       JSON.stringify(x.primary), JSON.stringify(x.shadow)]), 'rows match'));
   }));

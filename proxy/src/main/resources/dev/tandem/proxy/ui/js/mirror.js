@@ -24,9 +24,9 @@ export async function refresh() {
 }
 
 function ledgerTable(routes) {
-  const rows = Object.entries(routes).map(([name, l]) => [name,
+  const rows = Object.entries(routes).map(([name, l]) => ({ attrs: { dataset: { ledger: name } }, cells: [name,
     ...LEDGER.map(k => h('td', { class: 'num' }, num(l[k], 0))),
-    l.balanced ? badge('balanced', 'ok') : badge('not balanced', 'bad')]);
+    l.balanced ? badge('balanced', 'ok') : badge('not balanced', 'bad')] }));
   return table(['route', ...LEDGER.map(k => ({ text: k.replaceAll('_', ' '), attrs: { class: 'num' } })), ''], rows,
     'no route mirrors');
 }
@@ -45,7 +45,7 @@ function letterList(list) {
 async function replay(body, question) {
   const reason = await confirmAction(question, 'Sent again to the shadow under the same Idempotency-Key.');
   if (reason == null) return;
-  const r = await api('/admin/dlq/replay', { method: 'POST', body });
+  const r = await api('/admin/dlq/replay', { method: 'POST', body: { ...body, reason } });
   if (r.ok) {
     const problems = r.json.problems?.length ? `; ${r.json.problems.join('; ')}` : '';
     notify(`Replayed: ${r.json.delivered} delivered, ${r.json.duplicate} duplicate, ${r.json.failed} failed${problems}`,

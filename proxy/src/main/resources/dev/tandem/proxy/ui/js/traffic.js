@@ -1,16 +1,15 @@
 import uPlot from '../vendor/uplot/uPlot.esm.js';
 import { api, refusal } from './api.js';
 import { fill, h } from './dom.js';
-import { parse, quantile, requestFigures } from './prometheus.js';
 
-const WINDOW_SECONDS = 15 * 60;
 const COLORS = ['#2f6fde', '#d9480f', '#2b8a3e', '#862e9c', '#c2255c', '#0b7285', '#5c940d', '#e67700'];
 
 let root;
 let status;
 let chartsEl;
-let previous = null; // {t, figures} of the last scrape
-const points = []; // {t, series: Map(key -> {rps, errorRate, p50, p99})}, oldest first, WINDOW_SECONDS long
+let points = []; // {t, series: Map(key -> {rps, errorRate, p50, p99})}, oldest first, as many as the server keeps
+let newest = 0; // the time (epoch ms) of the newest point held: later polls ask only for what came after
+let polling = false;
 let charts = [];
 let chartedKeys = null; // the series the charts were built for
 
@@ -23,50 +22,59 @@ const CHARTS = [
 
 export function mount(el) {
   root = el;
-  status = h('p', { class: 'muted', id: 'traffic-status' }, 'waiting for the first scrapes of /metrics…');
+  status = h('p', { class: 'muted', id: 'traffic-status' }, 'reading the traffic history…');
   chartsEl = h('div', { class: 'charts' });
   charts = [];
   chartedKeys = null;
+  points = [];
+  newest = 0;
   fill(root, h('h1', {}, 'Traffic'), h('p', { class: 'muted' },
-    'From GET /metrics every 3 s: tandem_requests_total and tandem_request_duration_seconds, per route and backend '
-    + 'that answered; the last 15 minutes, kept in this page only.'), status, chartsEl);
+    'From GET /admin/traffic/history: the admin server samples tandem_requests_total and '
+    + 'tandem_request_duration_seconds per route and backend (quantiles interpolated as histogram_quantile does) and '
+    + 'keeps this instance\'s recent samples (15 minutes by default); read whole when the page opens, then what is new '
+    + 'every 3 s.'),
+  status, chartsEl);
 }
 
 export async function refresh() {
   draw();
 }
 
-/** Reads /metrics once and adds a point per route/backend: the rates since the scrape before. */
-export async function scrape() {
-  const r = await api('/metrics', { raw: true });
-  if (!r.ok) {
-    status.textContent = `metrics: ${refusal(r)}`;
-    return;
-  }
-  const now = Date.now() / 1000;
-  const figures = requestFigures(parse(r.text));
-  if (previous) {
-    const dt = now - previous.t;
-    const series = new Map();
-    for (const [key, f] of figures) {
-      const before = previous.figures.get(key) ?? { requests: 0, errors: 0, buckets: new Map() };
-      const requests = f.requests - before.requests;
-      if (requests < 0) continue; // the counters restarted: no rate for this interval
-      const p50 = quantile(0.5, before.buckets, f.buckets);
-      const p99 = quantile(0.99, before.buckets, f.buckets);
-      series.set(key, {
-        rps: requests / dt,
-        errorRate: requests > 0 ? (100 * (f.errors - before.errors)) / requests : null,
-        p50: p50 == null ? null : p50 * 1000,
-        p99: p99 == null ? null : p99 * 1000,
-      });
+/** Reads the traffic history: all the admin server keeps the first time, then only the points after the newest. */
+export async function poll() {
+  if (polling) return;
+  polling = true;
+  try {
+    const r = await api(`/admin/traffic/history${newest ? `?since=${newest}` : ''}`);
+    if (!r.ok || !r.json) {
+      status.textContent = `traffic history: ${refusal(r)}`;
+      return;
     }
-    points.push({ t: now, series });
-    while (points.length && points[0].t < now - WINDOW_SECONDS) points.shift();
-    status.textContent = `${points.length} points, the latest at ${new Date(now * 1000).toLocaleTimeString()}`;
+    const { intervalMs, capacity } = r.json;
+    for (const p of r.json.points) {
+      if (p.time <= newest) continue;
+      const series = new Map();
+      for (const s of p.series) {
+        series.set(`${s.route} / ${s.backend}`, { rps: s.rps, errorRate: s.errorPercent, p50: s.p50Ms, p99: s.p99Ms });
+      }
+      points.push({ t: p.time / 1000, series });
+      newest = p.time;
+    }
+    if (points.length > capacity) points = points.slice(points.length - capacity);
+    const when = t => new Date(t * 1000).toLocaleTimeString();
+    status.textContent = points.length === 0
+      ? `no points yet: the admin server samples every ${intervalMs / 1000} s`
+      : `${points.length} points, from ${when(points[0].t)} to ${when(points[points.length - 1].t)} (a sample every `
+        + `${intervalMs / 1000} s; the server keeps ${capacity}, ${minutes(intervalMs * capacity)})`;
+    if (!root.hidden) draw();
+  } finally {
+    polling = false;
   }
-  previous = { t: now, figures };
-  if (!root.hidden) draw();
+}
+
+function minutes(ms) {
+  const m = ms / 60000;
+  return `${Number.isInteger(m) ? m : m.toFixed(1)} minute${m === 1 ? '' : 's'}`;
 }
 
 /** The route/backend pairs that answered anything in the window (the _unmatched series stays out while idle). */
@@ -107,6 +115,8 @@ function draw() {
   } else {
     charts.forEach((u, i) => u.setData(data(CHARTS[i], ks)));
   }
+  // The time (epoch ms) of the oldest point drawn: the browser test tells history read from the server by it.
+  chartsEl.dataset.from = String(points[0].t * 1000);
 }
 
 function data(chart, ks) {
