@@ -265,7 +265,8 @@ public final class Tandem {
             // The capture file, the comparator's or the dead letters' writes may not be complete: say so.
             problems.add("closing failed: " + failure.getMessage());
             return Future.succeededFuture();
-          }).map(x -> new Drained(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin), cut.get(),
+          }).map(x -> new Drained(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin),
+              Math.max(cut.get(), edge.connectionsCutByDrain()), // the sample can come late on a busy loop
               tunnels.get(), copies, compares, ledgers, List.copyOf(problems)));
         });
   }

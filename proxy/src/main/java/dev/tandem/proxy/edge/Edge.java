@@ -39,6 +39,7 @@ public final class Edge {
   // each a GOAWAY.
   private final java.util.Set<HttpConnection> http2Connections = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final AtomicInteger open = new AtomicInteger();
+  private final AtomicInteger cutByDrain = new AtomicInteger();
   private volatile boolean draining;
   private volatile long drainDeadline;
   // Open upgrade tunnels (WebSocket): bounded by server.maxConnections, each removed when it closes.
@@ -286,5 +287,15 @@ public final class Edge {
   /** Open client connections now. */
   public int openConnections() {
     return open.get();
+  }
+
+  /** A connection closed at the drain's deadline with a request still unanswered. */
+  void cutByDrain() {
+    cutByDrain.incrementAndGet();
+  }
+
+  /** HTTP/1.x connections the drain's deadline closed with a request unanswered, as their guards saw it. */
+  public int connectionsCutByDrain() {
+    return cutByDrain.get();
   }
 }

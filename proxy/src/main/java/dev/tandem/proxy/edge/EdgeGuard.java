@@ -49,6 +49,8 @@ final class EdgeGuard extends ChannelDuplexHandler {
   private enum State { IDLE, HEAD, BODY, DONE }
 
   private static final long TICK = TimeUnit.SECONDS.toNanos(1);
+  /** How early before the drain's deadline a close still counts as the deadline's (timers fire a little early). */
+  private static final long DEADLINE_SLACK = TimeUnit.MILLISECONDS.toNanos(5);
   static final long LINGER = TimeUnit.SECONDS.toNanos(2);
   private static final long LINGER_QUIET = TimeUnit.MILLISECONDS.toNanos(200);
   private static final long LINGER_TICK = TimeUnit.MILLISECONDS.toNanos(50);
@@ -253,6 +255,10 @@ final class EdgeGuard extends ChannelDuplexHandler {
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     cancel();
+    if (edge.draining() && !tunnel && state != State.DONE && answered < requests
+        && System.nanoTime() - edge.drainDeadline() >= -DEADLINE_SLACK) {
+      edge.cutByDrain(); // closed by the drain's deadline (never earlier), its request unanswered
+    }
     ctx.fireChannelInactive();
   }
 
