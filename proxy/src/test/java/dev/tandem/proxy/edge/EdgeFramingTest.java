@@ -106,10 +106,16 @@ class EdgeFramingTest {
             "POST /x HTTP/1.0" + CRLF + "Host: shop.test" + CRLF + "Content-Length: 5" + CRLF + "Content-Length: 11"
                 + CRLF + CRLF + "hello world",
             400, "content_length_repeated"),
+        Arguments.of("two differing lengths on one Content-Length line",
+            post + "Content-Length: 5, 6" + CRLF + CRLF + "hello!", 400, "content_length_repeated"),
         Arguments.of("a signed Content-Length",
             post + "Content-Length: +5" + CRLF + CRLF + "hello", 400, "content_length_invalid"),
         Arguments.of("a chunk size that is not hex",
             post + "Transfer-Encoding: chunked" + CRLF + CRLF + "zz" + CRLF + "hello" + CRLF + "0" + CRLF + CRLF,
+            400, "invalid_chunk"),
+        Arguments.of("a chunk size that overflows 64 bits",
+            post + "Transfer-Encoding: chunked" + CRLF + CRLF + "fffffffffffffffff" + CRLF + "hello" + CRLF + "0"
+                + CRLF + CRLF,
             400, "invalid_chunk"),
         Arguments.of("a chunk extension with a control character",
             post + "Transfer-Encoding: chunked" + CRLF + CRLF + "5;a\u0001b" + CRLF + "hello" + CRLF + "0" + CRLF
@@ -128,6 +134,13 @@ class EdgeFramingTest {
             "GET http://user@a.test/x HTTP/1.1" + CRLF + "Host: a.test" + CRLF + CRLF, 400, "host_invalid"),
         Arguments.of("Connection naming Content-Length",
             post + "Connection: close, Content-Length" + CRLF + "Content-Length: 5" + CRLF + CRLF + "hello",
+            400, "connection_names_framing_header"),
+        Arguments.of("Connection naming Transfer-Encoding",
+            post + "Connection: Transfer-Encoding" + CRLF + "Transfer-Encoding: chunked" + CRLF + CRLF + "5" + CRLF
+                + "hello" + CRLF + "0" + CRLF + CRLF,
+            400, "connection_names_framing_header"),
+        Arguments.of("Connection naming Host",
+            "GET /x HTTP/1.1" + CRLF + "Host: shop.test" + CRLF + "Connection: keep-alive, Host" + CRLF + CRLF,
             400, "connection_names_framing_header"),
         Arguments.of("whitespace between a field name and its colon",
             post + "Transfer-Encoding : chunked" + CRLF + "Content-Length: 5" + CRLF + CRLF + "hello",
