@@ -234,6 +234,27 @@ class EdgeFramingTest {
     assertThat(backend.headers().get(0).get("X-Forwarded-Proto")).isEqualTo("https");
   }
 
+  @Test
+  @DisplayName("a smuggle is refused in front of the Netty data plane, which forwards the next request itself")
+  void refusedBeforeTheNettyPath() throws IOException {
+    // No capture and no comparison: what the Netty path forwards itself (the fixture above sends all to Vert.x's).
+    Tandem fast = h.tandem("""
+        server: { host: 127.0.0.1, port: 0, instances: 1 }
+        admin: { host: 127.0.0.1, port: 0, token: %s }
+        backends: { legacy: "http://127.0.0.1:%d" }
+        routes: [ { name: default, primary: legacy } ]
+        """.formatted(TandemHarness.TOKEN, backend.port()));
+    Client plain = () -> new RawHttp(fast.port());
+    refusedAndClosed(plain, "a smuggle", SMUGGLE, 400, "content_length_with_transfer_encoding");
+    try (RawHttp c = plain.open()) {
+      c.sendRaw("GET /probe HTTP/1.1" + CRLF + "Host: shop.test" + CRLF + CRLF);
+      assertThat(c.readResponse().status()).isEqualTo(200);
+    }
+    assertThat(backend.requests()).containsExactly("GET /probe");
+    assertThat(backend.received()).startsWith("GET /probe HTTP/1.1").doesNotContain("smuggled");
+    assertThat(h.registry.scrape()).contains("tandem_dataplane_requests_total{path=\"netty\"} 1.0");
+  }
+
   /** {@code raw} is answered with its status and a JSON body naming its rule, the connection closed, counted. */
   private void refusedAndClosed(Client client, String what, String raw, int status, String rule) throws IOException {
     try (RawHttp c = client.open()) {
