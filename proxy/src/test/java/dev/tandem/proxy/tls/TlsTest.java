@@ -117,6 +117,63 @@ class TlsTest {
   }
 
   @Test
+  @DisplayName("by default a client limited to TLS 1.1 fails the handshake (protocol_version); TLS 1.2 is served")
+  void tls11RefusedByDefault() throws IOException {
+    Tandem t = tandem(listenerTls(""), "", "");
+    // This JDK refuses TLS 1.1 on its own too (jdk.tls.disabledAlgorithms): Tandem's default must not rely on it.
+    assertThat(t.config().server().tls().protocols()).containsExactly("TLSv1.2", "TLSv1.3");
+    byte[] refused = answerToHello(t.port(), 0x0302);
+    assertThat(refused[0]).as("an alert record").isEqualTo((byte) 21);
+    assertThat(refused[6]).as("protocol_version").isEqualTo((byte) 70);
+    byte[] served = answerToHello(t.port(), 0x0303); // the same hello offering TLS 1.2: proof it is well-formed
+    assertThat(served[0]).as("a handshake record").isEqualTo((byte) 22);
+    assertThat(served[5]).as("ServerHello").isEqualTo((byte) 2);
+  }
+
+  /**
+   * Sends a ClientHello offering only {@code version} (0x0302 is TLS 1.1, 0x0303 TLS 1.2) and returns the first 7
+   * bytes the server answers. Built by hand: the JDK's own client will not offer TLS 1.1 at all (its
+   * {@code jdk.tls.disabledAlgorithms}), so it could not show what the listener does with one.
+   */
+  private static byte[] answerToHello(int port, int version) throws IOException {
+    java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+    java.io.DataOutputStream b = new java.io.DataOutputStream(body);
+    b.writeShort(version);
+    b.write(new byte[32]); // random
+    b.writeByte(0); // no session id
+    int[] suites = {0xC02B, 0xC009, 0xC00A, 0x00FF}; // ECDHE-ECDSA AES-GCM (1.2), AES-CBC (1.1 and 1.2), SCSV
+    b.writeShort(suites.length * 2);
+    for (int suite : suites) {
+      b.writeShort(suite);
+    }
+    b.writeByte(1);
+    b.writeByte(0); // compression: null
+    byte[] extensions = {
+        0x00, 0x0a, 0x00, 0x06, 0x00, 0x04, 0x00, 0x17, 0x00, 0x1d, // supported_groups: secp256r1, x25519
+        0x00, 0x0b, 0x00, 0x02, 0x01, 0x00, // ec_point_formats: uncompressed
+        0x00, 0x0d, 0x00, 0x06, 0x00, 0x04, 0x04, 0x03, 0x08, 0x04}; // signature_algorithms: ecdsa and pss sha256
+    b.writeShort(extensions.length);
+    b.write(extensions);
+    byte[] hello = body.toByteArray();
+    java.io.ByteArrayOutputStream record = new java.io.ByteArrayOutputStream();
+    java.io.DataOutputStream r = new java.io.DataOutputStream(record);
+    r.writeByte(22); // handshake
+    r.writeShort(0x0301);
+    r.writeShort(hello.length + 4);
+    r.writeByte(1); // ClientHello
+    r.writeByte(0);
+    r.writeShort(hello.length);
+    r.write(hello);
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+      socket.setSoTimeout(20_000);
+      socket.getOutputStream().write(record.toByteArray());
+      byte[] answer = socket.getInputStream().readNBytes(7);
+      assertThat(answer).as("the server's first bytes").hasSize(7);
+      return answer;
+    }
+  }
+
+  @Test
   @DisplayName("a rotated certificate is served to new clients, open connections keep working, a bad pair is kept out")
   void reload() throws IOException {
     Tandem t = tandem(listenerTls(""), "", "");
