@@ -174,6 +174,29 @@ class TlsTest {
   }
 
   @Test
+  @DisplayName("the listener's certificate can come from a PKCS12 key store")
+  void keyStore() throws IOException, java.security.GeneralSecurityException {
+    TestCertificates.Issued issued = ca.issue(dir, "stored", "tandem.test", BigInteger.valueOf(0x50), "IP:127.0.0.1");
+    java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+    store.load(null, null);
+    java.security.cert.Certificate caCert;
+    try (java.io.InputStream in = Files.newInputStream(caFile)) {
+      caCert = java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in);
+    }
+    store.setKeyEntry("tandem", issued.privateKey(), "s3cret".toCharArray(),
+        new java.security.cert.Certificate[] {issued.certificate(), caCert});
+    Path p12 = dir.resolve("tandem.p12");
+    try (java.io.OutputStream out = Files.newOutputStream(p12)) {
+      store.store(out, "s3cret".toCharArray());
+    }
+    Tandem t = tandem("{ keyStore: { path: \"%s\", password: s3cret } }".formatted(p12), "", "");
+    try (RawHttp c = connect(t.port(), ca.clientContext(null))) {
+      assertThat(serial(c)).isEqualTo(BigInteger.valueOf(0x50));
+      assertThat(get(c, "/stored").status()).isEqualTo(200);
+    }
+  }
+
+  @Test
   @DisplayName("a rotated certificate is served to new clients, open connections keep working, a bad pair is kept out")
   void reload() throws IOException {
     Tandem t = tandem(listenerTls(""), "", "");
