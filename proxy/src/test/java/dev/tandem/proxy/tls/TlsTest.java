@@ -266,6 +266,34 @@ class TlsTest {
     }
   }
 
+  @Test
+  @DisplayName("the admin listener's rotated certificate is served to new clients; an open connection keeps working")
+  void adminReload() throws IOException {
+    TestCertificates.Issued admin = ca.issue(dir, "admin", "admin.test", BigInteger.valueOf(0x40), "IP:127.0.0.1");
+    Tandem t = h.tandem("""
+        server: { host: 127.0.0.1, port: 0, instances: 1 }
+        admin: { host: 127.0.0.1, port: 0, token: %s, tls: { cert: "%s", key: "%s", reload: 100ms } }
+        backends: { legacy: "http://127.0.0.1:%d" }
+        routes: [ { name: default, primary: legacy } ]
+        """.formatted(TandemHarness.TOKEN, admin.cert(), admin.key(), backend.port()));
+    try (RawHttp kept = connect(t.adminPort(), ca.clientContext(null))) {
+      assertThat(serial(kept)).isEqualTo(BigInteger.valueOf(0x40));
+      ca.issue(dir, "admin", "admin.test", BigInteger.valueOf(0x41), "IP:127.0.0.1");
+      eventually("a new admin client sees the new certificate", () -> {
+        try (RawHttp fresh = connect(t.adminPort(), ca.clientContext(null))) {
+          return serial(fresh).equals(BigInteger.valueOf(0x41));
+        } catch (IOException e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      kept.sendRaw("GET /health/live HTTP/1.1\r\nHost: a\r\n\r\n");
+      assertThat(kept.readResponse().status()).as("the connection opened before").isEqualTo(200);
+    }
+    Counter reloaded = h.registry.find("tandem.tls.reloads").tag("listener", "admin").tag("result", "reloaded")
+        .counter();
+    assertThat(reloaded.count()).isEqualTo(1);
+  }
+
   /** An HTTPS backend presenting {@code cert}; with {@code clientCa}, it requires a client certificate from it. */
   private HttpServer httpsBackend(TestCertificates.Issued cert, Path clientCa) {
     HttpServerOptions options = new HttpServerOptions().setSsl(true)
