@@ -388,4 +388,99 @@ class TlsTest {
         .get("default").get(dev.tandem.proxy.mirror.Outcome.FAILED) == 1);
     assertThat(seen).containsExactly("/mirrored", "/mirrored");
   }
+
+  /**
+   * A primary, and a shadow on HTTPS whose certificate is from a CA Tandem was not given; every request mirrored.
+   * {@code seen} gets what reached the shadow (nothing, when the handshake fails as it should).
+   */
+  private Tandem untrustedShadow(java.util.List<String> seen) {
+    TestCertificates.Issued cert = otherCa.issue(dir, "shadow", "shadow.test", BigInteger.TEN, "IP:127.0.0.1");
+    HttpServer shadow = await(h.vertx.createHttpServer(new HttpServerOptions().setSsl(true)
+            .setKeyCertOptions(new PemKeyCertOptions().setCertPath(cert.cert().toString())
+                .setKeyPath(cert.key().toString())))
+        .requestHandler(req -> {
+          seen.add(req.method() + " " + req.path());
+          req.response().end("shadow");
+        }).listen(0, "127.0.0.1"));
+    return h.tandem("""
+        server: { host: 127.0.0.1, port: 0, instances: 1 }
+        admin: { host: 127.0.0.1, port: 0, token: %s }
+        backends:
+          legacy: "http://127.0.0.1:%d"
+          untrusted: { url: "https://127.0.0.1:%d", tls: { ca: "%s" } }
+        routes:
+          - { name: default, primary: legacy, mirror: { backend: untrusted, percent: 100 } }
+        deadLetters: { file: "%s" }
+        """.formatted(TandemHarness.TOKEN, backend.port(), shadow.actualPort(), caFile, dir.resolve("dlq.jsonl")));
+  }
+
+  /** Every WARNING the mirror logs while it is open. */
+  private static final class MirrorLog extends java.util.logging.Handler implements AutoCloseable {
+    private final java.util.logging.Logger logger = java.util.logging.Logger.getLogger("dev.tandem.proxy.mirror");
+    private final java.util.List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    MirrorLog() {
+      logger.addHandler(this);
+    }
+
+    @Override
+    public void publish(java.util.logging.LogRecord r) {
+      if (r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
+        lines.add(r.getMessage());
+      }
+    }
+
+    @Override
+    public void flush() {
+    }
+
+    @Override
+    public void close() {
+      logger.removeHandler(this);
+    }
+  }
+
+  @Test
+  @DisplayName("a read mirrored to a shadow with an untrusted certificate: the client gets the primary's answer, the"
+      + " copy is counted failed and the log says the certificate is not trusted")
+  void shadowWrongCaRead() throws IOException {
+    java.util.List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Tandem t = untrustedShadow(seen);
+    try (MirrorLog log = new MirrorLog()) {
+      try (RawHttp c = new RawHttp(t.port())) {
+        RawHttp.Response r = get(c, "/mirrored");
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("ok GET /mirrored ");
+      }
+      eventually("the copy is counted failed", () -> t.mirroring().ledgers().get("default")
+          .get(dev.tandem.proxy.mirror.Outcome.FAILED) == 1);
+      eventually("the log names the reason", () -> !log.lines.isEmpty());
+      assertThat(log.lines).singleElement().asString()
+          .contains("route default, shadow untrusted: GET /mirrored failed: TLS: the backend's certificate is not"
+              + " trusted");
+    }
+    assertThat(seen).isEmpty();
+  }
+
+  @Test
+  @DisplayName("a write mirrored to a shadow with an untrusted certificate: the client gets the primary's answer, the"
+      + " dead letter says the certificate is not trusted")
+  void shadowWrongCaWrite() throws IOException {
+    java.util.List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Tandem t = untrustedShadow(seen);
+    try (RawHttp c = new RawHttp(t.port())) {
+      c.sendRaw("PUT /orders/9 HTTP/1.1\r\nHost: tandem.test\r\nContent-Length: 4\r\n\r\npaid");
+      RawHttp.Response r = c.readResponse();
+      assertThat(r.status()).isEqualTo(200);
+      assertThat(r.body()).isEqualTo("ok PUT /orders/9 paid");
+    }
+    eventually("the copy is dead-lettered", () -> t.mirroring().ledgers().get("default")
+        .get(dev.tandem.proxy.mirror.Outcome.DEAD_LETTERED) == 1);
+    JsonObject letter = h.admin(t, io.vertx.core.http.HttpMethod.GET, "/admin/dlq", null).json()
+        .getJsonArray("deadLetters").getJsonObject(0);
+    assertThat(letter.getString("backend")).isEqualTo("untrusted");
+    assertThat(letter.getString("reason"))
+        .startsWith("TLS: the backend's certificate is not trusted (it does not chain to the configured ca)");
+    assertThat(seen).isEmpty();
+  }
 }
