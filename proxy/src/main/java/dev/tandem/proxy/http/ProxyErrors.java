@@ -27,7 +27,7 @@ final class ProxyErrors {
     if (failure instanceof ConnectException) {
       return "connection refused";
     }
-    String tls = tlsFailure(failure);
+    String tls = dev.tandem.proxy.tls.TlsFailure.describe(failure);
     if (tls != null) {
       return tls;
     }
@@ -47,38 +47,6 @@ final class ProxyErrors {
     response.setStatusCode(status)
         .putHeader("Content-Type", "application/json")
         .end(body.encode() + "\n");
-  }
-
-  /** What went wrong in a TLS handshake with the backend, in words an operator acts on; null for other failures. */
-  private static String tlsFailure(Throwable failure) {
-    for (Throwable t = failure; t != null; t = t.getCause()) {
-      if (t instanceof javax.net.ssl.SSLException) {
-        String all = chain(failure);
-        if (all.contains("PKIX path") || all.contains("unable to find valid certification path")) {
-          return "TLS: the backend's certificate is not trusted (it does not chain to the configured ca): " + all;
-        }
-        if (all.contains("No subject alternative") || all.contains("No name matching")) {
-          return "TLS: the backend's certificate does not name the host it was reached as (set tls.sni to the"
-              + " name it has): " + all;
-        }
-        if (all.contains("expired") || all.contains("NotAfter")) {
-          return "TLS: the backend's certificate has expired: " + all;
-        }
-        return "TLS handshake with the backend failed: " + all;
-      }
-    }
-    return null;
-  }
-
-  private static String chain(Throwable failure) {
-    StringBuilder b = new StringBuilder();
-    for (Throwable t = failure; t != null && b.length() < 400; t = t.getCause()) {
-      String m = t.getMessage();
-      if (m != null && b.indexOf(m) < 0) {
-        b.append(b.length() == 0 ? "" : "; ").append(m);
-      }
-    }
-    return b.toString();
   }
 
   private static String reason(int status) {

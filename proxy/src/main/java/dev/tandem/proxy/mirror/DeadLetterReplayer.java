@@ -98,7 +98,8 @@ public final class DeadLetterReplayer {
           return done.compose(v -> letters.resolve(d.id()));
         }
         counts[2]++;
-        problems.add(d.id() + ": " + (ar.succeeded() ? "shadow answered " + ar.result() : ar.cause().getMessage()));
+        problems.add(d.id() + ": " + (ar.succeeded() ? "shadow answered " + ar.result()
+            : ShadowSender.failure(ar.cause())));
         return copy.unsafe() ? store.release(d.idempotencyKey()) : Future.succeededFuture();
       });
     }, storeDown -> {

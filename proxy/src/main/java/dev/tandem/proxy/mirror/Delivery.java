@@ -24,6 +24,7 @@ public final class Delivery {
   private final Duration ttl;
   private final boolean failOpen;
   private final DeadLetterStore deadLetters;
+  private final ShadowFailures failures = new ShadowFailures();
 
   public Delivery(IdempotencyStore store, Duration ttl, boolean failOpen, DeadLetterStore deadLetters) {
     this.store = store;
@@ -43,8 +44,16 @@ public final class Delivery {
   /** Delivers one admitted copy and settles it in the ledger (the caller counted it as sent). */
   void deliver(ShadowSender shadow, MirrorRequest copy, MirrorLedger ledger) {
     if (!copy.unsafe()) {
-      shadow.send(copy).onComplete(ar -> ledger.settle(ar.succeeded() ? Outcome.DELIVERED
-          : ar.cause() instanceof TimeoutException ? Outcome.TIMEOUT : Outcome.FAILED));
+      shadow.send(copy).onComplete(ar -> {
+        if (ar.succeeded()) {
+          ledger.settle(Outcome.DELIVERED);
+        } else if (ar.cause() instanceof TimeoutException) {
+          ledger.settle(Outcome.TIMEOUT);
+        } else {
+          failures.failed(shadow.backend(), copy, ShadowSender.failure(ar.cause()));
+          ledger.settle(Outcome.FAILED);
+        }
+      });
       return;
     }
     store.reserve(copy.idempotencyKey(), ttl).onComplete(reserved -> {
@@ -84,8 +93,7 @@ public final class Delivery {
       ledger.settle(Outcome.DELIVERED);
       return;
     }
-    String reason = failure == null ? "shadow answered " + status
-        : failure instanceof TimeoutException ? "timeout" : "shadow unreachable: " + failure.getMessage();
+    String reason = failure == null ? "shadow answered " + status : ShadowSender.failure(failure);
     if (reserved) {
       // Free the key, so that replaying the dead letter is not mistaken for a duplicate.
       store.release(copy.idempotencyKey());

@@ -104,10 +104,21 @@ public final class ShadowSender {
           }
           if (ar.failed() && copy.watch() != null) {
             copy.watch().answered(new Side(backend.name(), 0, List.of(), new byte[0], false,
-                ar.cause() instanceof java.util.concurrent.TimeoutException ? "timeout" : String.valueOf(ar.cause().getMessage()),
-                System.nanoTime() - start));
+                failure(ar.cause()), System.nanoTime() - start));
           }
         });
+  }
+
+  /**
+   * Why a copy did not reach its shadow, as its dead letter, the log and the compared side say it: a TLS failure is
+   * named as the primary's 502 names it ({@link dev.tandem.proxy.tls.TlsFailure}).
+   */
+  static String failure(Throwable cause) {
+    if (cause instanceof java.util.concurrent.TimeoutException) {
+      return "timeout";
+    }
+    String tls = dev.tandem.proxy.tls.TlsFailure.describe(cause);
+    return tls != null ? tls : "shadow unreachable: " + cause.getMessage();
   }
 
   /** Reads the answer keeping its head and up to the watcher's limit of its body, and hands it over. */

@@ -206,6 +206,16 @@ class CliTest {
         "Replayed the same file again: the candidate created 0 new orders", "./tandem replay /",
         "HTTP/2 and gRPC: 11 calls of /demo.v1.Orders/GetOrder over h2 (prior knowledge) through the proxy:"
             + " grpc-status 0 x10, grpc-status 5 x1", "POST /demo.v1.Orders/GetOrder  11 compared,   5 differ", "real:  /messages/*/3 (value");
+    assertThat(printed).as("the edge refused each hostile request with its status and rule, and closed it")
+        .contains("At the edge: requests NGINX also refuses")
+        .containsPattern("\n  POST with Content-Length and Transfer-Encoding, a GET smuggled after it +-> 400"
+            + " content_length_with_transfer_encoding, connection closed after \\d+ ms\n")
+        .containsPattern("\n  Transfer-Encoding: xchunked +-> 501 transfer_encoding_unsupported, connection closed"
+            + " after \\d+ ms\n")
+        .containsPattern("\n  a head sent one byte every 100 ms \\(slowloris\\) +-> 408 header_timeout, connection"
+            + " closed after \\d+ ms\n")
+        .contains("The legacy service and the candidate received none of them.")
+        .doesNotContain("(not refused!)");
     assertThat(printed).as("the dashboard's address near the start")
         .containsPattern("\n  dashboard  http://127\\.0\\.0\\.1:\\d+/ui/   \\(token: demo-admin-token\\)\n");
     if (dev.tandem.testkit.TestServices.listening(5432)) {

@@ -4,6 +4,7 @@ import dev.tandem.proxy.RawHttp;
 import dev.tandem.proxy.RecordingBackend;
 import dev.tandem.proxy.Tandem;
 import dev.tandem.proxy.TandemHarness;
+import dev.tandem.testkit.TestCertificates;
 import io.micrometer.core.instrument.Counter;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterEach;
@@ -15,10 +16,12 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
+import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
+import javax.net.ssl.SSLSocket;
 
 import static dev.tandem.proxy.TandemHarness.await;
 import static dev.tandem.proxy.TandemHarness.eventually;
@@ -36,14 +39,12 @@ class EdgeFramingTest {
   private final TandemHarness h = new TandemHarness();
   private RecordingBackend backend;
   private RecordingBackend shadow;
-  private Path captures;
   private Tandem t;
 
   @BeforeEach
-  void start() throws IOException {
+  void start() {
     backend = new RecordingBackend(h.vertx);
     shadow = new RecordingBackend(h.vertx);
-    captures = Files.createTempDirectory(h.stateDir(), "captures");
     t = tandem("");
   }
 
@@ -52,7 +53,19 @@ class EdgeFramingTest {
     h.close();
   }
 
+  /** Opens a client connection: plain, or over TLS. */
+  private interface Client {
+    RawHttp open() throws IOException;
+  }
+
+  /** A Tandem mirroring, comparing and capturing every request; each with a capture directory of its own. */
   private Tandem tandem(String serverExtra) {
+    Path captures;
+    try {
+      captures = Files.createTempDirectory(h.stateDir(), "captures");
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
     return h.tandem("""
         server: { host: 127.0.0.1, port: 0, instances: 1 %s }
         admin: { host: 127.0.0.1, port: 0, token: %s }
@@ -67,56 +80,66 @@ class EdgeFramingTest {
         """.formatted(serverExtra, TandemHarness.TOKEN, backend.port(), shadow.port(), captures));
   }
 
+  private static final String POST = "POST /x HTTP/1.1" + CRLF + "Host: shop.test" + CRLF;
+  private static final String SMUGGLE = POST + "Content-Length: 4" + CRLF + "Transfer-Encoding: chunked" + CRLF
+      + CRLF + "0" + CRLF + CRLF + "GET /smuggled HTTP/1.1" + CRLF + "Host: shop.test" + CRLF + CRLF;
+  private static final Arguments SMUGGLED = Arguments.of(
+      "Content-Length with chunked, a request smuggled after the chunks", SMUGGLE, 400,
+      "content_length_with_transfer_encoding");
+  private static final Arguments CHUNK_SIZE_NOT_HEX = Arguments.of("a chunk size that is not hex",
+      POST + "Transfer-Encoding: chunked" + CRLF + CRLF + "zz" + CRLF + "hello" + CRLF + "0" + CRLF + CRLF,
+      400, "invalid_chunk");
+
   static Stream<Arguments> refused() {
-    String post = "POST /x HTTP/1.1" + CRLF + "Host: shop.test" + CRLF;
     return Stream.of(
-        Arguments.of("Content-Length with chunked, a request smuggled after the chunks",
-            post + "Content-Length: 4" + CRLF + "Transfer-Encoding: chunked" + CRLF + CRLF + "0" + CRLF + CRLF
-                + "GET /smuggled HTTP/1.1" + CRLF + "Host: shop.test" + CRLF + CRLF,
-            400, "content_length_with_transfer_encoding"),
+        SMUGGLED,
         Arguments.of("an unknown transfer coding (xchunked) beside a length",
-            post + "Transfer-Encoding: xchunked" + CRLF + "Content-Length: 5" + CRLF + CRLF + "hello",
+            POST + "Transfer-Encoding: xchunked" + CRLF + "Content-Length: 5" + CRLF + CRLF + "hello",
             400, "content_length_with_transfer_encoding"),
         Arguments.of("an unknown transfer coding (xchunked)",
-            post + "Transfer-Encoding: xchunked" + CRLF + CRLF + "5" + CRLF + "hello" + CRLF + "0" + CRLF + CRLF,
+            POST + "Transfer-Encoding: xchunked" + CRLF + CRLF + "5" + CRLF + "hello" + CRLF + "0" + CRLF + CRLF,
             501, "transfer_encoding_unsupported"),
         Arguments.of("chunked, identity",
-            post + "Transfer-Encoding: chunked, identity" + CRLF + CRLF + "0" + CRLF + CRLF,
+            POST + "Transfer-Encoding: chunked, identity" + CRLF + CRLF + "0" + CRLF + CRLF,
             501, "transfer_encoding_unsupported"),
         Arguments.of("gzip before chunked (a coding Tandem does not undo)",
-            post + "Transfer-Encoding: gzip, chunked" + CRLF + CRLF + "0" + CRLF + CRLF,
+            POST + "Transfer-Encoding: gzip, chunked" + CRLF + CRLF + "0" + CRLF + CRLF,
             501, "transfer_encoding_unsupported"),
         Arguments.of("chunked not the final coding",
-            post + "Transfer-Encoding: chunked, gzip" + CRLF + CRLF + "0" + CRLF + CRLF,
+            POST + "Transfer-Encoding: chunked, gzip" + CRLF + CRLF + "0" + CRLF + CRLF,
             400, "chunked_not_final"),
         Arguments.of("chunked applied twice",
-            post + "Transfer-Encoding: chunked, chunked" + CRLF + CRLF + "0" + CRLF + CRLF,
+            POST + "Transfer-Encoding: chunked, chunked" + CRLF + CRLF + "0" + CRLF + CRLF,
             400, "chunked_not_final"),
         Arguments.of("two Transfer-Encoding lines",
-            post + "Transfer-Encoding: chunked" + CRLF + "Transfer-Encoding: chunked" + CRLF + CRLF + "0" + CRLF + CRLF,
+            POST + "Transfer-Encoding: chunked" + CRLF + "Transfer-Encoding: chunked" + CRLF + CRLF + "0" + CRLF + CRLF,
             400, "transfer_encoding_repeated"),
         Arguments.of("Transfer-Encoding in HTTP/1.0",
             "POST /x HTTP/1.0" + CRLF + "Host: shop.test" + CRLF + "Transfer-Encoding: chunked" + CRLF + CRLF
                 + "0" + CRLF + CRLF,
             400, "transfer_encoding_in_http10"),
         Arguments.of("two differing Content-Length lines",
-            post + "Content-Length: 5" + CRLF + "Content-Length: 6" + CRLF + CRLF + "hello!",
+            POST + "Content-Length: 5" + CRLF + "Content-Length: 6" + CRLF + CRLF + "hello!",
             400, "content_length_repeated"),
         Arguments.of("two Content-Length lines in HTTP/1.0 (which Netty alone would fold into the first)",
             "POST /x HTTP/1.0" + CRLF + "Host: shop.test" + CRLF + "Content-Length: 5" + CRLF + "Content-Length: 11"
                 + CRLF + CRLF + "hello world",
             400, "content_length_repeated"),
+        Arguments.of("two differing lengths on one Content-Length line",
+            POST + "Content-Length: 5, 6" + CRLF + CRLF + "hello!", 400, "content_length_repeated"),
         Arguments.of("a signed Content-Length",
-            post + "Content-Length: +5" + CRLF + CRLF + "hello", 400, "content_length_invalid"),
-        Arguments.of("a chunk size that is not hex",
-            post + "Transfer-Encoding: chunked" + CRLF + CRLF + "zz" + CRLF + "hello" + CRLF + "0" + CRLF + CRLF,
+            POST + "Content-Length: +5" + CRLF + CRLF + "hello", 400, "content_length_invalid"),
+        CHUNK_SIZE_NOT_HEX,
+        Arguments.of("a chunk size that overflows 64 bits",
+            POST + "Transfer-Encoding: chunked" + CRLF + CRLF + "fffffffffffffffff" + CRLF + "hello" + CRLF + "0"
+                + CRLF + CRLF,
             400, "invalid_chunk"),
         Arguments.of("a chunk extension with a control character",
-            post + "Transfer-Encoding: chunked" + CRLF + CRLF + "5;a\u0001b" + CRLF + "hello" + CRLF + "0" + CRLF
+            POST + "Transfer-Encoding: chunked" + CRLF + CRLF + "5;a\u0001b" + CRLF + "hello" + CRLF + "0" + CRLF
                 + CRLF,
             400, "invalid_chunk"),
         Arguments.of("a chunk not ended by CRLF",
-            post + "Transfer-Encoding: chunked" + CRLF + CRLF + "5" + CRLF + "helloXX0" + CRLF + CRLF,
+            POST + "Transfer-Encoding: chunked" + CRLF + CRLF + "5" + CRLF + "helloXX0" + CRLF + CRLF,
             400, "invalid_chunk"),
         Arguments.of("HTTP/1.1 without Host",
             "GET /x HTTP/1.1" + CRLF + CRLF, 400, "host_missing"),
@@ -127,16 +150,23 @@ class EdgeFramingTest {
         Arguments.of("userinfo in an absolute-form target",
             "GET http://user@a.test/x HTTP/1.1" + CRLF + "Host: a.test" + CRLF + CRLF, 400, "host_invalid"),
         Arguments.of("Connection naming Content-Length",
-            post + "Connection: close, Content-Length" + CRLF + "Content-Length: 5" + CRLF + CRLF + "hello",
+            POST + "Connection: close, Content-Length" + CRLF + "Content-Length: 5" + CRLF + CRLF + "hello",
+            400, "connection_names_framing_header"),
+        Arguments.of("Connection naming Transfer-Encoding",
+            POST + "Connection: Transfer-Encoding" + CRLF + "Transfer-Encoding: chunked" + CRLF + CRLF + "5" + CRLF
+                + "hello" + CRLF + "0" + CRLF + CRLF,
+            400, "connection_names_framing_header"),
+        Arguments.of("Connection naming Host",
+            "GET /x HTTP/1.1" + CRLF + "Host: shop.test" + CRLF + "Connection: keep-alive, Host" + CRLF + CRLF,
             400, "connection_names_framing_header"),
         Arguments.of("whitespace between a field name and its colon",
-            post + "Transfer-Encoding : chunked" + CRLF + "Content-Length: 5" + CRLF + CRLF + "hello",
+            POST + "Transfer-Encoding : chunked" + CRLF + "Content-Length: 5" + CRLF + CRLF + "hello",
             400, "malformed_request"),
         Arguments.of("a folded line hiding Transfer-Encoding from Tandem (obs-fold)",
-            post + "X-A: b" + CRLF + " Transfer-Encoding: chunked" + CRLF + "Content-Length: 5" + CRLF + CRLF + "hello",
+            POST + "X-A: b" + CRLF + " Transfer-Encoding: chunked" + CRLF + "Content-Length: 5" + CRLF + CRLF + "hello",
             400, "obs_fold"),
         Arguments.of("a folded Transfer-Encoding value (obs-fold)",
-            post + "Transfer-Encoding:" + CRLF + "\tchunked" + CRLF + CRLF + "0" + CRLF + CRLF, 400, "obs_fold"),
+            POST + "Transfer-Encoding:" + CRLF + "\tchunked" + CRLF + CRLF + "0" + CRLF + CRLF, 400, "obs_fold"),
         Arguments.of("a field without a name",
             "GET /x HTTP/1.1" + CRLF + "Host: a.test" + CRLF + ": nameless" + CRLF + CRLF, 400, "malformed_request"),
         Arguments.of("a control character in the request target",
@@ -166,7 +196,68 @@ class EdgeFramingTest {
   @MethodSource
   @DisplayName("a request the RFC says to refuse is answered with its rule, closed, and forwarded nowhere")
   void refused(String what, String raw, int status, String rule) throws IOException {
-    try (RawHttp c = new RawHttp(t.port())) {
+    Client plain = () -> new RawHttp(t.port());
+    refusedAndClosed(plain, what, raw, status, rule);
+    onlyTheProbeGotThrough(t, plain);
+  }
+
+  /** A framing refused before the head reaches Vert.x, and one refused in the body once the exchange began. */
+  static Stream<Arguments> framing() {
+    return Stream.of(SMUGGLED, CHUNK_SIZE_NOT_HEX);
+  }
+
+  @ParameterizedTest(name = "{0}: {2} {3}")
+  @MethodSource("framing")
+  @DisplayName("server.dataPlane: vertx refuses the same framings, and forwards them nowhere")
+  void refusedOnVertxDataPlane(String what, String raw, int status, String rule) throws IOException {
+    Tandem vertx = tandem(", dataPlane: vertx");
+    Client plain = () -> new RawHttp(vertx.port());
+    refusedAndClosed(plain, what, raw, status, rule);
+    onlyTheProbeGotThrough(vertx, plain);
+  }
+
+  @ParameterizedTest(name = "{0}: {2} {3}")
+  @MethodSource("framing")
+  @DisplayName("the TLS listener refuses the same framings, and forwards them nowhere")
+  void refusedOverTls(String what, String raw, int status, String rule) throws IOException {
+    TestCertificates ca = TestCertificates.authority("Edge Test CA");
+    Path dir = Files.createTempDirectory(h.stateDir(), "tls");
+    TestCertificates.Issued cert = ca.issue(dir, "edge", "shop.test", BigInteger.ONE, "IP:127.0.0.1");
+    Tandem tls = tandem(", tls: { cert: \"%s\", key: \"%s\" }".formatted(cert.cert(), cert.key()));
+    Client secure = () -> {
+      SSLSocket socket = (SSLSocket) ca.clientContext(null).getSocketFactory().createSocket("127.0.0.1", tls.port());
+      socket.startHandshake();
+      return new RawHttp(socket);
+    };
+    refusedAndClosed(secure, what, raw, status, rule);
+    onlyTheProbeGotThrough(tls, secure);
+    assertThat(backend.headers().get(0).get("X-Forwarded-Proto")).isEqualTo("https");
+  }
+
+  @Test
+  @DisplayName("a smuggle is refused in front of the Netty data plane, which forwards the next request itself")
+  void refusedBeforeTheNettyPath() throws IOException {
+    // No capture and no comparison: what the Netty path forwards itself (the fixture above sends all to Vert.x's).
+    Tandem fast = h.tandem("""
+        server: { host: 127.0.0.1, port: 0, instances: 1 }
+        admin: { host: 127.0.0.1, port: 0, token: %s }
+        backends: { legacy: "http://127.0.0.1:%d" }
+        routes: [ { name: default, primary: legacy } ]
+        """.formatted(TandemHarness.TOKEN, backend.port()));
+    Client plain = () -> new RawHttp(fast.port());
+    refusedAndClosed(plain, "a smuggle", SMUGGLE, 400, "content_length_with_transfer_encoding");
+    try (RawHttp c = plain.open()) {
+      c.sendRaw("GET /probe HTTP/1.1" + CRLF + "Host: shop.test" + CRLF + CRLF);
+      assertThat(c.readResponse().status()).isEqualTo(200);
+    }
+    assertThat(backend.requests()).containsExactly("GET /probe");
+    assertThat(backend.received()).startsWith("GET /probe HTTP/1.1").doesNotContain("smuggled");
+    assertThat(h.registry.scrape()).contains("tandem_dataplane_requests_total{path=\"netty\"} 1.0");
+  }
+
+  /** {@code raw} is answered with its status and a JSON body naming its rule, the connection closed, counted. */
+  private void refusedAndClosed(Client client, String what, String raw, int status, String rule) throws IOException {
+    try (RawHttp c = client.open()) {
       c.sendRaw(raw);
       RawHttp.Response r = c.readResponse();
       assertThat(r.status()).as(what).isEqualTo(status);
@@ -178,7 +269,6 @@ class EdgeFramingTest {
       assertThat(c.closedByPeer()).as("connection closed after " + what).isTrue();
     }
     assertThat(rejected(rule)).isEqualTo(1.0);
-    onlyTheProbeGotThrough();
   }
 
   @Test
@@ -308,8 +398,8 @@ class EdgeFramingTest {
   }
 
   /** Sends a good request; it, and nothing before it, must have reached the backend, the shadow and the capture. */
-  private void onlyTheProbeGotThrough() throws IOException {
-    try (RawHttp c = new RawHttp(t.port())) {
+  private void onlyTheProbeGotThrough(Tandem t, Client client) throws IOException {
+    try (RawHttp c = client.open()) {
       c.sendRaw("GET /probe HTTP/1.1" + CRLF + "Host: shop.test" + CRLF + CRLF);
       assertThat(c.readResponse().status()).isEqualTo(200);
     }

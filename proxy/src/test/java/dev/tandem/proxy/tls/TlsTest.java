@@ -117,6 +117,86 @@ class TlsTest {
   }
 
   @Test
+  @DisplayName("by default a client limited to TLS 1.1 fails the handshake (protocol_version); TLS 1.2 is served")
+  void tls11RefusedByDefault() throws IOException {
+    Tandem t = tandem(listenerTls(""), "", "");
+    // This JDK refuses TLS 1.1 on its own too (jdk.tls.disabledAlgorithms): Tandem's default must not rely on it.
+    assertThat(t.config().server().tls().protocols()).containsExactly("TLSv1.2", "TLSv1.3");
+    byte[] refused = answerToHello(t.port(), 0x0302);
+    assertThat(refused[0]).as("an alert record").isEqualTo((byte) 21);
+    assertThat(refused[6]).as("protocol_version").isEqualTo((byte) 70);
+    byte[] served = answerToHello(t.port(), 0x0303); // the same hello offering TLS 1.2: proof it is well-formed
+    assertThat(served[0]).as("a handshake record").isEqualTo((byte) 22);
+    assertThat(served[5]).as("ServerHello").isEqualTo((byte) 2);
+  }
+
+  /**
+   * Sends a ClientHello offering only {@code version} (0x0302 is TLS 1.1, 0x0303 TLS 1.2) and returns the first 7
+   * bytes the server answers. Built by hand: the JDK's own client will not offer TLS 1.1 at all (its
+   * {@code jdk.tls.disabledAlgorithms}), so it could not show what the listener does with one.
+   */
+  private static byte[] answerToHello(int port, int version) throws IOException {
+    java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+    java.io.DataOutputStream b = new java.io.DataOutputStream(body);
+    b.writeShort(version);
+    b.write(new byte[32]); // random
+    b.writeByte(0); // no session id
+    int[] suites = {0xC02B, 0xC009, 0xC00A, 0x00FF}; // ECDHE-ECDSA AES-GCM (1.2), AES-CBC (1.1 and 1.2), SCSV
+    b.writeShort(suites.length * 2);
+    for (int suite : suites) {
+      b.writeShort(suite);
+    }
+    b.writeByte(1);
+    b.writeByte(0); // compression: null
+    byte[] extensions = {
+        0x00, 0x0a, 0x00, 0x06, 0x00, 0x04, 0x00, 0x17, 0x00, 0x1d, // supported_groups: secp256r1, x25519
+        0x00, 0x0b, 0x00, 0x02, 0x01, 0x00, // ec_point_formats: uncompressed
+        0x00, 0x0d, 0x00, 0x06, 0x00, 0x04, 0x04, 0x03, 0x08, 0x04}; // signature_algorithms: ecdsa and pss sha256
+    b.writeShort(extensions.length);
+    b.write(extensions);
+    byte[] hello = body.toByteArray();
+    java.io.ByteArrayOutputStream record = new java.io.ByteArrayOutputStream();
+    java.io.DataOutputStream r = new java.io.DataOutputStream(record);
+    r.writeByte(22); // handshake
+    r.writeShort(0x0301);
+    r.writeShort(hello.length + 4);
+    r.writeByte(1); // ClientHello
+    r.writeByte(0);
+    r.writeShort(hello.length);
+    r.write(hello);
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+      socket.setSoTimeout(20_000);
+      socket.getOutputStream().write(record.toByteArray());
+      byte[] answer = socket.getInputStream().readNBytes(7);
+      assertThat(answer).as("the server's first bytes").hasSize(7);
+      return answer;
+    }
+  }
+
+  @Test
+  @DisplayName("the listener's certificate can come from a PKCS12 key store")
+  void keyStore() throws IOException, java.security.GeneralSecurityException {
+    TestCertificates.Issued issued = ca.issue(dir, "stored", "tandem.test", BigInteger.valueOf(0x50), "IP:127.0.0.1");
+    java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+    store.load(null, null);
+    java.security.cert.Certificate caCert;
+    try (java.io.InputStream in = Files.newInputStream(caFile)) {
+      caCert = java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in);
+    }
+    store.setKeyEntry("tandem", issued.privateKey(), "s3cret".toCharArray(),
+        new java.security.cert.Certificate[] {issued.certificate(), caCert});
+    Path p12 = dir.resolve("tandem.p12");
+    try (java.io.OutputStream out = Files.newOutputStream(p12)) {
+      store.store(out, "s3cret".toCharArray());
+    }
+    Tandem t = tandem("{ keyStore: { path: \"%s\", password: s3cret } }".formatted(p12), "", "");
+    try (RawHttp c = connect(t.port(), ca.clientContext(null))) {
+      assertThat(serial(c)).isEqualTo(BigInteger.valueOf(0x50));
+      assertThat(get(c, "/stored").status()).isEqualTo(200);
+    }
+  }
+
+  @Test
   @DisplayName("a rotated certificate is served to new clients, open connections keep working, a bad pair is kept out")
   void reload() throws IOException {
     Tandem t = tandem(listenerTls(""), "", "");
@@ -184,6 +264,34 @@ class TlsTest {
       c.sendRaw("GET /health/live HTTP/1.1\r\nHost: a\r\n\r\n");
       assertThat(c.readResponse().status()).isEqualTo(200);
     }
+  }
+
+  @Test
+  @DisplayName("the admin listener's rotated certificate is served to new clients; an open connection keeps working")
+  void adminReload() throws IOException {
+    TestCertificates.Issued admin = ca.issue(dir, "admin", "admin.test", BigInteger.valueOf(0x40), "IP:127.0.0.1");
+    Tandem t = h.tandem("""
+        server: { host: 127.0.0.1, port: 0, instances: 1 }
+        admin: { host: 127.0.0.1, port: 0, token: %s, tls: { cert: "%s", key: "%s", reload: 100ms } }
+        backends: { legacy: "http://127.0.0.1:%d" }
+        routes: [ { name: default, primary: legacy } ]
+        """.formatted(TandemHarness.TOKEN, admin.cert(), admin.key(), backend.port()));
+    try (RawHttp kept = connect(t.adminPort(), ca.clientContext(null))) {
+      assertThat(serial(kept)).isEqualTo(BigInteger.valueOf(0x40));
+      ca.issue(dir, "admin", "admin.test", BigInteger.valueOf(0x41), "IP:127.0.0.1");
+      eventually("a new admin client sees the new certificate", () -> {
+        try (RawHttp fresh = connect(t.adminPort(), ca.clientContext(null))) {
+          return serial(fresh).equals(BigInteger.valueOf(0x41));
+        } catch (IOException e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      kept.sendRaw("GET /health/live HTTP/1.1\r\nHost: a\r\n\r\n");
+      assertThat(kept.readResponse().status()).as("the connection opened before").isEqualTo(200);
+    }
+    Counter reloaded = h.registry.find("tandem.tls.reloads").tag("listener", "admin").tag("result", "reloaded")
+        .counter();
+    assertThat(reloaded.count()).isEqualTo(1);
   }
 
   /** An HTTPS backend presenting {@code cert}; with {@code clientCa}, it requires a client certificate from it. */
@@ -279,5 +387,100 @@ class TlsTest {
     eventually("the one reached by an address its certificate does not name fails", () -> t.mirroring().ledgers()
         .get("default").get(dev.tandem.proxy.mirror.Outcome.FAILED) == 1);
     assertThat(seen).containsExactly("/mirrored", "/mirrored");
+  }
+
+  /**
+   * A primary, and a shadow on HTTPS whose certificate is from a CA Tandem was not given; every request mirrored.
+   * {@code seen} gets what reached the shadow (nothing, when the handshake fails as it should).
+   */
+  private Tandem untrustedShadow(java.util.List<String> seen) {
+    TestCertificates.Issued cert = otherCa.issue(dir, "shadow", "shadow.test", BigInteger.TEN, "IP:127.0.0.1");
+    HttpServer shadow = await(h.vertx.createHttpServer(new HttpServerOptions().setSsl(true)
+            .setKeyCertOptions(new PemKeyCertOptions().setCertPath(cert.cert().toString())
+                .setKeyPath(cert.key().toString())))
+        .requestHandler(req -> {
+          seen.add(req.method() + " " + req.path());
+          req.response().end("shadow");
+        }).listen(0, "127.0.0.1"));
+    return h.tandem("""
+        server: { host: 127.0.0.1, port: 0, instances: 1 }
+        admin: { host: 127.0.0.1, port: 0, token: %s }
+        backends:
+          legacy: "http://127.0.0.1:%d"
+          untrusted: { url: "https://127.0.0.1:%d", tls: { ca: "%s" } }
+        routes:
+          - { name: default, primary: legacy, mirror: { backend: untrusted, percent: 100 } }
+        deadLetters: { file: "%s" }
+        """.formatted(TandemHarness.TOKEN, backend.port(), shadow.actualPort(), caFile, dir.resolve("dlq.jsonl")));
+  }
+
+  /** Every WARNING the mirror logs while it is open. */
+  private static final class MirrorLog extends java.util.logging.Handler implements AutoCloseable {
+    private final java.util.logging.Logger logger = java.util.logging.Logger.getLogger("dev.tandem.proxy.mirror");
+    private final java.util.List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    MirrorLog() {
+      logger.addHandler(this);
+    }
+
+    @Override
+    public void publish(java.util.logging.LogRecord r) {
+      if (r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()) {
+        lines.add(r.getMessage());
+      }
+    }
+
+    @Override
+    public void flush() {
+    }
+
+    @Override
+    public void close() {
+      logger.removeHandler(this);
+    }
+  }
+
+  @Test
+  @DisplayName("a read mirrored to a shadow with an untrusted certificate: the client gets the primary's answer, the"
+      + " copy is counted failed and the log says the certificate is not trusted")
+  void shadowWrongCaRead() throws IOException {
+    java.util.List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Tandem t = untrustedShadow(seen);
+    try (MirrorLog log = new MirrorLog()) {
+      try (RawHttp c = new RawHttp(t.port())) {
+        RawHttp.Response r = get(c, "/mirrored");
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("ok GET /mirrored ");
+      }
+      eventually("the copy is counted failed", () -> t.mirroring().ledgers().get("default")
+          .get(dev.tandem.proxy.mirror.Outcome.FAILED) == 1);
+      eventually("the log names the reason", () -> !log.lines.isEmpty());
+      assertThat(log.lines).singleElement().asString()
+          .contains("route default, shadow untrusted: GET /mirrored failed: TLS: the backend's certificate is not"
+              + " trusted");
+    }
+    assertThat(seen).isEmpty();
+  }
+
+  @Test
+  @DisplayName("a write mirrored to a shadow with an untrusted certificate: the client gets the primary's answer, the"
+      + " dead letter says the certificate is not trusted")
+  void shadowWrongCaWrite() throws IOException {
+    java.util.List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Tandem t = untrustedShadow(seen);
+    try (RawHttp c = new RawHttp(t.port())) {
+      c.sendRaw("PUT /orders/9 HTTP/1.1\r\nHost: tandem.test\r\nContent-Length: 4\r\n\r\npaid");
+      RawHttp.Response r = c.readResponse();
+      assertThat(r.status()).isEqualTo(200);
+      assertThat(r.body()).isEqualTo("ok PUT /orders/9 paid");
+    }
+    eventually("the copy is dead-lettered", () -> t.mirroring().ledgers().get("default")
+        .get(dev.tandem.proxy.mirror.Outcome.DEAD_LETTERED) == 1);
+    JsonObject letter = h.admin(t, io.vertx.core.http.HttpMethod.GET, "/admin/dlq", null).json()
+        .getJsonArray("deadLetters").getJsonObject(0);
+    assertThat(letter.getString("backend")).isEqualTo("untrusted");
+    assertThat(letter.getString("reason"))
+        .startsWith("TLS: the backend's certificate is not trusted (it does not chain to the configured ca)");
+    assertThat(seen).isEmpty();
   }
 }
