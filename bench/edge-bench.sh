@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # What the edge's strict checks cost: this build's Tandem against one built from BASE_REF (before the edge rules),
-# side by side in one run of bench/proxy-bench.sh, both pinned to the proxy core, paired per repetition.
+# side by side in one run of bench/proxy-bench.sh, both pinned to the proxy core, paired per repetition. The
+# default base predates the Netty data plane too: on today's build it measures that path as well, so the checks'
+# cost is read from EdgeCost (bench/README.md, "The edge's checks").
 #
 #   bench/edge-bench.sh                        # BASE_REF defaults to the commit before the edge rules
 #   BASE_REF=v0.1 REPS=7 bench/edge-bench.sh
