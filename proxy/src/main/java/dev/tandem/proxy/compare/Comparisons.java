@@ -141,7 +141,16 @@ public final class Comparisons {
       count(e.route(), ComparisonEngine.Result.SHED);
       return;
     }
-    workers.<ComparisonEngine.Outcome>executeBlocking(() -> engine.compare(e), false).onComplete(ar -> {
+    io.vertx.core.Future<ComparisonEngine.Outcome> done;
+    try {
+      done = workers.executeBlocking(() -> engine.compare(e), false);
+    } catch (java.util.concurrent.RejectedExecutionException stopped) {
+      // Vert.x closed without a drain: its workers stopped before this answer came; nothing left to count it in.
+      waiting.decrementAndGet();
+      queuedBytes.addAndGet(-bytes);
+      return;
+    }
+    done.onComplete(ar -> {
       waiting.decrementAndGet();
       queuedBytes.addAndGet(-bytes);
       if (ar.failed()) {

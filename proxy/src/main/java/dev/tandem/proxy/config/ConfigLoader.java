@@ -142,7 +142,7 @@ public final class ConfigLoader {
     ServerConfig server = readServer(root.child("server"));
     AdminConfig admin = readAdmin(root.child("admin"));
     Map<String, BackendConfig> backends = readBackends(root);
-    List<RouteConfig> routes = readRoutes(root, backends.keySet(), server.limits().maxBodyBytes());
+    List<RouteConfig> routes = readRoutes(root, backends.keySet(), server.limits());
     IdempotencyConfig idempotency = readIdempotency(root.child("idempotency"));
     Node comparatorNode = root.child("comparator");
     StoreConfig comparator = readStoreKind(comparatorNode, List.of(StoreConfig.MEMORY, StoreConfig.POSTGRES));
@@ -440,7 +440,7 @@ public final class ConfigLoader {
         BackendConfig.HOST_PRESERVE, BackendConfig.HTTP1, ssl ? BackendTls.DEFAULT : null);
   }
 
-  private List<RouteConfig> readRoutes(Node root, Set<String> backends, long defaultMaxBodyBytes) {
+  private List<RouteConfig> readRoutes(Node root, Set<String> backends, EdgeLimits limits) {
     List<RouteConfig> out = new ArrayList<>();
     List<Node> nodes = root.list("routes");
     if (nodes.isEmpty() && !(verifyOnly && !root.has("routes"))) {
@@ -476,9 +476,15 @@ public final class ConfigLoader {
           e.error("compares what the request wrote on both sides: it needs mirror: { ..., compare: true }");
         }
       }
-      long maxBodyBytes = n.bytes("maxBodyBytes", defaultMaxBodyBytes);
+      long maxBodyBytes = n.bytes("maxBodyBytes", limits.maxBodyBytes());
+      boolean buffering = n.bool("requestBuffering", false);
+      if (buffering && maxBodyBytes > limits.requestBufferBytes()) {
+        n.error("requestBuffering", "holds a whole body of up to maxBodyBytes (" + maxBodyBytes + " bytes) in memory,"
+            + " more than server.requestBufferBytes (" + limits.requestBufferBytes() + ") allows for all of them:"
+            + " lower the route's maxBodyBytes or raise server.requestBufferBytes");
+      }
       n.rejectUnknownKeys();
-      out.add(new RouteConfig(name, match, primary, canary, mirror, effects, maxBodyBytes));
+      out.add(new RouteConfig(name, match, primary, canary, mirror, effects, maxBodyBytes, buffering));
     }
     return out;
   }

@@ -18,10 +18,12 @@ import java.time.Duration;
  *                         true forwards by the chunked framing, without the Content-Length, and closes afterwards
  * @param keepUnderscores  pass header names with an underscore on; false drops them (as NGINX does), since CGI-style
  *                         backends read {@code X_Forwarded_For} as {@code X-Forwarded-For}
+ * @param requestBufferBytes the request bodies held at once, over all event loops, for routes with
+ *                         {@code requestBuffering} (503 beyond)
  */
 public record EdgeLimits(Duration headerTimeout, Duration bodyTimeout, long minBodyRate, int maxHeaderBytes,
                          int maxHeaderCount, int maxUriLength, int maxConnections, long maxBodyBytes,
-                         boolean chunkedWins, boolean keepUnderscores) {
+                         boolean chunkedWins, boolean keepUnderscores, long requestBufferBytes) {
 
   public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(10);
   public static final Duration DEFAULT_BODY_TIMEOUT = Duration.ofSeconds(30);
@@ -35,8 +37,9 @@ public record EdgeLimits(Duration headerTimeout, Duration bodyTimeout, long minB
   public static final int DEFAULT_MAX_URI_LENGTH = 8 * 1024;
   public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
   public static final long DEFAULT_MAX_BODY_BYTES = 100L * 1024 * 1024;
+  public static final long DEFAULT_REQUEST_BUFFER_BYTES = 64L * 1024 * 1024;
 
   public static final EdgeLimits DEFAULT = new EdgeLimits(DEFAULT_HEADER_TIMEOUT, DEFAULT_BODY_TIMEOUT,
       DEFAULT_MIN_BODY_RATE, DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADER_COUNT, DEFAULT_MAX_URI_LENGTH,
-      DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_BODY_BYTES, false, false);
+      DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_BODY_BYTES, false, false, DEFAULT_REQUEST_BUFFER_BYTES);
 }

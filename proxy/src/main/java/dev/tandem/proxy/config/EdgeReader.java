@@ -33,8 +33,9 @@ final class EdgeReader {
     long bodyBytes = n.bytes("maxBodyBytes", d.maxBodyBytes());
     boolean chunkedWins = n.oneOf("contentLengthWithChunked", "reject", FRAMINGS).equals("chunked");
     boolean keepUnderscores = n.oneOf("headersWithUnderscores", "drop", List.of("drop", "keep")).equals("keep");
+    long buffers = n.bytes("requestBufferBytes", d.requestBufferBytes());
     return new EdgeLimits(header, body, rate, headerBytes, headerCount, uri, connections, bodyBytes, chunkedWins,
-        keepUnderscores);
+        keepUnderscores, buffers);
   }
 
   /** {@code server.http2}: HTTP/2 from clients. */

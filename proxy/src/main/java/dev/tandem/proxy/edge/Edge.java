@@ -40,6 +40,9 @@ public final class Edge {
   private final java.util.Set<HttpConnection> http2Connections = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final AtomicInteger open = new AtomicInteger();
   private final AtomicInteger cutByDrain = new AtomicInteger();
+  // Bytes of request bodies held whole (routes with requestBuffering), over all event loops: at most
+  // server.requestBufferBytes.
+  private final java.util.concurrent.atomic.AtomicLong buffered = new java.util.concurrent.atomic.AtomicLong();
   private volatile boolean draining;
   private volatile long drainDeadline;
   // Open upgrade tunnels (WebSocket): bounded by server.maxConnections, each removed when it closes.
@@ -67,6 +70,10 @@ public final class Edge {
         .register(registry);
     Gauge.builder("tandem.http2.connections", http2Connections, java.util.Set::size)
         .description("Open client connections that speak HTTP/2 (counted in tandem_connections too)")
+        .register(registry);
+    Gauge.builder("tandem.request.buffer", buffered, java.util.concurrent.atomic.AtomicLong::get)
+        .description("Bytes of request bodies held whole before a backend is asked (routes with requestBuffering)")
+        .baseUnit("bytes")
         .register(registry);
     Gauge.builder("tandem.tunnels", tunnels, java.util.Set::size)
         .description("Open upgrade tunnels (WebSocket) through the data plane")
@@ -287,6 +294,31 @@ public final class Edge {
   /** Open client connections now. */
   public int openConnections() {
     return open.get();
+  }
+
+  /**
+   * Takes {@code bytes} of the request-buffer budget ({@code server.requestBufferBytes}) for a body held whole;
+   * false, taking nothing, when they do not fit.
+   */
+  public boolean holdBody(long bytes) {
+    long max = limits.requestBufferBytes();
+    long now;
+    do {
+      now = buffered.get();
+      if (now + bytes > max) {
+        return false;
+      }
+    } while (!buffered.compareAndSet(now, now + bytes));
+    return true;
+  }
+
+  public long requestBufferBytes() {
+    return limits.requestBufferBytes();
+  }
+
+  /** Gives back what {@link #holdBody} took. */
+  public void releaseBody(long bytes) {
+    buffered.addAndGet(-bytes);
   }
 
   /** A connection closed at the drain's deadline with a request still unanswered. */

@@ -45,6 +45,10 @@ final class BodyLimit implements ReadStream<Buffer> {
     return max;
   }
 
+  Edge edge() {
+    return edge;
+  }
+
   @Override
   public ReadStream<Buffer> handler(Handler<Buffer> handler) {
     source.handler(handler == null ? null : chunk -> {
@@ -102,6 +106,11 @@ final class BodyLimit implements ReadStream<Buffer> {
    * then closes the connection: it cannot carry another request with a body left unread.
    */
   static void refuse(HttpServerRequest request, String detail) {
+    refuse(request, EdgeRule.BODY_TOO_LARGE, detail);
+  }
+
+  /** As {@link #refuse(HttpServerRequest, String)}, for {@code rule}: 413, or 503 when the buffers are full. */
+  static void refuse(HttpServerRequest request, EdgeRule rule, String detail) {
     HttpServerResponse response = request.response();
     Promise<Void> drained = Promise.promise();
     request.exceptionHandler(e -> drained.tryComplete());
@@ -122,11 +131,11 @@ final class BodyLimit implements ReadStream<Buffer> {
       if (Grpc.is(request.headers())) {
         answered = Grpc.fail(response, Grpc.RESOURCE_EXHAUSTED_HTTP, "request " + detail);
       } else {
-        response.setStatusCode(EdgeRule.BODY_TOO_LARGE.status()).putHeader("Content-Type", "application/json");
+        response.setStatusCode(rule.status()).putHeader("Content-Type", "application/json");
         if (!http2) {
           response.putHeader("Connection", "close");
         }
-        answered = response.end(new Rejected(EdgeRule.BODY_TOO_LARGE, detail).json());
+        answered = response.end(new Rejected(rule, detail).json());
       }
     }
     // HTTP/2: the stream ends with the answer; the connection's other streams go on.

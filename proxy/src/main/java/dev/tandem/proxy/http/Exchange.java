@@ -54,6 +54,9 @@ final class Exchange {
   private boolean peeking;
   private boolean endedEarly;
   private Buffer early;
+  /** Bytes of the edge's request-buffer budget this exchange holds (a body read whole); given back once. */
+  private long held;
+  private boolean wholeBody;
 
   /**
    * @param capture  records the exchange to a capture file; may be null
@@ -81,11 +84,92 @@ final class Exchange {
   /**
    * @param hasBody whether the request has a body (a Content-Length, or chunked)
    * @param chunked whether it is chunked
+   * @param hold    non-null to read a chunked body whole (the route's requestBuffering) before a backend is asked:
+   *                where a refusal of that body is counted (no backend, since none was asked)
    */
-  void start(boolean hasBody, boolean chunked) {
+  void start(boolean hasBody, boolean chunked, Recorder hold) {
     this.hasBody = hasBody;
     this.chunked = chunked;
-    if (hasBody && http2 && chunked && !backend.config().http2() && !request.headers().contains("Expect")) {
+    if (hold != null && hasBody && chunked && limit != null) {
+      holdBody(hold);
+      return;
+    }
+    connect();
+  }
+
+  /**
+   * Reads the body whole, as NGINX's {@code proxy_request_buffering} does, so that a body over {@code maxBodyBytes}
+   * is refused before any backend, the mirror or the capture hears of it; then sends it with its Content-Length.
+   * Memory: at most the route's {@code maxBodyBytes} per request and {@code server.requestBufferBytes} for all of
+   * them, which the configuration checks; beyond the latter a request is answered 503 and nothing is forwarded.
+   */
+  private void holdBody(Recorder refusals) {
+    Edge edge = limit.edge();
+    response.closeHandler(v -> aborted());
+    request.exceptionHandler(e -> aborted());
+    if (request.headers().contains("Expect")) {
+      response.writeContinue(); // the body is read here, so Tandem answers the expectation, as NGINX does
+    }
+    Buffer body = Buffer.buffer();
+    request.handler(chunk -> {
+      if (finished) {
+        return;
+      }
+      if (body.length() + (long) chunk.length() > limit.max()) {
+        edge.count(EdgeRule.BODY_TOO_LARGE);
+        refuseHeld(refusals, EdgeRule.BODY_TOO_LARGE.status());
+        BodyLimit.refuse(request, "more than " + limit.max() + " bytes");
+        return;
+      }
+      if (!edge.holdBody(chunk.length())) {
+        edge.count(EdgeRule.REQUEST_BUFFERS_FULL);
+        refuseHeld(refusals, EdgeRule.REQUEST_BUFFERS_FULL.status());
+        BodyLimit.refuse(request, EdgeRule.REQUEST_BUFFERS_FULL, "server.requestBufferBytes ("
+            + limit.edge().requestBufferBytes() + " bytes) are held by other requests' bodies");
+        return;
+      }
+      held += chunk.length();
+      body.appendBuffer(chunk);
+    });
+    request.endHandler(v -> {
+      if (finished) {
+        return;
+      }
+      request.handler(null);
+      request.endHandler(null); // the request has ended: nothing more to pause (HTTP/2 refuses to)
+      wholeBody = true;
+      chunked = false;
+      hasBody = body.length() > 0 || !http2; // HTTP/2 without a body (a GET) ends with its headers
+      early = body;
+      connect();
+    });
+  }
+
+  /** A held body refused: nothing of the exchange goes on; the budget it took is given back. */
+  private void refuseHeld(Recorder refusals, int status) {
+    finished = true;
+    refusals.record(status, System.nanoTime() - startNanos);
+    giveBack();
+    if (copy != null) {
+      copy.clientAborted();
+    }
+    if (capture != null) {
+      capture.abandon();
+    }
+  }
+
+  private void giveBack() {
+    if (held > 0) {
+      limit.edge().releaseBody(held);
+      held = 0;
+    }
+  }
+
+  /** Asks the backend for a connection; the request body, if it streams, waits paused until it is there. */
+  private void connect() {
+    if (wholeBody && hasBody) {
+      // Read already, and the client's handlers set: the body goes out once the connection is there.
+    } else if (hasBody && http2 && chunked && !backend.config().http2() && !request.headers().contains("Expect")) {
       // An HTTP/2 body of unknown length, for an HTTP/1.1 hop that must frame it: whether the stream ended with its
       // headers (a GET) is known only once Vert.x delivers the end, right after this handler. Until the backend
       // connection is there, the first chunk is held (and the client paused) or the end noted; a bodiless request
@@ -178,7 +262,13 @@ final class Exchange {
       headers.remove("Content-Length");
       upstream.setChunked(true); // on HTTP/2 only Vert.x's permission to stream: no such header goes out
     }
-    if (request.headers().contains("Expect")) {
+    if (wholeBody) {
+      headers.remove("Expect"); // answered by Tandem, which has the body
+      headers.remove("Transfer-Encoding");
+      if (hasBody) {
+        headers.set("Content-Length", Long.toString(early.length()));
+      }
+    } else if (request.headers().contains("Expect")) {
       // The client holds its body until it hears 100 Continue, so the head must go out without waiting for it.
       upstream.continueHandler(v -> response.writeContinue());
       upstream.sendHead();
@@ -188,8 +278,14 @@ final class Exchange {
       upstream.end();
       return;
     }
-    ReadStream<Buffer> source = early == null ? request : new PrefixedStream(early, request);
-    ReadStream<Buffer> body = limit == null ? source : limit.wrap(source, this::overLimit);
+    ReadStream<Buffer> source;
+    if (wholeBody) {
+      source = new WholeBody(early);
+      early = null;
+    } else {
+      source = early == null ? request : new PrefixedStream(early, request);
+    }
+    ReadStream<Buffer> body = limit == null || wholeBody ? source : limit.wrap(source, this::overLimit);
     body = copy == null ? body : copy.tee(body);
     if (capture != null) {
       body = new TappedStream(body, capture::requestChunk, capture::requestEnded);
@@ -198,6 +294,7 @@ final class Exchange {
     body.pipe()
         .endOnFailure(false)
         .to(upstream)
+        .andThen(ar -> giveBack()) // a held body is written (or never will be): its budget is free
         .onFailure(t -> {
           upstream.reset();
           if (!request.isEnded()) {
@@ -440,6 +537,7 @@ final class Exchange {
   }
 
   private void finish(int status) {
+    giveBack();
     if (!finished) {
       finished = true;
       if (grpc && grpcStatus == Grpc.NONE && status == 200) {

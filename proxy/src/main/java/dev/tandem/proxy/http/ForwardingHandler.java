@@ -30,7 +30,8 @@ final class ForwardingHandler implements Handler<HttpServerRequest> {
 
   /** Everything one route needs per request, looked up once per event loop. */
   record Plan(Backend primary, Recorder primaryRecorder, CanaryRouter canary, Backend canaryBackend,
-                      Recorder canaryRecorder, RouteMirror mirror, Recorder refusedRecorder, long maxBodyBytes) {
+                      Recorder canaryRecorder, RouteMirror mirror, Recorder refusedRecorder, long maxBodyBytes,
+                      boolean requestBuffering) {
   }
 
   private final RouteTable routes;
@@ -73,7 +74,8 @@ final class ForwardingHandler implements Handler<HttpServerRequest> {
         }
       }
       plans.put(r, new Plan(backends.get(primary), primaryRecorder, router, canaryBackend, canaryRecorder,
-          mirrors.get(r), metrics.series(r.name(), ProxyMetrics.NO_BACKEND), r.config().maxBodyBytes()));
+          mirrors.get(r), metrics.series(r.name(), ProxyMetrics.NO_BACKEND), r.config().maxBodyBytes(),
+          r.config().requestBuffering()));
     }
     this.unmatched = metrics.series(ProxyMetrics.UNMATCHED, ProxyMetrics.NO_BACKEND);
   }
@@ -153,8 +155,10 @@ final class ForwardingHandler implements Handler<HttpServerRequest> {
       MirrorCopy copy = plan.mirror == null ? null : plan.mirror.begin(request, uri, pathOf(uri), backend.name(),
           capture == null ? null : capture.shadowWatch());
       BodyLimit limit = chunked ? new BodyLimit(plan.maxBodyBytes, edge) : null;
+      // A gRPC call is a stream the backend answers as it goes: never held whole.
+      boolean hold = chunked && plan.requestBuffering && !Grpc.is(headers);
       new Exchange(request, backend, recorder, uri, start, copy, capture, decorate, forwarded, limit)
-          .start(length >= 0 || chunked, chunked);
+          .start(length >= 0 || chunked, chunked, hold ? plan.refusedRecorder : null);
     }
   }
 

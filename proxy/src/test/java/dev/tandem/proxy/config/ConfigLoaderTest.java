@@ -661,17 +661,27 @@ class ConfigLoaderTest {
     TandemConfig c = load("""
         server: { headerTimeout: 2s, bodyTimeout: 5s, minBodyRate: 1KB, maxHeaderBytes: 16KB, maxHeaderCount: 50,
                   maxUriLength: 2KB, maxConnections: 500, maxBodyBytes: 10MB, contentLengthWithChunked: chunked,
-                  headersWithUnderscores: keep }
+                  headersWithUnderscores: keep, requestBufferBytes: 16MB }
         backends: { legacy: http://127.0.0.1:9001 }
         routes:
           - { name: small, primary: legacy }
           - { name: big, primary: legacy, maxBodyBytes: 2GB }
+          - { name: held, primary: legacy, maxBodyBytes: 1MB, requestBuffering: true }
         """);
     EdgeLimits l = c.server().limits();
     assertThat(l).isEqualTo(new EdgeLimits(Duration.ofSeconds(2), Duration.ofSeconds(5), 1024, 16 * 1024, 50, 2048,
-        500, 10L * 1024 * 1024, true, true));
+        500, 10L * 1024 * 1024, true, true, 16L * 1024 * 1024));
     assertThat(c.routes().get(0).maxBodyBytes()).isEqualTo(10L * 1024 * 1024);
+    assertThat(c.routes().get(0).requestBuffering()).isFalse();
     assertThat(c.routes().get(1).maxBodyBytes()).isEqualTo(2L * 1024 * 1024 * 1024);
+    assertThat(c.routes().get(2).requestBuffering()).isTrue();
+    assertThat(load(MINIMAL).server().limits().requestBufferBytes()).isEqualTo(64L * 1024 * 1024);
+    assertThat(errors("""
+        backends: { legacy: http://127.0.0.1:9001 }
+        routes: [ { name: all, primary: legacy, requestBuffering: true } ]
+        """)).containsExactly("routes[0].requestBuffering: holds a whole body of up to maxBodyBytes (104857600 bytes)"
+        + " in memory, more than server.requestBufferBytes (67108864) allows for all of them: lower the route's"
+        + " maxBodyBytes or raise server.requestBufferBytes");
   }
 
   @Test
