@@ -20,10 +20,13 @@ import java.time.Duration;
  *                         backends read {@code X_Forwarded_For} as {@code X-Forwarded-For}
  * @param requestBufferBytes the request bodies held at once, over all event loops, for routes with
  *                         {@code requestBuffering} (503 beyond)
+ * @param requestBufferTimeout a body held whole must end within this of its head (408 beyond), so that a slow upload
+ *                         cannot keep its share of {@code requestBufferBytes} for as long as it keeps the minimum rate
  */
 public record EdgeLimits(Duration headerTimeout, Duration bodyTimeout, long minBodyRate, int maxHeaderBytes,
                          int maxHeaderCount, int maxUriLength, int maxConnections, long maxBodyBytes,
-                         boolean chunkedWins, boolean keepUnderscores, long requestBufferBytes) {
+                         boolean chunkedWins, boolean keepUnderscores, long requestBufferBytes,
+                         Duration requestBufferTimeout) {
 
   public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(10);
   public static final Duration DEFAULT_BODY_TIMEOUT = Duration.ofSeconds(30);
@@ -38,8 +41,10 @@ public record EdgeLimits(Duration headerTimeout, Duration bodyTimeout, long minB
   public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
   public static final long DEFAULT_MAX_BODY_BYTES = 100L * 1024 * 1024;
   public static final long DEFAULT_REQUEST_BUFFER_BYTES = 64L * 1024 * 1024;
+  public static final Duration DEFAULT_REQUEST_BUFFER_TIMEOUT = Duration.ofSeconds(30);
 
   public static final EdgeLimits DEFAULT = new EdgeLimits(DEFAULT_HEADER_TIMEOUT, DEFAULT_BODY_TIMEOUT,
       DEFAULT_MIN_BODY_RATE, DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADER_COUNT, DEFAULT_MAX_URI_LENGTH,
-      DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_BODY_BYTES, false, false, DEFAULT_REQUEST_BUFFER_BYTES);
+      DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_BODY_BYTES, false, false, DEFAULT_REQUEST_BUFFER_BYTES,
+      DEFAULT_REQUEST_BUFFER_TIMEOUT);
 }

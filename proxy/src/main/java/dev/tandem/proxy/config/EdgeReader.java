@@ -34,8 +34,9 @@ final class EdgeReader {
     boolean chunkedWins = n.oneOf("contentLengthWithChunked", "reject", FRAMINGS).equals("chunked");
     boolean keepUnderscores = n.oneOf("headersWithUnderscores", "drop", List.of("drop", "keep")).equals("keep");
     long buffers = n.bytes("requestBufferBytes", d.requestBufferBytes());
+    Duration bufferTimeout = positive(n, "requestBufferTimeout", d.requestBufferTimeout());
     return new EdgeLimits(header, body, rate, headerBytes, headerCount, uri, connections, bodyBytes, chunkedWins,
-        keepUnderscores, buffers);
+        keepUnderscores, buffers, bufferTimeout);
   }
 
   /** {@code server.http2}: HTTP/2 from clients. */

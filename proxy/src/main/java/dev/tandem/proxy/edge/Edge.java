@@ -316,6 +316,10 @@ public final class Edge {
     return limits.requestBufferBytes();
   }
 
+  public java.time.Duration requestBufferTimeout() {
+    return limits.requestBufferTimeout();
+  }
+
   /** Gives back what {@link #holdBody} took. */
   public void releaseBody(long bytes) {
     buffered.addAndGet(-bytes);

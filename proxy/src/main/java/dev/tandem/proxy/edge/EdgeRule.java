@@ -32,6 +32,7 @@ public enum EdgeRule {
   BODY_TIMEOUT(408, "no request body bytes arrived for server.bodyTimeout"),
   BODY_TOO_SLOW(408, "the request body arrived slower than server.minBodyRate"),
   BODY_TOO_LARGE(413, "the request body is larger than the route's maxBodyBytes"),
+  REQUEST_BUFFER_TIMEOUT(408, "a body held whole (requestBuffering) did not end within server.requestBufferTimeout"),
   REQUEST_BUFFERS_FULL(503, "the request bodies held for routes with requestBuffering already fill"
       + " server.requestBufferBytes"),
   TOO_MANY_CONNECTIONS(503, "server.maxConnections client connections are already open");

@@ -46,7 +46,8 @@ final class Exchange {
   private HttpClientRequest upstream;
   private boolean hasBody;
   private boolean chunked;
-  private boolean bodyTapped;
+  /** The body went into the pipe to the backend (and through the mirror's tee and the capture's tap). */
+  private boolean bodyPiped;
   private boolean finished;
   private final boolean grpc;
   private final boolean http2;
@@ -57,6 +58,12 @@ final class Exchange {
   /** Bytes of the edge's request-buffer budget this exchange holds (a body read whole); given back once. */
   private long held;
   private boolean wholeBody;
+  /** The body read whole, as the client's chunks (no copy into one growing buffer); null once sent. */
+  private List<Buffer> whole;
+  private long wholeLength;
+  /** While a body is held, before any backend is asked: where the exchange is counted if it ends then. */
+  private Recorder holding;
+  private long holdTimer = -1;
 
   /**
    * @param capture  records the exchange to a capture file; may be null
@@ -105,17 +112,31 @@ final class Exchange {
    */
   private void holdBody(Recorder refusals) {
     Edge edge = limit.edge();
+    holding = refusals;
     response.closeHandler(v -> aborted());
     request.exceptionHandler(e -> aborted());
-    if (request.headers().contains("Expect")) {
+    String expect = request.getHeader("Expect");
+    if (expect != null && expect.equalsIgnoreCase("100-continue") && request.version() != HttpVersion.HTTP_1_0) {
       response.writeContinue(); // the body is read here, so Tandem answers the expectation, as NGINX does
     }
-    Buffer body = Buffer.buffer();
+    List<Buffer> chunks = new java.util.ArrayList<>();
+    long[] length = {0};
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.currentContext().owner();
+    holdTimer = vertx.setTimer(Math.max(1, edge.requestBufferTimeout().toMillis()), id -> {
+      holdTimer = -1;
+      if (!finished && !wholeBody) {
+        // A body trickling in would hold its share of the budget for as long as it keeps the minimum rate.
+        edge.count(EdgeRule.REQUEST_BUFFER_TIMEOUT);
+        refuseHeld(refusals, EdgeRule.REQUEST_BUFFER_TIMEOUT.status());
+        BodyLimit.refuse(request, EdgeRule.REQUEST_BUFFER_TIMEOUT, length[0] + " bytes in "
+            + edge.requestBufferTimeout().toMillis() + " ms, and no end");
+      }
+    });
     request.handler(chunk -> {
       if (finished) {
         return;
       }
-      if (body.length() + (long) chunk.length() > limit.max()) {
+      if (length[0] + chunk.length() > limit.max()) {
         edge.count(EdgeRule.BODY_TOO_LARGE);
         refuseHeld(refusals, EdgeRule.BODY_TOO_LARGE.status());
         BodyLimit.refuse(request, "more than " + limit.max() + " bytes");
@@ -125,11 +146,12 @@ final class Exchange {
         edge.count(EdgeRule.REQUEST_BUFFERS_FULL);
         refuseHeld(refusals, EdgeRule.REQUEST_BUFFERS_FULL.status());
         BodyLimit.refuse(request, EdgeRule.REQUEST_BUFFERS_FULL, "server.requestBufferBytes ("
-            + limit.edge().requestBufferBytes() + " bytes) are held by other requests' bodies");
+            + edge.requestBufferBytes() + " bytes) are held by other requests' bodies");
         return;
       }
       held += chunk.length();
-      body.appendBuffer(chunk);
+      length[0] += chunk.length();
+      chunks.add(chunk);
     });
     request.endHandler(v -> {
       if (finished) {
@@ -137,10 +159,13 @@ final class Exchange {
       }
       request.handler(null);
       request.endHandler(null); // the request has ended: nothing more to pause (HTTP/2 refuses to)
+      cancelHoldTimer();
+      holding = null;
       wholeBody = true;
       chunked = false;
-      hasBody = body.length() > 0 || !http2; // HTTP/2 without a body (a GET) ends with its headers
-      early = body;
+      hasBody = length[0] > 0 || !http2; // HTTP/2 without a body (a GET) ends with its headers
+      whole = chunks;
+      wholeLength = length[0];
       connect();
     });
   }
@@ -158,7 +183,34 @@ final class Exchange {
     }
   }
 
+  /** A chunk of a body no backend took, for the capture and the mirror's copy. */
+  private void bodyRead(Buffer chunk) {
+    if (capture != null) {
+      capture.requestChunk(chunk);
+    }
+    if (copy != null) {
+      copy.requestChunk(chunk);
+    }
+  }
+
+  private void bodyReadWhole() {
+    if (capture != null) {
+      capture.requestEnded();
+    }
+    if (copy != null) {
+      copy.requestEnded();
+    }
+  }
+
+  private void cancelHoldTimer() {
+    if (holdTimer >= 0) {
+      io.vertx.core.Vertx.currentContext().owner().cancelTimer(holdTimer);
+      holdTimer = -1;
+    }
+  }
+
   private void giveBack() {
+    cancelHoldTimer();
     if (held > 0) {
       limit.edge().releaseBody(held);
       held = 0;
@@ -266,7 +318,7 @@ final class Exchange {
       headers.remove("Expect"); // answered by Tandem, which has the body
       headers.remove("Transfer-Encoding");
       if (hasBody) {
-        headers.set("Content-Length", Long.toString(early.length()));
+        headers.set("Content-Length", Long.toString(wholeLength));
       }
     } else if (request.headers().contains("Expect")) {
       // The client holds its body until it hears 100 Continue, so the head must go out without waiting for it.
@@ -280,8 +332,8 @@ final class Exchange {
     }
     ReadStream<Buffer> source;
     if (wholeBody) {
-      source = new WholeBody(early);
-      early = null;
+      source = new WholeBody(whole);
+      whole = null;
     } else {
       source = early == null ? request : new PrefixedStream(early, request);
     }
@@ -289,8 +341,8 @@ final class Exchange {
     body = copy == null ? body : copy.tee(body);
     if (capture != null) {
       body = new TappedStream(body, capture::requestChunk, capture::requestEnded);
-      bodyTapped = true;
     }
+    bodyPiped = true;
     body.pipe()
         .endOnFailure(false)
         .to(upstream)
@@ -472,30 +524,34 @@ final class Exchange {
       return;
     }
     int status = ProxyErrors.statusFor(failure);
+    // The backend was never reached, or failed before the body went: the body is read now, as the client sends
+    // it (or as it was held), for the capture and the mirror's copy, which would otherwise wait for it.
+    boolean readHere = hasBody && !bodyPiped;
+    boolean endedAlready = wholeBody || endedEarly || request.isEnded();
     if (peeking) {
       peeking = false;
-      request.handler(null); // the backend was never reached, or failed before the head went: the peek is over
+      request.handler(null); // the peek is over
       request.endHandler(null);
-      if (capture != null && early != null) {
-        capture.requestChunk(early); // read already: the capture's handler below gets only the rest
+    }
+    if (readHere) {
+      if (early != null) {
+        bodyRead(early);
+        early = null;
       }
-      if (capture != null && endedEarly) {
-        bodyTapped = true;
-        capture.requestEnded();
+      if (whole != null) {
+        whole.forEach(this::bodyRead);
+        whole = null;
+      }
+      if (endedAlready) {
+        bodyReadWhole();
       }
     }
     if (capture != null) {
       capture.primaryFailed(backend.name(), status, ProxyErrors.describe(failure), System.nanoTime() - startNanos);
-      if (hasBody && !bodyTapped) {
-        // The backend was never reached: the body is read now, for the capture only, as the client sends it.
-        bodyTapped = true;
-        if (request.isEnded()) {
-          capture.requestEnded();
-        } else {
-          request.handler(capture::requestChunk);
-          request.endHandler(v -> capture.requestEnded());
-        }
-      }
+    }
+    if (readHere && !endedAlready) {
+      request.handler(this::bodyRead);
+      request.endHandler(v -> bodyReadWhole());
     }
     if (copy != null) {
       copy.primaryAnswered(status);
@@ -538,6 +594,12 @@ final class Exchange {
 
   private void finish(int status) {
     giveBack();
+    if (!finished && holding != null) {
+      // Ended while its body was held (the client left): no backend was asked, none is charged with it.
+      finished = true;
+      holding.record(status, System.nanoTime() - startNanos);
+      return;
+    }
     if (!finished) {
       finished = true;
       if (grpc && grpcStatus == Grpc.NONE && status == 200) {

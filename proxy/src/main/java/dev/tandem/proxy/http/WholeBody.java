@@ -4,21 +4,27 @@ import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.streams.ReadStream;
 
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+
 /**
  * A request body read whole (a route's {@code requestBuffering}) as the stream the mirror's tee, the capture's tap
- * and the pipe to the backend read: one chunk, then the end, when the reader asks for data. Vert.x has no such
- * stream of a buffer it already holds.
+ * and the pipe to the backend read: the client's chunks as they came, then the end, as fast as the reader asks.
+ * Kept as the chunks, not copied into one buffer that grows by doubling. Vert.x has no stream of buffers it
+ * already holds.
  */
 final class WholeBody implements ReadStream<Buffer> {
 
-  private Buffer body;
+  private final Deque<Buffer> chunks;
   private Handler<Buffer> handler;
   private Handler<Void> endHandler;
   private boolean paused = true;
   private boolean ended;
+  private boolean emitting;
 
-  WholeBody(Buffer body) {
-    this.body = body;
+  WholeBody(List<Buffer> chunks) {
+    this.chunks = new ArrayDeque<>(chunks);
   }
 
   @Override
@@ -57,16 +63,20 @@ final class WholeBody implements ReadStream<Buffer> {
   }
 
   private void emit() {
-    if (body != null && handler != null) {
-      Buffer b = body;
-      body = null;
-      if (b.length() > 0) {
-        handler.handle(b);
-      }
+    if (emitting) {
+      return; // a reader resuming from its handler: the loop below goes on
     }
-    if (body == null && !paused && !ended && endHandler != null) {
-      ended = true;
-      endHandler.handle(null);
+    emitting = true;
+    try {
+      while (!paused && handler != null && !chunks.isEmpty()) {
+        handler.handle(chunks.poll());
+      }
+      if (chunks.isEmpty() && !paused && !ended && endHandler != null) {
+        ended = true;
+        endHandler.handle(null);
+      }
+    } finally {
+      emitting = false;
     }
   }
 }

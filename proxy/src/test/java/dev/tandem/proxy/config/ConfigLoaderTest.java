@@ -661,7 +661,8 @@ class ConfigLoaderTest {
     TandemConfig c = load("""
         server: { headerTimeout: 2s, bodyTimeout: 5s, minBodyRate: 1KB, maxHeaderBytes: 16KB, maxHeaderCount: 50,
                   maxUriLength: 2KB, maxConnections: 500, maxBodyBytes: 10MB, contentLengthWithChunked: chunked,
-                  headersWithUnderscores: keep, requestBufferBytes: 16MB }
+                  headersWithUnderscores: keep, requestBufferBytes: 16MB,
+                  requestBufferTimeout: 7s }
         backends: { legacy: http://127.0.0.1:9001 }
         routes:
           - { name: small, primary: legacy }
@@ -670,7 +671,7 @@ class ConfigLoaderTest {
         """);
     EdgeLimits l = c.server().limits();
     assertThat(l).isEqualTo(new EdgeLimits(Duration.ofSeconds(2), Duration.ofSeconds(5), 1024, 16 * 1024, 50, 2048,
-        500, 10L * 1024 * 1024, true, true, 16L * 1024 * 1024));
+        500, 10L * 1024 * 1024, true, true, 16L * 1024 * 1024, Duration.ofSeconds(7)));
     assertThat(c.routes().get(0).maxBodyBytes()).isEqualTo(10L * 1024 * 1024);
     assertThat(c.routes().get(0).requestBuffering()).isFalse();
     assertThat(c.routes().get(1).maxBodyBytes()).isEqualTo(2L * 1024 * 1024 * 1024);

@@ -36,6 +36,10 @@ class RequestBufferingTest {
   }
 
   private Tandem tandem(String server) {
+    return tandem(server, backend.port(), true);
+  }
+
+  private Tandem tandem(String server, int primaryPort, boolean buffering) {
     int shadow = h.backend(req -> req.body().onSuccess(b -> {
       shadowGot.add(req.method() + " " + req.uri() + " " + b);
       req.response().end("{}");
@@ -48,9 +52,9 @@ class RequestBufferingTest {
           - name: uploads
             primary: legacy
             maxBodyBytes: 1KB
-            requestBuffering: true
+            requestBuffering: %s
             mirror: { backend: candidate, percent: 100 }
-        """.formatted(server, TandemHarness.TOKEN, backend.port(), shadow));
+        """.formatted(server, TandemHarness.TOKEN, primaryPort, shadow, buffering));
   }
 
   private static String chunk(int n, char c) {
@@ -176,6 +180,46 @@ class RequestBufferingTest {
     String before = backend.received();
     assertThat(call.apply(io.vertx.core.http.HttpMethod.PUT, "q".repeat(2000))).startsWith("413 ");
     assertThat(backend.received()).as("nothing more reached the backend").isEqualTo(before);
+    eventually("the budget is given back", () -> held() == 0);
+  }
+
+  @Test
+  @DisplayName("a held body that does not end within server.requestBufferTimeout gets 408 request_buffer_timeout;"
+      + " the backend heard nothing and the budget is given back")
+  void holdDeadline() throws IOException {
+    Tandem t = tandem(", requestBufferTimeout: 300ms");
+    try (RawHttp c = new RawHttp(t.port())) {
+      c.sendRaw("POST /up HTTP/1.1" + CRLF + "Host: a.test" + CRLF + "Transfer-Encoding: chunked" + CRLF + CRLF
+          + chunk(100, 't'));
+      RawHttp.Response r = c.readResponse();
+      assertThat(r.status()).isEqualTo(408);
+      assertThat(new JsonObject(r.body()).getString("rule")).isEqualTo("request_buffer_timeout");
+      assertThat(c.closedByPeer()).isTrue();
+    }
+    assertThat(backend.received()).isEmpty();
+    assertThat(rejected("request_buffer_timeout")).isEqualTo(1);
+    eventually("the budget is given back", () -> held() == 0);
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest(name = "requestBuffering: {0}")
+  @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+  @DisplayName("the primary unreachable: the client gets 502, and the body (held or streamed) still reaches the"
+      + " mirror's copy, whose ledger settles")
+  void primaryUnreachable(boolean buffering) throws IOException {
+    int closed;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      closed = s.getLocalPort();
+    }
+    Tandem t = tandem("", closed, buffering);
+    try (RawHttp c = new RawHttp(t.port())) {
+      c.sendRaw("POST /up HTTP/1.1" + CRLF + "Host: a.test" + CRLF + "Transfer-Encoding: chunked" + CRLF + CRLF
+          + chunk(50, 'u') + "0" + CRLF + CRLF);
+      assertThat(c.readResponse().status()).isEqualTo(502);
+    }
+    dev.tandem.proxy.mirror.MirrorLedger ledger = t.mirroring().ledgers().get("uploads");
+    eventually("the copy reaches an outcome: " + ledger.snapshot().encode(), () ->
+        ledger.get(dev.tandem.proxy.mirror.Outcome.ELIGIBLE) == 1 && ledger.inFlight() == 0
+            && ledger.snapshot().getBoolean("balanced"));
     eventually("the budget is given back", () -> held() == 0);
   }
 
