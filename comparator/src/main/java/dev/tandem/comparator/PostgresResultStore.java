@@ -246,10 +246,16 @@ public final class PostgresResultStore implements ResultStore {
     return v instanceof JsonObject o ? o : new JsonObject(String.valueOf(v));
   }
 
+  /** How long closing waits for the inserts in flight, and then for the last flush. */
+  static final long CLOSE_WAIT_SECONDS = 10;
+
   @Override
   public Future<Void> close() {
     vertx.cancelTimer(timer);
     vertx.cancelTimer(flushTimer);
-    return Future.join(List.copyOf(inserting)).transform(ignored -> flush()).transform(ignored -> pool.close());
+    // Bounded: a database that stopped answering must not hold a drain past its own deadline.
+    return Future.join(List.copyOf(inserting)).timeout(CLOSE_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS)
+        .transform(ignored -> flush().timeout(CLOSE_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS))
+        .transform(ignored -> pool.close());
   }
 }

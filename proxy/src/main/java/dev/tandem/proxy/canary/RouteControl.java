@@ -62,6 +62,7 @@ public final class RouteControl {
    * the configured routes and the capture switch. */
   private final java.util.Set<String> unsaved = new java.util.HashSet<>();
   private long saveRetryTimer = -1;
+  private boolean closed;
   private final List<String> notices = new ArrayList<>();
   private final Function<String, long[]> diffCounts;
   private final Capturing capturing;
@@ -326,6 +327,7 @@ public final class RouteControl {
 
   /** Stops driving; a rollout driven here is handed over at once (its lease released) for another instance. */
   public synchronized Future<Void> close() {
+    closed = true;
     List<Future<?>> released = new ArrayList<>();
     for (Rollout ro : rollouts.values()) {
       if (ro.driving) {
@@ -441,7 +443,16 @@ public final class RouteControl {
    * the store lost everything meanwhile.
    */
   private Future<Void> save(String subject) {
-    return store.save(subject, stateOf(subject)).andThen(ar -> savedOrNot(subject, ar.succeeded()));
+    return save(subject, true);
+  }
+
+  /**
+   * @param change true for a new state (a new version); false to try again what could not be saved, under the
+   *               version it had, so that a change that failed long ago does not outrank a newer one from another
+   *               instance once the store is back
+   */
+  private Future<Void> save(String subject, boolean change) {
+    return store.save(subject, stateOf(subject, change)).andThen(ar -> savedOrNot(subject, ar.succeeded()));
   }
 
   private synchronized void savedOrNot(String subject, boolean saved) {
@@ -451,22 +462,23 @@ public final class RouteControl {
         vertx.cancelTimer(saveRetryTimer);
         saveRetryTimer = -1;
       }
-    } else if (unsaved.add(subject) && saveRetryTimer < 0) {
+    } else if (unsaved.add(subject) && saveRetryTimer < 0 && !closed) {
       saveRetryTimer = vertx.setPeriodic(SAVE_RETRY_MILLIS, id -> retryUnsaved());
     }
   }
 
   private synchronized void retryUnsaved() {
     for (String subject : List.copyOf(unsaved)) {
-      save(subject).onFailure(e -> LOG.fine(() -> "state of " + subject + " still not saved: " + e.getMessage()));
+      save(subject, false).onFailure(e -> LOG.fine(() -> "state of " + subject + " still not saved: "
+          + e.getMessage()));
     }
   }
 
   static final long SAVE_RETRY_MILLIS = 1_000;
 
   /** What is saved of a subject: its overrides and, for a route, its rollout. */
-  private synchronized JsonObject stateOf(String subject) {
-    long version = versions.merge(subject, 1L, Long::sum);
+  private synchronized JsonObject stateOf(String subject, boolean change) {
+    long version = change ? versions.merge(subject, 1L, Long::sum) : versions.getOrDefault(subject, 0L);
     Overrides o = overrides.get(subject);
     JsonObject state = new JsonObject().put("version", version)
         .put("overrides", o == null ? new JsonObject() : o.toJson()).put("updatedAt", clock.instant().toString());

@@ -578,7 +578,8 @@ public final class ConfigLoader {
         m.error("name", "must not be empty (without a name the gate is called "
             + RolloutConfig.MetricGate.defaultName(i) + ")");
       } else if (!names.add(name)) {
-        m.error("name", "metric gate '" + name + "' is defined twice");
+        m.error("name", "metric gate '" + name + "' is defined twice" + (name.startsWith("metric-")
+            ? " (metric-N is the name a gate without one gets from its position)" : ""));
       }
       String query = m.requiredString("query");
       Double min = m.has("min") ? m.signedNumber("min") : null;

@@ -18,9 +18,10 @@ import java.util.logging.Logger;
  * window and, every {@link #FLUSH_MILLIS} ms, writes its running total for the window into the Redis hash
  * {@code <prefix>rollout:<route>:window:<window>}, under its own id (a rewrite, not an increment, so a retried write
  * never counts twice); the driver, at the end of the interval, writes its own and adds up every instance's. What an
- * instance served after its last flush before the driver read is counted in the next window (moved, never lost,
- * never counted twice), so a step is judged on up to about two seconds of each other instance's traffic from the
- * step before.
+ * instance served but had not written when it hears of the next window is counted there (never twice). What it
+ * wrote in between — a periodic write after the driver read the window, before the instance heard of the next —
+ * lands in a window nobody reads again: up to a second of that instance's traffic per interval is not judged. A
+ * sample, not a bias: gates judge rates and ratios of both sides over the same time.
  * Windows expire from Redis a while after their interval. Memory per instance: one total per route with a
  * rollout running.
  */

@@ -38,7 +38,10 @@ final class ShadowFailures {
       w.unlogged = 0;
       w.next = now + INTERVAL;
     }
-    LOG.warning("mirror: route " + copy.route() + ", shadow " + shadow + ": " + copy.method() + " " + copy.uri()
+    String uri = copy.uri();
+    int query = uri.indexOf('?');
+    String path = query < 0 ? uri : uri.substring(0, query) + "?…"; // queries often carry tokens: not logged
+    LOG.warning("mirror: route " + copy.route() + ", shadow " + shadow + ": " + copy.method() + " " + path
         + " failed: " + reason + (since > 0 ? " (and " + since + " more since the last line)" : ""));
   }
 }
