@@ -443,6 +443,11 @@ final class DemoCommand implements Callable<Integer> {
             match: { grpcService: demo.v1.Orders }
             primary: grpc-legacy
             mirror: { backend: grpc-candidate, percent: 100, timeout: 2s, compare: true }
+          - name: uploads
+            match: { pathPrefix: /uploads }
+            primary: legacy
+            maxBodyBytes: 64KB
+            requestBuffering: true
           - name: orders
             match: { pathPrefix: / }
             primary: legacy

@@ -14,7 +14,8 @@ import java.util.List;
 
 /**
  * Requests that an edge proxy must refuse, sent over raw connections the way an attacker would: a request smuggled
- * behind an ambiguous framing, an unknown transfer coding, and a slowloris head. For the demo.
+ * behind an ambiguous framing, an unknown transfer coding, a slowloris head, and a chunked upload over its route's
+ * limit (a route with requestBuffering, so that not even its head reaches the service). For the demo.
  */
 public final class HostileClients {
 
@@ -23,6 +24,8 @@ public final class HostileClients {
   }
 
   private static final String CRLF = "\r\n";
+  /** The demo's route whose bodies are held whole, up to 64 KB. */
+  public static final String UPLOADS = "/uploads";
 
   private final Vertx vertx;
   private final int port;
@@ -43,6 +46,9 @@ public final class HostileClients {
     String xchunked = "POST /orders HTTP/1.1" + CRLF + "Host: shop" + CRLF + "Transfer-Encoding: xchunked" + CRLF
         + CRLF + "2" + CRLF + "{}" + CRLF + "0" + CRLF + CRLF;
     String slow = "GET /orders/7 HTTP/1.1" + CRLF + "Host: shop" + CRLF + "User-Agent: slowloris" + CRLF + CRLF;
+    String chunk = Integer.toHexString(16 * 1024) + CRLF + "u".repeat(16 * 1024) + CRLF;
+    String upload = "POST " + UPLOADS + "/report HTTP/1.1" + CRLF + "Host: shop" + CRLF + "Transfer-Encoding: chunked"
+        + CRLF + CRLF + chunk.repeat(5) + "0" + CRLF + CRLF;
     return send("POST with Content-Length and Transfer-Encoding, a GET smuggled after it", smuggle, 0)
         .compose(o -> {
           out.add(o);
@@ -51,6 +57,10 @@ public final class HostileClients {
         .compose(o -> {
           out.add(o);
           return send("a head sent one byte every 100 ms (slowloris)", slow, 100);
+        })
+        .compose(o -> {
+          out.add(o);
+          return send("a chunked 80 KB upload to " + UPLOADS + " (maxBodyBytes 64KB, requestBuffering)", upload, 0);
         })
         .map(o -> {
           out.add(o);

@@ -187,6 +187,21 @@ class CliTest {
   @Test
   @DisplayName("the demo starts both services and the proxy, sends its burst, and stops after --duration")
   void demo() throws Exception {
+    try {
+      runDemo();
+    } finally {
+      // The demo keeps its capture directory for the user to replay; the test's run leaves none behind.
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("tandem replay (\\S*tandem-demo-captures[^/\\s]*)/")
+          .matcher(out.toString());
+      if (m.find()) {
+        try (var files = Files.walk(Path.of(m.group(1)))) {
+          files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+      }
+    }
+  }
+
+  private void runDemo() throws Exception {
     try (Warnings warnings = new Warnings()) {
       assertThat(run("demo", "--port", "0", "--admin-port", "0", "--requests", "30", "--duration", "200ms"))
           .as(err::toString).isZero();
@@ -214,6 +229,8 @@ class CliTest {
             + " after \\d+ ms\n")
         .containsPattern("\n  a head sent one byte every 100 ms \\(slowloris\\) +-> 408 header_timeout, connection"
             + " closed after \\d+ ms\n")
+        .containsPattern("\n  a chunked 80 KB upload to /uploads \\(maxBodyBytes 64KB, requestBuffering\\) +-> 413"
+            + " body_too_large, connection closed after \\d+ ms\n")
         .contains("The legacy service and the candidate received none of them.")
         .doesNotContain("(not refused!)");
     assertThat(printed).as("the dashboard's address near the start")
