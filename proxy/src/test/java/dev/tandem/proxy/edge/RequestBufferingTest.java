@@ -57,6 +57,11 @@ class RequestBufferingTest {
         """.formatted(server, TandemHarness.TOKEN, primaryPort, shadow, buffering));
   }
 
+  /** The head of a chunked POST; its chunks follow. */
+  private static String chunkedHead(String path) {
+    return "POST " + path + " HTTP/1.1" + CRLF + "Host: a.test" + CRLF + "Transfer-Encoding: chunked" + CRLF + CRLF;
+  }
+
   private static String chunk(int n, char c) {
     return Integer.toHexString(n) + CRLF + String.valueOf(c).repeat(n) + CRLF;
   }
@@ -77,8 +82,7 @@ class RequestBufferingTest {
   void heldThenSent() throws IOException {
     Tandem t = tandem("");
     try (RawHttp c = new RawHttp(t.port())) {
-      c.sendRaw("POST /up HTTP/1.1" + CRLF + "Host: a.test" + CRLF + "Transfer-Encoding: chunked" + CRLF + CRLF
-          + chunk(300, 'a'));
+      c.sendRaw(chunkedHead("/up") + chunk(300, 'a'));
       // The first chunk is held: nothing reaches the backend until the body has ended.
       eventually("the gauge holds the first chunk", () -> held() == 300);
       assertThat(backend.received()).isEmpty();
@@ -100,8 +104,7 @@ class RequestBufferingTest {
   void refusedBeforeTheBackend() throws IOException {
     Tandem t = tandem("");
     try (RawHttp c = new RawHttp(t.port())) {
-      c.sendRaw("POST /up HTTP/1.1" + CRLF + "Host: a.test" + CRLF + "Transfer-Encoding: chunked" + CRLF + CRLF
-          + chunk(600, 'c') + chunk(600, 'c') + "0" + CRLF + CRLF);
+      c.sendRaw(chunkedHead("/up") + chunk(600, 'c') + chunk(600, 'c') + "0" + CRLF + CRLF);
       RawHttp.Response r = c.readResponse();
       assertThat(r.status()).isEqualTo(413);
       assertThat(new JsonObject(r.body()).getString("rule")).isEqualTo("body_too_large");
@@ -135,11 +138,9 @@ class RequestBufferingTest {
   void budgetBound() throws IOException {
     Tandem t = tandem(", requestBufferBytes: 1KB");
     try (RawHttp first = new RawHttp(t.port()); RawHttp second = new RawHttp(t.port())) {
-      first.sendRaw("POST /first HTTP/1.1" + CRLF + "Host: a.test" + CRLF + "Transfer-Encoding: chunked" + CRLF + CRLF
-          + chunk(700, 'f'));
+      first.sendRaw(chunkedHead("/first") + chunk(700, 'f'));
       eventually("the first body is held", () -> held() == 700);
-      second.sendRaw("POST /second HTTP/1.1" + CRLF + "Host: a.test" + CRLF + "Transfer-Encoding: chunked" + CRLF
-          + CRLF + chunk(700, 's') + "0" + CRLF + CRLF);
+      second.sendRaw(chunkedHead("/second") + chunk(700, 's') + "0" + CRLF + CRLF);
       RawHttp.Response refused = second.readResponse();
       assertThat(refused.status()).isEqualTo(503);
       assertThat(new JsonObject(refused.body()).getString("rule")).isEqualTo("request_buffers_full");
@@ -189,8 +190,7 @@ class RequestBufferingTest {
   void holdDeadline() throws IOException {
     Tandem t = tandem(", requestBufferTimeout: 300ms");
     try (RawHttp c = new RawHttp(t.port())) {
-      c.sendRaw("POST /up HTTP/1.1" + CRLF + "Host: a.test" + CRLF + "Transfer-Encoding: chunked" + CRLF + CRLF
-          + chunk(100, 't'));
+      c.sendRaw(chunkedHead("/up") + chunk(100, 't'));
       RawHttp.Response r = c.readResponse();
       assertThat(r.status()).isEqualTo(408);
       assertThat(new JsonObject(r.body()).getString("rule")).isEqualTo("request_buffer_timeout");
@@ -212,8 +212,7 @@ class RequestBufferingTest {
     }
     Tandem t = tandem("", closed, buffering);
     try (RawHttp c = new RawHttp(t.port())) {
-      c.sendRaw("POST /up HTTP/1.1" + CRLF + "Host: a.test" + CRLF + "Transfer-Encoding: chunked" + CRLF + CRLF
-          + chunk(50, 'u') + "0" + CRLF + CRLF);
+      c.sendRaw(chunkedHead("/up") + chunk(50, 'u') + "0" + CRLF + CRLF);
       assertThat(c.readResponse().status()).isEqualTo(502);
     }
     dev.tandem.proxy.mirror.MirrorLedger ledger = t.mirroring().ledgers().get("uploads");
@@ -228,8 +227,7 @@ class RequestBufferingTest {
   void clientLeaves() throws IOException {
     Tandem t = tandem("");
     try (RawHttp c = new RawHttp(t.port())) {
-      c.sendRaw("POST /up HTTP/1.1" + CRLF + "Host: a.test" + CRLF + "Transfer-Encoding: chunked" + CRLF + CRLF
-          + chunk(400, 'x'));
+      c.sendRaw(chunkedHead("/up") + chunk(400, 'x'));
       eventually("the body is held", () -> held() == 400);
     }
     eventually("the budget is given back", () -> held() == 0);
