@@ -62,6 +62,9 @@ public final class RouteControl {
    * the configured routes and the capture switch. */
   private final java.util.Set<String> unsaved = new java.util.HashSet<>();
   private long saveRetryTimer = -1;
+  /** Audit entries of changes not saved yet, oldest first; written when their subject's state is saved. */
+  private final List<JsonObject> unaudited = new ArrayList<>();
+  static final int MAX_UNAUDITED = 1000;
   private boolean closed;
   private final List<String> notices = new ArrayList<>();
   private final Function<String, long[]> diffCounts;
@@ -424,17 +427,47 @@ public final class RouteControl {
    */
   public Future<Void> audit(String subject, String caller, String action, JsonObject old, JsonObject now,
                             String reason) {
-    LOG.info(() -> subject + ": " + action + " by " + caller + (now == null ? "" : " → " + now.encode())
-        + (reason == null ? "" : " (" + reason + ")"));
-    return store.audit(new JsonObject().put("time", clock.instant().toString()).put("caller", caller)
-        .put("route", subject).put("action", action).put("old", old).put("new", now).put("reason", reason)
-        .put("instance", instance));
+    return store.audit(auditEntry(subject, caller, action, old, now, reason));
   }
 
-  /** Saves the subject's state and writes the audit entry; the change is already applied. */
+  private JsonObject auditEntry(String subject, String caller, String action, JsonObject old, JsonObject now,
+                                String reason) {
+    LOG.info(() -> subject + ": " + action + " by " + caller + (now == null ? "" : " → " + now.encode())
+        + (reason == null ? "" : " (" + reason + ")"));
+    return new JsonObject().put("time", clock.instant().toString()).put("caller", caller)
+        .put("route", subject).put("action", action).put("old", old).put("new", now).put("reason", reason)
+        .put("instance", instance);
+  }
+
+  /**
+   * Saves the subject's state and writes the audit entry; the change is already applied. When the save fails, the
+   * entry waits for the retry that saves the change (it reaches the fleet then, so it is audited then, marked
+   * {@code savedLate}).
+   */
   private Future<Void> persist(String subject, String caller, String action, JsonObject old, JsonObject now,
                                String reason) {
-    return save(subject).compose(v -> audit(subject, caller, action, old, now, reason));
+    JsonObject entry = auditEntry(subject, caller, action, old, now, reason);
+    return save(subject).onFailure(e -> auditLater(entry)).compose(v -> store.audit(entry));
+  }
+
+  private synchronized void auditLater(JsonObject entry) {
+    if (unaudited.size() >= MAX_UNAUDITED) {
+      JsonObject dropped = unaudited.remove(0);
+      LOG.warning("audit entry not kept while the state store is down (" + MAX_UNAUDITED + " are waiting): "
+          + dropped.encode());
+    }
+    unaudited.add(entry.copy().put("savedLate", true));
+  }
+
+  /** The audit entries of {@code subject}'s changes, now that its state is saved. */
+  private synchronized void auditSaved(String subject) {
+    for (java.util.Iterator<JsonObject> it = unaudited.iterator(); it.hasNext(); ) {
+      JsonObject entry = it.next();
+      if (subject.equals(entry.getString("route"))) {
+        it.remove();
+        store.audit(entry).onFailure(e -> LOG.warning("audit entry not written: " + entry.encode()));
+      }
+    }
   }
 
   /**
@@ -458,6 +491,7 @@ public final class RouteControl {
   private synchronized void savedOrNot(String subject, boolean saved) {
     if (saved) {
       unsaved.remove(subject);
+      auditSaved(subject);
       if (unsaved.isEmpty() && saveRetryTimer >= 0) {
         vertx.cancelTimer(saveRetryTimer);
         saveRetryTimer = -1;

@@ -211,6 +211,12 @@ class RouteControlTest {
       redis.restart(); // empty: OwnRedis keeps nothing across a restart
       eventually("the change made while Redis was down is saved by a once it is back, and reaches b",
           () -> b.routes().byName("orders").orElseThrow().state().canaryWeight() == 25.0);
+      eventually("and is audited then, marked as saved late", () -> {
+        Answer audit = admin(b, HttpMethod.GET, "/admin/audit", null);
+        return audit.status() == 200 && audit.json().getJsonArray("entries").stream().map(JsonObject.class::cast)
+            .anyMatch(e -> e.getBoolean("savedLate", false) && e.getJsonObject("new") != null
+                && e.getJsonObject("new").getDouble("weight", -1.0) == 25.0);
+      });
       eventually("a saves again once Redis is back",
           () -> admin(a, HttpMethod.PUT, "/admin/routes/orders/canary", "{\"weight\": 40}").status() == 200);
       eventually("b, started while Redis was down, applies the change",
