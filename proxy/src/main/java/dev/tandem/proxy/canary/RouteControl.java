@@ -86,6 +86,10 @@ public final class RouteControl {
     this.clock = clock;
     this.diffCounts = diffCounts;
     this.capturing = capturing;
+    Gauge.builder("tandem.audit.waiting", this, c -> c.waitingAudits())
+        .description("Audit entries of changes whose state is not saved yet (the state store is down), at most "
+            + MAX_UNAUDITED)
+        .register(registry);
     for (Route r : routes.routes()) {
       if (r.config().canary() != null) {
         stats.put(r.name(), new SideStats[] {new SideStats(), new SideStats()});
@@ -457,6 +461,10 @@ public final class RouteControl {
           + dropped.encode());
     }
     unaudited.add(entry.copy().put("savedLate", true));
+  }
+
+  private synchronized int waitingAudits() {
+    return unaudited.size();
   }
 
   /** The audit entries of {@code subject}'s changes, now that its state is saved. */

@@ -208,6 +208,12 @@ class RouteControlTest {
           .isEqualTo(25.0);
       Tandem b = tandem(extra);
       assertThat(b.routes().byName("orders").orElseThrow().state().canaryWeight()).as("the file's value").isZero();
+      // The audit entries of unsaved changes wait, at most MAX_UNAUDITED of them (the oldest dropped).
+      for (int i = 0; i <= RouteControl.MAX_UNAUDITED; i++) {
+        h.call(() -> a.control().setWeight("orders", 25, "ops", "while Redis is down").otherwiseEmpty());
+      }
+      assertThat(h.registry.find("tandem.audit.waiting").gauges()).extracting(g -> g.value())
+          .contains((double) RouteControl.MAX_UNAUDITED);
       redis.restart(); // empty: OwnRedis keeps nothing across a restart
       eventually("the change made while Redis was down is saved by a once it is back, and reaches b",
           () -> b.routes().byName("orders").orElseThrow().state().canaryWeight() == 25.0);
