@@ -43,6 +43,11 @@ public final class Edge {
   // Bytes of request bodies held whole (routes with requestBuffering), over all event loops: at most
   // server.requestBufferBytes.
   private final java.util.concurrent.atomic.AtomicLong buffered = new java.util.concurrent.atomic.AtomicLong();
+  // Of that, what each HTTP/2 connection holds (its streams are many requests at once): at most a quarter of the
+  // budget, so that one client cannot take all of it. Touched on the connection's event loop only; removed when
+  // the connection closes or holds nothing.
+  private final Map<HttpConnection, java.util.concurrent.atomic.AtomicLong> http2Held =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private volatile boolean draining;
   private volatile long drainDeadline;
   // Open upgrade tunnels (WebSocket): bounded by server.maxConnections, each removed when it closes.
@@ -176,7 +181,10 @@ public final class Edge {
       }
     } else if (connection instanceof io.vertx.core.http.impl.Http2ServerConnection) {
       http2Connections.add(connection);
-      channel.closeFuture().addListener(f -> http2Connections.remove(connection));
+      channel.closeFuture().addListener(f -> {
+        http2Connections.remove(connection);
+        http2Held.remove(connection);
+      });
       if (draining) {
         goAway(connection);
       }
@@ -323,6 +331,31 @@ public final class Edge {
   /** Gives back what {@link #holdBody} took. */
   public void releaseBody(long bytes) {
     buffered.addAndGet(-bytes);
+  }
+
+  /** As {@link #holdBody(long)}, for a request on {@code connection}: an HTTP/2 one holds a quarter at most. */
+  public boolean holdBody(HttpConnection connection, long bytes) {
+    java.util.concurrent.atomic.AtomicLong mine = connection != null && http2Connections.contains(connection)
+        ? http2Held.computeIfAbsent(connection, c -> new java.util.concurrent.atomic.AtomicLong()) : null;
+    if (mine != null && mine.get() + bytes > limits.requestBufferBytes() / 4) {
+      return false;
+    }
+    if (!holdBody(bytes)) {
+      return false;
+    }
+    if (mine != null) {
+      mine.addAndGet(bytes);
+    }
+    return true;
+  }
+
+  /** Gives back what {@link #holdBody(HttpConnection, long)} took. */
+  public void releaseBody(HttpConnection connection, long bytes) {
+    releaseBody(bytes);
+    java.util.concurrent.atomic.AtomicLong mine = connection == null ? null : http2Held.get(connection);
+    if (mine != null && mine.addAndGet(-bytes) <= 0) {
+      http2Held.remove(connection, mine);
+    }
   }
 
   /** A connection closed at the drain's deadline with a request still unanswered. */

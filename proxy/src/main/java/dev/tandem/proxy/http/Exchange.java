@@ -142,11 +142,12 @@ final class Exchange {
         BodyLimit.refuse(request, "more than " + limit.max() + " bytes");
         return;
       }
-      if (!edge.holdBody(chunk.length())) {
+      if (!edge.holdBody(request.connection(), chunk.length())) {
         edge.count(EdgeRule.REQUEST_BUFFERS_FULL);
         refuseHeld(refusals, EdgeRule.REQUEST_BUFFERS_FULL.status());
         BodyLimit.refuse(request, EdgeRule.REQUEST_BUFFERS_FULL, "server.requestBufferBytes ("
-            + edge.requestBufferBytes() + " bytes) are held by other requests' bodies");
+            + edge.requestBufferBytes() + " bytes) are held by other requests' bodies"
+            + (http2 ? ", or a quarter of them by this connection's streams" : ""));
         return;
       }
       held += chunk.length();
@@ -212,7 +213,7 @@ final class Exchange {
   private void giveBack() {
     cancelHoldTimer();
     if (held > 0) {
-      limit.edge().releaseBody(held);
+      limit.edge().releaseBody(request.connection(), held);
       held = 0;
     }
   }

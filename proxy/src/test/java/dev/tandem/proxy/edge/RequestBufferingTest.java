@@ -185,6 +185,29 @@ class RequestBufferingTest {
   }
 
   @Test
+  @DisplayName("one HTTP/2 connection holds at most a quarter of server.requestBufferBytes: a second stream beyond"
+      + " it gets 503, the first goes through")
+  void http2ConnectionShare() {
+    Tandem t = tandem(", requestBufferBytes: 4KB"); // a connection may hold 1KB
+    io.vertx.core.http.HttpClientAgent client = h.vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions()
+        .setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false),
+        new io.vertx.core.http.PoolOptions().setHttp2MaxSize(1)); // both streams on one connection
+    io.vertx.core.http.RequestOptions put = new io.vertx.core.http.RequestOptions().setHost("127.0.0.1")
+        .setPort(t.port()).setMethod(io.vertx.core.http.HttpMethod.PUT).setURI("/up");
+    io.vertx.core.http.HttpClientRequest first = h.call(() -> client.request(put));
+    h.call(() -> first.setChunked(true).write("f".repeat(700)));
+    eventually("the first stream's body is held", () -> held() == 700);
+    String second = h.call(() -> client.request(put).compose(req -> req.setChunked(true)
+        .send(io.vertx.core.buffer.Buffer.buffer("s".repeat(700)))).compose(r -> r.body()
+        .map(b -> r.statusCode() + " " + new JsonObject(b).getString("rule"))));
+    assertThat(second).isEqualTo("503 request_buffers_full");
+    String done = h.call(() -> first.end().compose(v -> first.response()).compose(r -> r.body()
+        .map(b -> r.statusCode() + " " + b)));
+    assertThat(done).isEqualTo("200 ok PUT /up " + "f".repeat(700));
+    eventually("the budget is given back", () -> held() == 0);
+  }
+
+  @Test
   @DisplayName("a held body that does not end within server.requestBufferTimeout gets 408 request_buffer_timeout;"
       + " the backend heard nothing and the budget is given back")
   void holdDeadline() throws IOException {
