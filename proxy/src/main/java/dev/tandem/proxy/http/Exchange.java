@@ -64,6 +64,7 @@ final class Exchange {
   /** While a body is held, before any backend is asked: where the exchange is counted if it ends then. */
   private Recorder holding;
   private long holdTimer = -1;
+  private io.vertx.core.Vertx holdVertx;
 
   /**
    * @param capture  records the exchange to a capture file; may be null
@@ -121,8 +122,8 @@ final class Exchange {
     }
     List<Buffer> chunks = new java.util.ArrayList<>();
     long[] length = {0};
-    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.currentContext().owner();
-    holdTimer = vertx.setTimer(Math.max(1, edge.requestBufferTimeout().toMillis()), id -> {
+    holdVertx = io.vertx.core.Vertx.currentContext().owner(); // the request's own event loop
+    holdTimer = holdVertx.setTimer(Math.max(1, edge.requestBufferTimeout().toMillis()), id -> {
       holdTimer = -1;
       if (!finished && !wholeBody) {
         // A body trickling in would hold its share of the budget for as long as it keeps the minimum rate.
@@ -205,7 +206,7 @@ final class Exchange {
 
   private void cancelHoldTimer() {
     if (holdTimer >= 0) {
-      io.vertx.core.Vertx.currentContext().owner().cancelTimer(holdTimer);
+      holdVertx.cancelTimer(holdTimer);
       holdTimer = -1;
     }
   }
